@@ -19,6 +19,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .errors import BackformError
+
 log = logging.getLogger(__name__)
 
 SOURCE_WHEEL = "mediapipe==0.10.21"
@@ -35,7 +37,7 @@ BUNDLE_SHA256 = "bfe33f1076bffb833d94ca0434d05ac1fd1e75da0648b4213664b648383b0c5
 _ZIP_DATE = (2025, 1, 31, 0, 0, 0)  # fixed member timestamps -> byte-identical zips
 
 
-class ModelError(RuntimeError):
+class ModelError(BackformError):
     """The pose model is missing, corrupt, or cannot be built."""
 
 

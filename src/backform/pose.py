@@ -55,7 +55,9 @@ class PoseConfig:
     min_tracking_confidence: float = 0.5
     segmentation: bool = True   # needed for the outline-based checks; ~3 ms/frame at 640x480
     contour_points: int = 96    # outline resampled to this many points (0: no contour)
-    max_side: int = 0           # downscale frames whose longer side exceeds this (0: never)
+    # The landmark model sees 256x256 and the detector 224x224, so 960 px loses nothing; it makes the mask
+    # (and colour conversion) of a 1080p frame ~4x cheaper: 34 -> 23 ms/frame measured on merged_superman.mp4.
+    max_side: int = 960         # downscale frames whose longer side exceeds this (0: never)
 
 
 def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.ndarray | None:

@@ -1,0 +1,395 @@
+"""Shared counting machinery: rep state machine, hold timer, side and view trackers.
+
+Everything here is driven by the frame's own time (``PoseFrame.timestamp_ms`` -> seconds), never the wall
+clock, so a webcam and a recorded video take the same path and tests are deterministic.
+
+The rep state machine works on one scalar *lift signal* per frame (degrees of hip lift, degrees of limb
+raise, ...), chosen by each exercise. It is relative to the person's own rest level, tracked while at rest:
+
+    START (at rest) --signal > rest + start_delta for min_phase_s--> LIFTING
+    LIFTING --stopped rising near the rep's peak for min_phase_s--> HOLD
+    HOLD --below drop_frac of the rep's range for min_phase_s--> LOWERING   (back above top_frac: HOLD again)
+    any --back near rest for min_phase_s--> START, and the rep is complete if it rose >= min_range
+
+The enter threshold (``start_delta``) is above the exit threshold (``rest_delta``/``return_frac``): jitter
+around one threshold cannot start and end reps. Every transition must persist ``min_phase_s``; its time is
+the first frame of the run. When a rep completes its times are re-measured from its samples, with the
+definitions the clip labels use (start = last frame near rest before the top, top = first frame at
+``top_frac`` of the rep's range, lower = last frame there, end = first frame back near rest).
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .core import Phase, PoseFrame
+from .geometry import classify_view, near_side, view_ratio, view_yaw
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CounterParams:
+    """Thresholds of :class:`RepCounter`, in the unit of the exercise's lift signal unless said otherwise."""
+
+    start_delta: float          # enter: signal above the rest level that starts a rep
+    rest_delta: float           # exit: signal above the rest level that counts as back at rest (< start_delta)
+    min_range: float            # a rep must rise at least this far above rest, else it was a fidget
+    top_frac: float = 0.85      # "at the top" = at least this fraction of the rep's range (labels use ~92%
+    #                             of range; 0.85 tolerates ~1-2 deg of pose jitter on a plateau)
+    drop_frac: float = 0.7      # leaving the top: below this fraction (hysteresis against top_frac)
+    return_frac: float = 0.3    # back at rest: below this fraction of the range (for people who do not
+    #                             return all the way between reps, e.g. a bird dog hand hovering)
+    edge_frac: float = 0.1      # start/end times: the last/first frame within this fraction of rest (labels: 8%)
+    min_phase_s: float = 0.1    # a transition must persist this long: 2 frames at 15/s, 3 at 30/s
+    min_rep_s: float = 0.5      # shorter excursions are jitter, not reps
+    max_rep_s: float = 40.0     # longer than this (prone holds are at most 10 s): the person left the exercise
+    max_gap_s: float = 0.5      # tracking drop-outs up to this long are bridged (timer keeps running)
+    rest_window_s: float = 1.0  # rest level = median signal over this much recent rest
+    history_s: float = 3.0      # samples kept before a rep starts (to find its true start)
+
+
+@dataclass(frozen=True)
+class RepWindow:
+    """Times of one completed rep (seconds), re-measured from its samples."""
+
+    start_s: float
+    top_s: float
+    lower_s: float
+    end_s: float
+    hold_s: float
+    rest: float          # rest level before the rep (signal units)
+    peak: float          # highest (median-of-3 smoothed) signal in the rep
+    complete: bool = True  # False: closed by finish() before returning to rest
+
+    @property
+    def lowering_s(self) -> float:
+        return self.end_s - self.lower_s
+
+    @property
+    def range(self) -> float:
+        return self.peak - self.rest
+
+
+class HoldTimer:
+    """Time spent holding, bridging tracking drop-outs up to ``max_gap_s``.
+
+    ``update(t, holding)`` once per frame; ``holding=None`` means no measurement on this frame (drop-out).
+    Time between two observed frames counts if both were holding and they are at most ``max_gap_s`` apart.
+    """
+
+    def __init__(self, max_gap_s: float = 0.5):
+        self.max_gap_s = max_gap_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.held_s = 0.0
+        self._last_t: float | None = None
+        self._last_holding = False
+
+    def update(self, t: float, holding: bool | None) -> float:
+        if holding is None:
+            return self.held_s
+        if holding and self._last_holding and self._last_t is not None and t - self._last_t <= self.max_gap_s:
+            self.held_s += t - self._last_t
+        self._last_t, self._last_holding = t, bool(holding)
+        return self.held_s
+
+
+def bridged_duration(times, mask, max_gap_s: float) -> float:
+    """Sum of intervals between consecutive samples that are both in ``mask`` and <= ``max_gap_s`` apart."""
+    t = np.asarray(times, dtype=np.float64)
+    m = np.asarray(mask, dtype=bool)
+    if t.size < 2:
+        return 0.0
+    dt = np.diff(t)
+    ok = m[1:] & m[:-1] & (dt <= max_gap_s)
+    return float(dt[ok].sum())
+
+
+def median3(x: np.ndarray) -> np.ndarray:
+    """Median of each sample with its neighbours (NaN-aware); removes single-frame spikes."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < 3:
+        return x.copy()
+    p = np.concatenate([[x[0]], x, [x[-1]]])
+    st = np.stack([p[:-2], p[1:-1], p[2:]])
+    with np.errstate(all="ignore"):
+        out = np.nanmedian(st, axis=0) if np.isnan(st).any() else np.median(st, axis=0)
+    return out
+
+
+def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> RepWindow | None:
+    """Re-measure a rep from its samples ``t``, ``s`` (from some rest before it to its end)."""
+    t = np.asarray(t, dtype=np.float64)
+    sm = median3(np.asarray(s, dtype=np.float64))
+    ok = np.isfinite(sm)
+    if ok.sum() < 2:
+        return None
+    peak = float(np.nanmax(sm))
+    rng = peak - rest
+    if not rng > 0:
+        return None
+    top_lvl = rest + p.top_frac * rng
+    edge_lvl = rest + p.edge_frac * rng
+    at_top = ok & (sm >= top_lvl)
+    i_top = int(np.argmax(at_top))
+    i_low = int(len(sm) - 1 - np.argmax(at_top[::-1]))
+    before = np.nonzero(ok[:i_top] & (sm[:i_top] <= edge_lvl))[0]
+    i_start = int(before[-1]) if before.size else int(np.argmax(ok))
+    after = np.nonzero(ok[i_low:] & (sm[i_low:] <= edge_lvl))[0]
+    if after.size:
+        end = float(t[i_low + after[0]])
+    else:  # never came all the way down: end at the last sample (counted back at rest by return_frac)
+        end = float(t[ok][-1])
+    # hold: time at the top, bridging short drop-outs and brief dips below the top level
+    hold = bridged_duration(t[i_top:i_low + 1], np.ones(i_low + 1 - i_top, bool), p.max_gap_s)
+    return RepWindow(start_s=float(t[i_start]), top_s=float(t[i_top]), lower_s=float(t[i_low]), end_s=end,
+                     hold_s=hold, rest=float(rest), peak=peak, complete=complete)
+
+
+class _Debounce:
+    """A condition that must hold on consecutive samples for ``min_s``; remembers when the run began."""
+
+    def __init__(self, min_s: float):
+        self.min_s = min_s
+        self.since: float | None = None
+
+    def update(self, t: float, cond: bool) -> bool:
+        if not cond:
+            self.since = None
+            return False
+        if self.since is None:
+            self.since = t
+        return t - self.since >= self.min_s - 1e-9
+
+    def reset(self) -> None:
+        self.since = None
+
+
+class RepCounter:
+    """The rep state machine on one lift signal. ``update(t, s)`` -> a :class:`RepWindow` when a rep ends.
+
+    ``s`` may be NaN (signal not measurable on this frame): treated like a tracking drop-out.
+    """
+
+    def __init__(self, params: CounterParams):
+        self.p = params
+        self.reset()
+
+    def reset(self) -> None:
+        self.phase = Phase.START
+        self.rest = float("nan")
+        self._rest: deque[tuple[float, float]] = deque()
+        self._hist: deque[tuple[float, float]] = deque()
+        self._rep: list[tuple[float, float]] = []
+        self._rep_rest = float("nan")
+        self._peak = float("nan")
+        self._peak_t = float("nan")
+        self._d_start = _Debounce(self.p.min_phase_s)
+        self._d_top = _Debounce(self.p.min_phase_s)
+        self._d_drop = _Debounce(self.p.min_phase_s)
+        self._d_retop = _Debounce(self.p.min_phase_s)
+        self._d_rest = _Debounce(self.p.min_phase_s)
+        self.hold = HoldTimer(self.p.max_gap_s)
+        self.last_t: float | None = None
+
+    # -- state helpers -------------------------------------------------------------------------------------
+    @property
+    def in_rep(self) -> bool:
+        return self.phase in (Phase.LIFTING, Phase.HOLD, Phase.LOWERING)
+
+    @property
+    def rep_start_s(self) -> float | None:
+        return self._rep[0][0] if self._rep else None
+
+    def fraction(self, s: float) -> float:
+        """Where ``s`` lies between the current rep's rest (0) and peak (1)."""
+        rng = self._peak - self._rep_rest
+        return (s - self._rep_rest) / rng if rng > 0 else 0.0
+
+    def _update_rest(self, t: float, s: float) -> None:
+        self._rest.append((t, s))
+        while self._rest and t - self._rest[0][0] > self.p.rest_window_s:
+            self._rest.popleft()
+        self.rest = float(np.median([v for _, v in self._rest]))
+
+    def _open(self, t0: float) -> None:
+        self.phase = Phase.LIFTING
+        self._rep_rest = self.rest
+        self._rep = [x for x in self._hist]
+        self._peak, self._peak_t = -math.inf, t0
+        self.hold.reset()
+        for d in (self._d_top, self._d_drop, self._d_retop, self._d_rest):
+            d.reset()
+
+    def _close(self, complete: bool = True) -> RepWindow | None:
+        t = [x for x, _ in self._rep]
+        s = [v for _, v in self._rep]
+        win = None
+        if self._peak - self._rep_rest >= self.p.min_range:
+            win = rep_times(t, s, self._rep_rest, self.p, complete=complete)
+            if win is not None and win.end_s - win.start_s < self.p.min_rep_s:
+                log.debug("excursion at %.2f s too short for a rep", win.start_s)
+                win = None
+        else:
+            log.debug("excursion at %.2f s below min_range (%.1f < %.1f)", t[0] if t else -1,
+                      self._peak - self._rep_rest, self.p.min_range)
+        self.phase = Phase.START
+        self._rep = []
+        self._hist.clear()
+        self._rest.clear()  # the new rest level is measured afresh (falls back to the old one meanwhile)
+        self.hold.reset()
+        self._d_start.reset()
+        return win
+
+    # -- main entry -----------------------------------------------------------------------------------------
+    def update(self, t: float, s: float) -> RepWindow | None:
+        if not np.isfinite(s):
+            self.hold.update(t, None)
+            return None
+        if self.last_t is not None and t - self.last_t > self.p.max_gap_s:
+            # a long drop-out: debounced runs do not continue across it
+            for d in (self._d_start, self._d_top, self._d_drop, self._d_retop, self._d_rest):
+                d.reset()
+        self.last_t = t
+        self._hist.append((t, s))
+        while self._hist and t - self._hist[0][0] > self.p.history_s:
+            self._hist.popleft()
+
+        if self.phase == Phase.START:
+            if not np.isfinite(self.rest):
+                self._update_rest(t, s)
+                return None
+            if self._d_start.update(t, s - self.rest > self.p.start_delta):
+                self._open(self._d_start.since)
+                self._d_start.reset()
+                return self._step_in_rep(t, s)
+            if s - self.rest <= self.p.start_delta:
+                self._update_rest(t, s)
+            return None
+        self._rep.append((t, s))
+        return self._step_in_rep(t, s)
+
+    def _step_in_rep(self, t: float, s: float) -> RepWindow | None:
+        p = self.p
+        # peak on a median of the last 3 samples (one-frame spikes do not set it)
+        recent = [v for _, v in self._rep[-3:]]
+        sm = float(np.median(recent))
+        rng_before = self._peak - self._rep_rest
+        if sm > self._peak + max(0.02 * max(rng_before, 0.0), 1e-9):
+            self._peak, self._peak_t = sm, t
+        elif sm > self._peak:
+            self._peak = sm
+        rng = self._peak - self._rep_rest
+        frac = (s - self._rep_rest) / rng if rng > 0 else 0.0
+
+        if t - self._rep[0][0] > p.max_rep_s:
+            log.info("rep open for more than %.0f s at %.2f s: discarded (left the exercise?)", p.max_rep_s, t)
+            self._close()
+            self.rest = s
+            return None
+
+        back = (s - self._rep_rest <= p.rest_delta) or (frac <= p.return_frac and rng >= p.min_range)
+        if self._d_rest.update(t, back):
+            return self._close()
+
+        if self.phase == Phase.LIFTING:
+            stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= p.min_range
+            if self._d_top.update(t, stopped):
+                self.phase = Phase.HOLD
+                self._d_drop.reset()
+        elif self.phase == Phase.HOLD:
+            if self._d_drop.update(t, frac < p.drop_frac):
+                self.phase = Phase.LOWERING
+                self._d_retop.reset()
+        elif self.phase == Phase.LOWERING:
+            if self._d_retop.update(t, frac >= p.top_frac):
+                self.phase = Phase.HOLD
+                self._d_drop.reset()
+        self.hold.update(t, self.phase == Phase.HOLD)
+        return None
+
+    def finish(self, t: float) -> RepWindow | None:
+        """End of the source. A rep that reached its top and has started down is kept (the clip ended during
+        the lowering); one still rising or holding is discarded (we cannot tell it was finished)."""
+        if not self.in_rep:
+            return None
+        if self.phase == Phase.LOWERING:
+            return self._close(complete=False)
+        log.info("source ended during a rep (%s) at %.2f s: not counted", self.phase.value, t)
+        self._close()
+        return None
+
+
+class SideTracker:
+    """The side facing the camera, sticky: it changes only when the other side wins for ``switch_s``
+    (a camera cut, the person turning round), not on single-frame visibility flickers."""
+
+    def __init__(self, switch_s: float = 0.5):
+        self.switch_s = switch_s
+        self.side: str | None = None
+        self._cand: str | None = None
+        self._since = 0.0
+
+    def update(self, pf: PoseFrame) -> str | None:
+        s = near_side(pf)
+        if s is None:
+            return self.side
+        if self.side is None:
+            self.side = s
+        elif s != self.side:
+            if self._cand != s:
+                self._cand, self._since = s, pf.t_s
+            elif pf.t_s - self._since >= self.switch_s:
+                self.side, self._cand = s, None
+        else:
+            self._cand = None
+        return self.side
+
+
+# view classification thresholds on the world-landmark yaw (degrees; 90 = side). Measured on the real clips:
+# side views 80-90 at rest, the 45-degree rear diagonal of merged_bird_dog 45-53, front views < 20.
+SIDE_MIN_YAW = 68.0
+FRONT_MAX_YAW = 25.0
+
+
+def frame_view(pf: PoseFrame) -> str | None:
+    """"side" / "diagonal" / "front" for one frame: world-landmark yaw when there are world landmarks,
+    else the 2D shoulder/hip width to torso ratio."""
+    if pf.landmarks is None:
+        return None
+    yaw = view_yaw(pf.world)
+    if np.isfinite(yaw):
+        if yaw >= SIDE_MIN_YAW:
+            return "side"
+        return "front" if yaw <= FRONT_MAX_YAW else "diagonal"
+    return classify_view(view_ratio(pf.pixels()))
+
+
+class ViewTracker:
+    """Majority view over the last ``window_s`` of frames, and a tally over the whole session."""
+
+    def __init__(self, window_s: float = 1.0):
+        self.window_s = window_s
+        self._recent: deque[tuple[float, str]] = deque()
+        self.tally: Counter = Counter()
+        self.view: str | None = None
+
+    def update(self, pf: PoseFrame) -> str | None:
+        v = frame_view(pf)
+        if v is None:
+            return self.view
+        self.tally[v] += 1
+        self._recent.append((pf.t_s, v))
+        while self._recent and pf.t_s - self._recent[0][0] > self.window_s:
+            self._recent.popleft()
+        self.view = Counter(x for _, x in self._recent).most_common(1)[0][0]
+        return self.view
+
+    def session_view(self) -> str | None:
+        return self.tally.most_common(1)[0][0] if self.tally else None

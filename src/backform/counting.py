@@ -39,8 +39,8 @@ class CounterParams:
     start_delta: float          # enter: signal above the rest level that starts a rep
     rest_delta: float           # exit: signal above the rest level that counts as back at rest (< start_delta)
     min_range: float            # a rep must rise at least this far above rest, else it was a fidget
-    top_frac: float = 0.85      # "at the top" = at least this fraction of the rep's range (labels use ~92%
-    #                             of range; 0.85 tolerates ~1-2 deg of pose jitter on a plateau)
+    top_frac: float = 0.9       # "at the top" = at least this fraction of the rep's range (labels use ~92%
+    #                             of range; 0.9 tolerates ~1-2 deg of pose jitter on a plateau)
     drop_frac: float = 0.7      # leaving the top: below this fraction (hysteresis against top_frac)
     return_frac: float = 0.3    # back at rest: below this fraction of the range (for people who do not
     #                             return all the way between reps, e.g. a bird dog hand hovering)

@@ -134,7 +134,12 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> Rep
     rng = peak - rest
     if not rng > 0:
         return None
-    top_lvl = rest + p.top_frac * rng
+    # the top level is a fraction of the rep's plateau, not of its single highest sample: lifts that
+    # overshoot and settle (be23_super: 14.5 deg peak, 12.8 deg hold) keep their hold. Plateau = the upper
+    # quartile of the samples in the upper half of the range (a triangle rep: ~87% of its peak).
+    upper = sm[ok & (sm >= rest + 0.5 * rng)]
+    plateau = float(np.percentile(upper, 75)) if upper.size else peak
+    top_lvl = rest + p.top_frac * (plateau - rest)
     edge_lvl = rest + p.edge_frac * rng
     at_top = ok & (sm >= top_lvl)
     i_top = int(np.argmax(at_top))

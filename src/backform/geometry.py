@@ -257,3 +257,27 @@ def robust_median(values) -> float:
     v = _arr(values)
     v = v[np.isfinite(v)]
     return float(np.median(v)) if v.size else float("nan")
+
+
+def chin_angle(ear, nose, hip, shoulder) -> float:
+    """Head pitch of a prone (or any horizontal) body from the side: direction ear->nose relative to the
+    hip->shoulder line, degrees, signed so that larger = chin up (neck extension) whichever way the head
+    points on screen. DESIGN: neutral about -69, a 20 deg chin poke about -52, a 15 deg tuck about -79."""
+    rel = relative_direction(ear, nose, hip, shoulder)
+    d = _arr(shoulder) - _arr(hip)
+    if not np.isfinite(rel) or not np.isfinite(d[0]):
+        return float("nan")
+    return rel if d[0] >= 0 else -rel
+
+
+def point_segment_distance(p, a, b) -> float:
+    """Distance from point p to segment a-b (2D or 3D); NaN-safe."""
+    p, a, b = _arr(p), _arr(a), _arr(b)
+    d = b - a
+    dd = float(np.dot(d, d))
+    if not np.all(np.isfinite(d)) or not np.all(np.isfinite(p)):
+        return float("nan")
+    if dd < 1e-12:
+        return float(np.linalg.norm(p - a))
+    u = float(np.clip(np.dot(p - a, d) / dd, 0.0, 1.0))
+    return float(np.linalg.norm(p - (a + u * d)))

@@ -153,6 +153,7 @@ class DriverParams:
     lost_s: float = 1.5         # out of the start position this long while at rest -> back to SETUP
     fault_display_s: float = 3.0  # a rep's faults stay on screen this long after it ends
     history_s: float = 45.0     # frames kept (>= CounterParams.max_rep_s + pre-rep history)
+    cut_check_s: float = 12.0   # a rep open this long (> the longest hold, 10 s) may be a camera cut
 
 
 class Exercise:
@@ -165,6 +166,7 @@ class Exercise:
     CHECK_VIEWS: ClassVar[dict[str, tuple[str, ...]]] = {}  # fault code -> views it can be judged from
     JOINTS: ClassVar[dict[str, tuple[str, ...]]] = {}       # fault code -> landmark names (near side) to draw
     SEVERITY: ClassVar[dict[str, int]] = {}
+    signal_median_n: ClassVar[int] = 1                      # causal median of the lift signal over n frames
     driver = DriverParams()
 
     def __init__(self, params: dict | None = None, baseline: dict | None = None):
@@ -183,6 +185,7 @@ class Exercise:
         self._shown: tuple[Fault, ...] = ()
         self._not_checked: dict[str, list[int]] = {}
         self._reasons: dict[str, str] = {}
+        self._rest_view: str | None = None
         self.last_t: float | None = None
         self.frames = 0
         self.pose_frames = 0
@@ -260,6 +263,9 @@ class Exercise:
                 if t - self._in_pos_since >= self.driver.setup_s - 1e-9:
                     self._ready = True
                     log.info("%s: start position reached at %.2f s", self.name, t)
+                    # the frames that proved the start position also give the rest level
+                    done = self._replay(self._in_pos_since)
+                    return self._result(pf, m, tuple(messages), done)
             else:
                 self._in_pos_since = None
                 messages.append(msg)
@@ -275,15 +281,83 @@ class Exercise:
                     return self._result(pf, m, tuple(messages + [msg]), None, phase=Phase.SETUP)
             else:
                 self._out_since = None
-        win = self.counter.update(t, self.signal(m))
-        completed = self._complete(win) if win is not None else None
+        was_in_rep = self.counter.in_rep
+        completed = self._feed(rec)
+        if self.counter.in_rep and not was_in_rep:
+            self._rest_view = self._majority_view(self.counter.rep_start_s - 1.5, self.counter.rep_start_s)
+        cut = self._check_cut(t)
+        completed = cut or completed
         return self._result(pf, m, tuple(messages), completed)
+
+    # -- counter feeding, priming and camera cuts ------------------------------------------------------------
+    def _signal_of(self, rec: FrameRecord) -> float:
+        """The lift signal of a frame, optionally a causal median over the last ``signal_median_n`` frames
+        (for noisy signals such as arms seen head-on)."""
+        n = self.signal_median_n
+        if n <= 1:
+            return self.signal(rec.m)
+        recent = [r for r in list(self._history)[-n:] if r.t <= rec.t]
+        v = np.array([self.signal(r.m) for r in recent], dtype=np.float64)
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if v.size else float("nan")
+
+    def _feed(self, rec: FrameRecord) -> RepEvent | None:
+        win = self.counter.update(rec.t, self._signal_of(rec))
+        return self._complete(win) if win is not None else None
+
+    def _majority_view(self, t0: float, t1: float) -> str | None:
+        c = Counter(r.view for r in self._history if t0 <= r.t <= t1 and r.view)
+        return c.most_common(1)[0][0] if c else None
+
+    def _check_cut(self, t: float) -> RepEvent | None:
+        """A camera cut (compilation clips) shifts the lift signal to a new level that never "returns": the
+        counter would sit in a rep for ever. When a rep has been open for ``cut_check_s`` and every frame of
+        the last second shows another view than the rest before it, reset the counter and replay the frames
+        since the view changed. Real reps return long before; the replay makes the late check harmless."""
+        if not self.counter.in_rep or t - (self.counter.rep_start_s or t) < self.driver.cut_check_s:
+            return None
+        recent = [r for r in self._history if r.t >= t - 1.0]
+        views = {r.view for r in recent}
+        if len(views) != 1 or None in views or views == {self._rest_view}:
+            return None
+        new = views.pop()
+        t_change = t
+        for r in reversed(self._history):
+            if r.view != new:
+                break
+            t_change = r.t
+        log.info("%s: camera view changed %s -> %s at %.2f s; recounting from there", self.name,
+                 self._rest_view, new, t_change)
+        return self._replay(t_change)
+
+    def _replay(self, t_from: float) -> RepEvent | None:
+        self.counter.reset()
+        done = None
+        for r in [r for r in self._history if r.t >= t_from]:
+            was = self.counter.in_rep
+            done = self._feed(r) or done
+            if self.counter.in_rep and not was:
+                self._rest_view = self._majority_view(self.counter.rep_start_s - 1.5, self.counter.rep_start_s)
+        return done
 
     def finish(self, t_s: float | None = None) -> RepEvent | None:
         """End of the source: a rep already on its way down is kept, one still rising or holding dropped."""
         t = t_s if t_s is not None else (self.last_t or 0.0)
+        if self.counter.in_rep and self._history:
+            recent = [r for r in self._history if r.t >= self._history[-1].t - 1.0]
+            views = {r.view for r in recent}
+            if len(views) == 1 and None not in views and views != {self._rest_view} \
+                    and self._history[-1].t - (self.counter.rep_start_s or t) >= 2.0:
+                self._check_cut_at_end()
         win = self.counter.finish(t)
         return self._complete(win) if win is not None else None
+
+    def _check_cut_at_end(self) -> None:
+        saved, self.driver = self.driver, dataclasses.replace(self.driver, cut_check_s=0.0)
+        try:
+            self._check_cut(self._history[-1].t)
+        finally:
+            self.driver = saved
 
     def view_message(self) -> str:
         return f"Place the camera to see you from the {' or '.join(self.views)}"

@@ -1,0 +1,93 @@
+"""Prone arm lift: face down, arms out at shoulder level with the elbows bent (a W), lift the arms with the
+chin tucked, hold 5-10 s; 5 reps.
+
+Lift signal: how far the elbows and wrists (both sides, mean) are above the shoulders on screen, in body
+sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top) and from the front.
+
+Checks:
+- ``elbows_straight``: elbow angle at the top (world landmarks: 3D, any view) above ``max_elbow_deg`` - a T
+  raise instead of the programme's bent-elbow W.
+- ``arms_not_lifted``: the arms rose less than ``arms_lift_min`` body sizes (a rep that moved, but little).
+- ``chin_not_tucked``: as in the prone extension (side view only).
+- ``short_hold``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import geometry as g
+from ..core import PoseFrame
+from ..counting import CounterParams
+from ..landmarks import side as S
+from .base import Exercise, RepContext, judge, not_checked, register
+from .prone_extension import chin_verdict, prone_measures, prone_start
+
+
+@dataclass(frozen=True)
+class ProneArmLiftParams:
+    reps: int = 5                   # programme: 5 reps
+    hold_s: float = 5.0             # programme: hold 5-10 s
+    hold_tolerance_s: float = 0.15  # labels: >0.3 s under target is short, within 0.3 s either is right
+    start_delta: float = 0.06       # body sizes; rest jitter ~0.01 on merged_prone_w
+    rest_delta: float = 0.03
+    min_range: float = 0.08         # real W lifts: 0.3-0.4 body sizes
+    arms_lift_min: float = 0.12     # below this the arms barely left the floor ("a few cm" is ~0.1)
+    max_elbow_deg: float = 150.0    # W raise measures 60-125 deg (world landmarks), a straight arm 160-180
+    chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
+    chin_poke_deg: float = 12.0
+    face_clear: float = 0.15
+
+
+@register("prone_arm_lift")
+class ProneArmLift(Exercise):
+    Params = ProneArmLiftParams
+    views = ("side", "diagonal", "front")
+    CUES = {
+        "chin_not_tucked": "Tuck your chin, look at the floor",
+        "elbows_straight": "Bend your elbows, arms in a W at shoulder level",
+        "arms_not_lifted": "Lift your arms a little higher off the floor",
+        "short_hold": "Hold for 5 seconds",
+    }
+    CHECK_VIEWS = {"chin_not_tucked": ("side",)}
+    JOINTS = {"chin_not_tucked": ("ear", "nose"), "elbows_straight": ("left_elbow", "right_elbow"),
+              "arms_not_lifted": ("left_wrist", "right_wrist"), "short_hold": ("shoulder",)}
+    SEVERITY = {"chin_not_tucked": 2, "elbows_straight": 2, "arms_not_lifted": 1, "short_hold": 1}
+    signal_median_n = 5  # hands seen head-on jump between frames (wanshape_prone_t_raises); 5 frames ~0.3 s
+
+    def counter_params(self) -> CounterParams:
+        p = self.params
+        return CounterParams(start_delta=p.start_delta, rest_delta=p.rest_delta, min_range=p.min_range)
+
+    def measure(self, pf: PoseFrame, side: str) -> dict:
+        m = prone_measures(pf, side, self.params.face_clear)
+        P = pf.pixels()
+        scale = g.body_scale(P)
+        hs, angs = [], []
+        src = pf.world if pf.world is not None else P
+        for s in ("left", "right"):
+            sh, el, wr = P[S("shoulder", s)], P[S("elbow", s)], P[S("wrist", s)]
+            hs.append((sh[1] - (el[1] + wr[1]) / 2.0) / scale)
+            angs.append(g.joint_angle(src[S("shoulder", s)], src[S("elbow", s)], src[S("wrist", s)]))
+        m["arm_height"] = float(np.nanmean(hs)) if np.any(np.isfinite(hs)) else float("nan")
+        m["elbow_deg"] = float(np.nanmean(angs)) if np.any(np.isfinite(angs)) else float("nan")
+        return m
+
+    def signal(self, m: dict) -> float:
+        return m["arm_height"]
+
+    def start_position(self, m: dict) -> str | None:
+        return prone_start(m)
+
+    def metrics(self, ctx: RepContext) -> dict:
+        return {"arm_rise": ctx.window.range, "elbow_deg": ctx.stat("elbow_deg"), "chin_deg": ctx.stat("chin_deg")}
+
+    def checks(self, ctx: RepContext):
+        p = self.params
+        yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg)
+        e = ctx.stat("elbow_deg")
+        yield judge("elbows_straight", e, e > p.max_elbow_deg) if np.isfinite(e) \
+            else not_checked("elbows_straight", "arms out of sight")
+        yield judge("arms_not_lifted", ctx.window.range, ctx.window.range < p.arms_lift_min)
+        yield self.hold_verdict(ctx)

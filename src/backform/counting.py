@@ -51,6 +51,8 @@ class CounterParams:
     max_gap_s: float = 0.5      # tracking drop-outs up to this long are bridged (timer keeps running)
     rest_window_s: float = 1.0  # rest level = median signal over this much recent rest
     history_s: float = 3.0      # samples kept before a rep starts (to find its true start)
+    min_rest_samples: int = 4   # a rep cannot start before the rest level rests on this many samples (the
+    #                             first frames are often the person settling: wanshape arms being placed)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class RepCounter:
         self._d_retop = _Debounce(self.p.min_phase_s)
         self._d_rest = _Debounce(self.p.min_phase_s)
         self.hold = HoldTimer(self.p.max_gap_s)
+        self._settled = False  # True once a rest level has been established (after the first rep too)
         self.last_t: float | None = None
 
     # -- state helpers -------------------------------------------------------------------------------------
@@ -224,6 +227,7 @@ class RepCounter:
         self.rest = float(np.median([v for _, v in self._rest]))
 
     def _open(self, t0: float) -> None:
+        self._settled = True
         self.phase = Phase.LIFTING
         self._rep_rest = self.rest
         self._rep = [x for x in self._hist]
@@ -245,6 +249,7 @@ class RepCounter:
             log.debug("excursion at %.2f s below min_range (%.1f < %.1f)", t[0] if t else -1,
                       self._peak - self._rep_rest, self.p.min_range)
         self.phase = Phase.START
+        self._settled = True
         self._rep = []
         self._hist.clear()
         self._rest.clear()  # the new rest level is measured afresh (falls back to the old one meanwhile)
@@ -268,6 +273,9 @@ class RepCounter:
 
         if self.phase == Phase.START:
             if not np.isfinite(self.rest):
+                self._update_rest(t, s)
+                return None
+            if len(self._rest) < self.p.min_rest_samples and not self._settled:
                 self._update_rest(t, s)
                 return None
             if self._d_start.update(t, s - self.rest > self.p.start_delta):

@@ -34,10 +34,13 @@ class ProneArmLiftParams:
     rest_delta: float = 0.03
     min_range: float = 0.08         # real W lifts: 0.3-0.4 body sizes
     arms_lift_min: float = 0.12     # below this the arms barely left the floor ("a few cm" is ~0.1)
-    max_elbow_deg: float = 150.0    # W raise measures 60-125 deg (world landmarks), a straight arm 160-180
+    max_elbow_deg: float = 132.0    # W raise measures 98-125 deg at the top (world landmarks, merged_prone_w);
+    #                                 the T raise of wanshape 139-154 (straight arms, 3D from a noisy front view)
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
     chin_poke_deg: float = 12.0
     face_clear: float = 0.15
+    min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:
+    #                                   0.02-0.16 while the arms are being placed, 0.2-0.9 afterwards)
 
 
 @register("prone_arm_lift")
@@ -64,14 +67,21 @@ class ProneArmLift(Exercise):
         m = prone_measures(pf, side, self.params.face_clear)
         P = pf.pixels()
         scale = g.body_scale(P)
-        hs, angs = [], []
+        hs, angs, ws = [], [], []
         src = pf.world if pf.world is not None else P
         for s in ("left", "right"):
             sh, el, wr = P[S("shoulder", s)], P[S("elbow", s)], P[S("wrist", s)]
             hs.append((sh[1] - (el[1] + wr[1]) / 2.0) / scale)
             angs.append(g.joint_angle(src[S("shoulder", s)], src[S("elbow", s)], src[S("wrist", s)]))
-        m["arm_height"] = float(np.nanmean(hs)) if np.any(np.isfinite(hs)) else float("nan")
-        m["elbow_deg"] = float(np.nanmean(angs)) if np.any(np.isfinite(angs)) else float("nan")
+            # weight each arm by how visible its hand is: a hidden hand is guessed and jumps about
+            # (wanshape_prone_t_raises: right wrist visibility 0.1-0.5, placed anywhere)
+            ws.append(max(min(pf.visibility(S("wrist", s)), pf.visibility(S("elbow", s))), 1e-3) ** 2)
+        hs, angs, ws = np.array(hs), np.array(angs), np.array(ws)
+        ok, oka = np.isfinite(hs), np.isfinite(angs)
+        if ws.max() < self.params.min_hand_visibility ** 2:  # both hands guessed: not a measurement
+            ok[:] = False
+        m["arm_height"] = float(np.average(hs[ok], weights=ws[ok])) if ok.any() else float("nan")
+        m["elbow_deg"] = float(np.average(angs[oka], weights=ws[oka])) if oka.any() else float("nan")
         return m
 
     def signal(self, m: dict) -> float:

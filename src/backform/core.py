@@ -17,11 +17,16 @@ X, Y, Z, VIS, PRES = range(5)
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One decoded image. ``image`` is BGR uint8 (OpenCV order); ``timestamp_ms`` strictly increases."""
+    """One decoded image. ``image`` is BGR uint8 (OpenCV order); ``timestamp_ms`` strictly increases.
+
+    ``rgb`` optionally holds the pose model's input already prepared by the source's decoding thread (RGB,
+    possibly downscaled), so the thread that runs the model does not spend time on it.
+    """
 
     index: int
     timestamp_ms: float
     image: np.ndarray | None = None
+    rgb: np.ndarray | None = None
 
     @property
     def t_s(self) -> float:

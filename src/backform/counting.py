@@ -39,8 +39,8 @@ class CounterParams:
     start_delta: float          # enter: signal above the rest level that starts a rep
     rest_delta: float           # exit: signal above the rest level that counts as back at rest (< start_delta)
     min_range: float            # a rep must rise at least this far above rest, else it was a fidget
-    top_frac: float = 0.9       # "at the top" = at least this fraction of the rep's range (labels use ~92%
-    #                             of range; 0.9 tolerates ~1-2 deg of pose jitter on a plateau)
+    top_frac: float = 0.92      # "at the top" = at least this fraction of the rep's range (as the labels
+    #                             and the synthetic truth define it)
     drop_frac: float = 0.7      # leaving the top: below this fraction (hysteresis against top_frac)
     return_frac: float = 0.3    # back at rest: below this fraction of the range (for people who do not
     #                             return all the way between reps, e.g. a bird dog hand hovering)
@@ -125,8 +125,23 @@ def median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _crossing(t: np.ndarray, s: np.ndarray, i0: int, i1: int, level: float) -> float:
+    """Time where the straight line between samples i0 and i1 crosses ``level`` (sub-frame timing); the
+    time of i1 if that is not possible."""
+    if 0 <= i0 < len(s) and 0 <= i1 < len(s) and np.isfinite(s[i0]) and np.isfinite(s[i1]) and s[i0] != s[i1]:
+        u = (level - s[i0]) / (s[i1] - s[i0])
+        if 0.0 <= u <= 1.0:
+            return float(t[i0] + u * (t[i1] - t[i0]))
+    return float(t[i1])
+
+
 def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> RepWindow | None:
-    """Re-measure a rep from its samples ``t``, ``s`` (from some rest before it to its end)."""
+    """Re-measure a rep from its samples ``t``, ``s`` (from some rest before it to its end).
+
+    Definitions of the clip labels and the synthetic truth: start/end where the movement crosses
+    ``edge_frac`` of the range, top/lower the first/last time at ``top_frac`` of it, hold = lower - top;
+    crossings are interpolated between samples (at 12-15 poses/s a frame is 0.07-0.08 s).
+    """
     t = np.asarray(t, dtype=np.float64)
     sm = median3(np.asarray(s, dtype=np.float64))
     ok = np.isfinite(sm)
@@ -136,11 +151,11 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> Rep
     rng = peak - rest
     if not rng > 0:
         return None
-    # the top level is a fraction of the rep's plateau, not of its single highest sample: lifts that
-    # overshoot and settle (be23_super: 14.5 deg peak, 12.8 deg hold) keep their hold. Plateau = the upper
-    # quartile of the samples in the upper half of the range (a triangle rep: ~87% of its peak).
-    upper = sm[ok & (sm >= rest + 0.5 * rng)]
-    plateau = float(np.percentile(upper, 75)) if upper.size else peak
+    # the range is measured to the rep's plateau, not to its single highest sample, so that a lift that
+    # overshoots and settles (be23_super: 14.5 deg peak, held at 12.7-13) keeps its hold. Plateau = the
+    # median of the samples in the top 20% of the range (a held rep: the hold; an eased peak: ~96%).
+    upper = sm[ok & (sm >= rest + 0.8 * rng)]
+    plateau = float(np.median(upper)) if upper.size else peak
     top_lvl = rest + p.top_frac * (plateau - rest)
     edge_lvl = rest + p.edge_frac * rng
     at_top = ok & (sm >= top_lvl)
@@ -149,14 +164,21 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> Rep
     before = np.nonzero(ok[:i_top] & (sm[:i_top] <= edge_lvl))[0]
     i_start = int(before[-1]) if before.size else int(np.argmax(ok))
     after = np.nonzero(ok[i_low:] & (sm[i_low:] <= edge_lvl))[0]
+    top = _crossing(t, sm, i_top - 1, i_top, top_lvl) if i_top > 0 else float(t[i_top])
+    low = _crossing(t, sm, i_low + 1, i_low, top_lvl) if i_low + 1 < len(sm) else float(t[i_low])
+    start = _crossing(t, sm, i_start, i_start + 1, edge_lvl) if before.size else float(t[i_start])
     if after.size:
-        end = float(t[i_low + after[0]])
+        i_end = i_low + int(after[0])
+        end = _crossing(t, sm, i_end - 1, i_end, edge_lvl)
     else:  # never came all the way down: end at the last sample (counted back at rest by return_frac)
         end = float(t[ok][-1])
-    # hold: time at the top, bridging short drop-outs and brief dips below the top level
-    hold = bridged_duration(t[i_top:i_low + 1], np.ones(i_low + 1 - i_top, bool), p.max_gap_s)
-    return RepWindow(start_s=float(t[i_start]), top_s=float(t[i_top]), lower_s=float(t[i_low]), end_s=end,
-                     hold_s=hold, rest=float(rest), peak=peak, complete=complete)
+    # hold: time at the top (brief dips below the top level included), minus tracking gaps too long to bridge
+    seg = t[i_top:i_low + 1]
+    gaps = np.diff(seg)
+    lost = float(gaps[gaps > p.max_gap_s].sum()) if seg.size > 1 else 0.0
+    hold = max(0.0, low - top - lost)
+    return RepWindow(start_s=start, top_s=top, lower_s=low, end_s=end, hold_s=hold, rest=float(rest), peak=peak,
+                     complete=complete)
 
 
 class _Debounce:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .core import Frame, PoseFrame
+from .sources import pose_input
 from .model import MODEL_NAME, ModelError, check_model_file, ensure_model, sha256_file
 
 log = logging.getLogger(__name__)
@@ -119,13 +120,11 @@ class PoseEstimator:
         return {"name": self.model_name, "path": str(self.model_path), "sha256": self.model_sha256}
 
     def update(self, frame: Frame) -> PoseFrame:
-        img = frame.image
-        h, w = img.shape[:2]
+        h, w = frame.image.shape[:2]
         ms = self.config.max_side
-        if ms and max(h, w) > ms:
-            s = ms / max(h, w)
-            img = cv2.resize(img, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        rgb = frame.rgb
+        if rgb is None or (ms and max(rgb.shape[:2]) > ms):
+            rgb = pose_input(frame.image, ms)
         ts = int(round(frame.timestamp_ms))
         if ts <= self._last_ts:  # MediaPipe requires strictly increasing integer milliseconds
             ts = self._last_ts + 1

@@ -53,7 +53,8 @@ class _Monotonic:
 class VideoFileSource:
     """Frames of a video file, timed by the container, optionally thinned to ``max_fps``."""
 
-    def __init__(self, path: str | os.PathLike, max_fps: float | None = None, prefetch: int = 8):
+    def __init__(self, path: str | os.PathLike, max_fps: float | None = None, prefetch: int = 8,
+                 rgb_max_side: int | None = 960):
         self.path = Path(path)
         if not self.path.exists():
             raise SourceError(f"video not found: {self.path}")
@@ -74,6 +75,7 @@ class VideoFileSource:
         cap.release()
         self.stride = stride_for(self.fps, max_fps)
         self.prefetch = prefetch
+        self.rgb_max_side = rgb_max_side  # prepare the pose input in the decoding thread (None: don't)
 
     @property
     def duration_s(self) -> float:
@@ -104,7 +106,8 @@ class VideoFileSource:
                 t = cap.get(cv2.CAP_PROP_POS_MSEC)
                 if not math.isfinite(t) or t < 0:
                     t = i * 1000.0 / self.fps
-                yield Frame(index=i, timestamp_ms=mono(t), image=img)
+                rgb = None if self.rgb_max_side is None else pose_input(img, self.rgb_max_side)
+                yield Frame(index=i, timestamp_ms=mono(t), image=img, rgb=rgb)
                 i += 1
         finally:
             cap.release()
@@ -114,6 +117,15 @@ class VideoFileSource:
             yield from self._read()
             return
         yield from _threaded(self._read(), self.prefetch)
+
+
+def pose_input(bgr: np.ndarray, max_side: int) -> np.ndarray:
+    """The pose model's input: RGB, downscaled so that its longer side is at most ``max_side`` (0: never)."""
+    h, w = bgr.shape[:2]
+    if max_side and max(h, w) > max_side:
+        s = max_side / max(h, w)
+        bgr = cv2.resize(bgr, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 _END = object()

@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 PRIVACY = ("none", "blur", "skeleton")
 
 
+def _lower_priority() -> None:
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+
+
 def _even(n: int) -> int:
     return max(2, n - n % 2)
 
@@ -36,9 +43,11 @@ class _Encoder:
         ff = shutil.which("ffmpeg")
         if ff:
             cmd = [ff, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{size[0]}x{size[1]}",
-                   "-r", f"{fps:.4f}", "-i", "-", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
-                   "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)]
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                   "-r", f"{fps:.4f}", "-i", "-", "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",
+                   "-pix_fmt", "yuv420p", "-threads", "1", "-movflags", "+faststart", str(path)]
+            # one encoder thread at lower priority: the pose model's inference thread comes first
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         preexec_fn=_lower_priority if os.name == "posix" else None)
         else:
             self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
             if not self.writer.isOpened():

@@ -1,0 +1,125 @@
+"""Wall slide: standing facing a wall, forearms on it; slide the arms up to fully overhead, lift the hands
+off the wall without arching the low back, pause at the top, return under control.
+
+Seen from the side. Lift signal: shoulder flexion, the hip-shoulder-elbow angle of the near side (about 80
+deg with the forearms on the wall at shoulder height, 165-170 fully overhead).
+
+Checks (side view):
+- ``arms_not_overhead``: shoulder flexion at the top short of ``min_overhead_deg``.
+- ``no_lift_off``: the near wrist never leaves the wall line at the top. The wall line is where the wrist
+  was furthest toward the wall while sliding up; lift-off = the wrist moving back from it by
+  ``lift_off_min`` body sizes or more.
+- ``low_back_arch``: the trunk tilting back against the thigh line (hip extension + lumbar extension with
+  the pelvis tipping forward) at the top, relative to the same person at the start of the rep. Landmarks
+  see the trunk line, not the lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis
+  is not seen (the 96-point outline is too coarse for it, see bird_dog).
+- ``no_pause``: the time at the top beyond what easing into and out of it takes (hold - 0.56 x mean of the
+  rise and fall times: a cosine-eased peak with no pause spends 0.56 of its rise time above 92%).
+- ``fast_return``: the return (92% -> 8% of the range) quicker than ``min_return_s``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import geometry as g
+from ..core import PoseFrame
+from ..counting import CounterParams
+from ..landmarks import side as S
+from .base import Exercise, RepContext, judge, lm_in_frame, not_checked, register
+
+EASE_FRACTION = 0.56  # time above 92% / time from 8% to 92% for a cosine-eased turn-around (no pause)
+
+
+@dataclass(frozen=True)
+class WallSlideParams:
+    reps: int = 10                  # programme: sets of 10 (patient handout)
+    hold_s: float = 1.0             # programme: "pause at the top"; shown as the hold target
+    start_delta_deg: float = 10.0   # shoulder-flexion jitter at rest is a few degrees
+    rest_delta_deg: float = 5.0
+    min_range_deg: float = 30.0     # a slide from shoulder height to overhead is ~90 deg
+    min_overhead_deg: float = 150.0  # fully overhead ~165-170 deg (synthetic clean top 168); 2D error ~5 deg
+    lift_off_min: float = 0.05      # body sizes (~2.5 cm): a 9-deg lift-off moves the hand ~9 cm (~0.18)
+    arch_deg: float = 8.0           # trunk tilting back against the thigh; clean reps keep it within a few deg
+    min_pause_s: float = 0.5        # a pause the person can feel; a cosine turn-around leaves ~0
+    min_return_s: float = 0.8       # 92% -> 8%: a 1.25-s eased return measures 0.8 s; clean 2.5 s -> 1.6 s
+
+
+@register("wall_slide")
+class WallSlide(Exercise):
+    Params = WallSlideParams
+    views = ("side",)
+    CUES = {
+        "low_back_arch": "Keep your ribs down, don't arch your lower back",
+        "arms_not_overhead": "Slide your arms all the way up overhead",
+        "no_lift_off": "At the top, lift your hands just off the wall",
+        "no_pause": "Pause at the top for a moment",
+        "fast_return": "Come down slowly, with control",
+    }
+    CHECK_VIEWS = {"low_back_arch": ("side",), "arms_not_overhead": ("side",), "no_lift_off": ("side",)}
+    JOINTS = {"low_back_arch": ("shoulder", "hip"), "arms_not_overhead": ("shoulder", "elbow"),
+              "no_lift_off": ("wrist",), "no_pause": ("wrist",), "fast_return": ("elbow",)}
+    SEVERITY = {"low_back_arch": 3, "arms_not_overhead": 2, "no_lift_off": 1, "no_pause": 1, "fast_return": 2}
+
+    def counter_params(self) -> CounterParams:
+        p = self.params
+        return CounterParams(start_delta=p.start_delta_deg, rest_delta=p.rest_delta_deg, min_range=p.min_range_deg)
+
+    def measure(self, pf: PoseFrame, side: str) -> dict:
+        P = pf.pixels()
+        sh, hip, kn = P[S("shoulder", side)], P[S("hip", side)], P[S("knee", side)]
+        el, wr = P[S("elbow", side)], P[S("wrist", side)]
+        scale = g.body_scale(P)
+        facing = 1.0 if (el[0] - sh[0]) >= 0 else -1.0  # the wall is where the forearms are
+        wrist_seen = lm_in_frame(pf, ("wrist",), side)
+        return {"shoulder_flex_deg": g.joint_angle(hip, sh, el),
+                "trunk_deg": g.elevation(hip, sh),
+                "trunk_back_deg": g.relative_direction(hip, sh, kn, hip) * facing,
+                "wrist_x": (wr[0] * facing) / scale if wrist_seen else float("nan"),
+                "facing": facing}
+
+    def signal(self, m: dict) -> float:
+        return m["shoulder_flex_deg"]
+
+    def start_position(self, m: dict) -> str | None:
+        if not (abs(m["trunk_deg"]) > 60 and 30 <= m["shoulder_flex_deg"] <= 130):
+            return "Stand facing the wall, forearms on it at shoulder height"
+        return None
+
+    # -- figures of a rep ---------------------------------------------------------------------------------------
+    def _lift_off(self, ctx: RepContext) -> float:
+        w = ctx.window
+        rng = w.range
+        up = [r for r in ctx.between(w.start_s, w.top_s)
+              if w.rest + 0.3 * rng <= r.m["shoulder_flex_deg"] <= w.rest + 0.9 * rng]
+        wall = ctx.stat("wrist_x", "p90", frames=up)
+        return wall - ctx.stat("wrist_x", "p10")
+
+    def _pause(self, ctx: RepContext) -> float:
+        w = ctx.window
+        rise, fall = w.top_s - w.start_s, w.end_s - w.lower_s
+        return w.hold_s - EASE_FRACTION * (rise + fall) / 2.0
+
+    def _arch(self, ctx: RepContext) -> float:
+        return ctx.stat("trunk_back_deg", "p90") - ctx.stat("trunk_back_deg", frames=ctx.rest or ctx.frames[:2])
+
+    def metrics(self, ctx: RepContext) -> dict:
+        return {"peak_shoulder_flexion_deg": ctx.stat("shoulder_flex_deg", "p90"), "lift_off": self._lift_off(ctx),
+                "pause_s": self._pause(ctx), "trunk_back_change_deg": self._arch(ctx),
+                "return_s": ctx.window.lowering_s}
+
+    def checks(self, ctx: RepContext):
+        p = self.params
+        flex = ctx.stat("shoulder_flex_deg", "p90")
+        yield judge("arms_not_overhead", flex, flex < p.min_overhead_deg)
+        lo = self._lift_off(ctx)
+        yield judge("no_lift_off", lo, lo < p.lift_off_min) if np.isfinite(lo) \
+            else not_checked("no_lift_off", "the hand is out of the picture")
+        a = self._arch(ctx)
+        yield judge("low_back_arch", a, a > p.arch_deg)
+        pause = self._pause(ctx)
+        yield judge("no_pause", pause, pause < p.min_pause_s)
+        w = ctx.window
+        yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s) if w.complete \
+            else not_checked("fast_return", "the source ended during the return")

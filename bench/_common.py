@@ -30,3 +30,39 @@ def median(xs):
     if not n:
         return float("nan")
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def check_angles(pf) -> dict:
+    """The angles the exercise checks are built on, near side, in degrees (NaN without a pose)."""
+    import math
+
+    from backform import geometry as g
+    from backform.landmarks import L, side
+
+    keys = ("hip_extension", "knee", "elbow", "trunk_elevation", "arm_elevation", "leg_elevation", "head_neck")
+    if not pf.has_pose:
+        return {k: math.nan for k in keys}
+    s = g.near_side(pf)
+    p = pf.pixels()
+
+    def P(name):
+        return p[side(name, s)]
+    return {
+        "hip_extension": g.joint_angle(P("shoulder"), P("hip"), P("knee")),
+        "knee": g.joint_angle(P("hip"), P("knee"), P("ankle")),
+        "elbow": g.joint_angle(P("shoulder"), P("elbow"), P("wrist")),
+        "trunk_elevation": g.elevation(P("hip"), P("shoulder")),
+        "arm_elevation": g.elevation(P("shoulder"), P("wrist")),
+        "leg_elevation": g.elevation(P("hip"), P("ankle")),
+        "head_neck": g.relative_direction(P("ear"), p[L.NOSE], P("hip"), P("shoulder")),
+    }
+
+
+def series(poses) -> tuple[list[float], dict]:
+    """Times and per-angle value lists of a sequence of PoseFrames."""
+    ts, out = [], {}
+    for pf in poses:
+        ts.append(pf.t_s)
+        for k, v in check_angles(pf).items():
+            out.setdefault(k, []).append(v)
+    return ts, out

@@ -69,3 +69,29 @@ def numbered_video(tmp_path) -> Path:
         cv2.putText(img, str(i), (10, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 3)
         frames.append(img)
     return write_video(tmp_path / "numbered.mp4", frames, 30.0)
+
+
+@pytest.fixture(scope="session")
+def recordings(clips_dir, model_path, tmp_path_factory):
+    """``recordings(clip_name, max_fps=20)`` -> path of a landmarks recording of that real clip, made once."""
+    from backform.pose import PoseEstimator
+    from backform.recording import LandmarkWriter
+    from backform.sources import VideoFileSource
+
+    cache: dict = {}
+    folder = tmp_path_factory.mktemp("recordings")
+
+    def get(clip: str, max_fps: float = 20.0) -> Path:
+        key = (clip, max_fps)
+        if key not in cache:
+            src = VideoFileSource(clips_dir / clip, max_fps=max_fps)
+            out = folder / f"{Path(clip).stem}_{max_fps:g}.jsonl"
+            with PoseEstimator(model_path) as pe, LandmarkWriter(out, {
+                    "model": pe.model_name, "model_sha256": pe.model_sha256, "fps": src.fps,
+                    "analysis_fps": src.analysis_fps, "width": src.width, "height": src.height,
+                    "frames": src.frame_count, "source": clip}) as w:
+                for fr in src:
+                    w.write(pe.update(fr))
+            cache[key] = out
+        return cache[key]
+    return get

@@ -53,7 +53,11 @@ class OneEuroFilter:
 
 @dataclass(frozen=True)
 class SmoothingConfig:
-    enabled: bool = False       # off by default: see bench/smoothing.py and the README for the measurement
+    # Off: measured with bench/smoothing.py on the real clips at the 15-20 frames/s analysis rate, VIDEO
+    # mode leaves 0.2-1.0° of frame-to-frame jitter in the checked angles over holds (checks use 5°+
+    # tolerances). This filter cut it by 11-44% but delayed movements by 75-90 ms (>1 analysis frame); a
+    # faster setting (min_cutoff 5, beta 2) kept only 1-21% of gain for 25 ms of lag. Not worth it.
+    enabled: bool = False
     min_cutoff_hz: float = 1.5  # still-segment cut-off
     beta: float = 0.3           # speed coefficient on normalised coordinates per second
     max_gap_s: float = 0.5      # a longer drop-out restarts the filter (no smoothing across a lost pose)

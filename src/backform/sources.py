@@ -131,6 +131,17 @@ def pose_input(bgr: np.ndarray, max_side: int) -> np.ndarray:
 _END = object()
 
 
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Lower the calling thread's scheduling priority (Linux: per-thread nice; threads it starts inherit it).
+
+    Decoding and encoding run ahead in buffered queues, so they can yield the CPU to the pose model's thread.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        pass
+
+
 def _threaded(it: Iterator, size: int) -> Iterator:
     """Run iterator ``it`` in a daemon thread with a bounded queue (OpenCV decoding releases the GIL)."""
     q: queue.Queue = queue.Queue(maxsize=size)
@@ -138,6 +149,7 @@ def _threaded(it: Iterator, size: int) -> Iterator:
     err: list[BaseException] = []
 
     def work():
+        lower_thread_priority()
         try:
             for item in it:
                 while not stop.is_set():

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import overlay
 from .core import FrameResult, PoseFrame
+from .sources import lower_thread_priority
 
 log = logging.getLogger(__name__)
 PRIVACY = ("none", "blur", "skeleton")
@@ -109,6 +110,7 @@ class AnnotatedVideoWriter:
         return img
 
     def _run(self) -> None:
+        lower_thread_priority()
         while True:
             item = self._q.get()
             if item is None:

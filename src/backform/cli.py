@@ -87,6 +87,37 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
+
+
+def cmd_demo(args) -> int:
+    """Analyse one of the bundled sample videos and compare the result with its ground truth."""
+    import json
+
+    if args.video:
+        video = Path(args.video)
+    else:
+        found = sorted(SAMPLE_DIR.glob(f"{args.exercise or 'bridge'}_clean*.mp4"))
+        if not found:
+            raise SourceError(f"no sample video for {args.exercise or 'bridge'} in {SAMPLE_DIR} "
+                              "(the samples live in a clone of the repository)")
+        video = found[0]
+    truth_path = video.with_name(video.stem + ".truth.json")
+    truth = json.loads(truth_path.read_text()) if truth_path.is_file() else {}
+    exercise = args.exercise or truth.get("exercise") or (None if args.video else "bridge")
+    if not exercise:
+        raise BackformError(f"say which exercise {video.name} shows with --exercise")
+    ns = build_parser().parse_args(["analyze", str(video), "--exercise", exercise, "--out", args.out]
+                                   + (["-q"] if args.quiet else []))
+    rc = cmd_analyze(ns)
+    if truth and not args.quiet:
+        got = json.loads((Path(args.out) / "session.json").read_text())
+        want_faults = sorted({f for r in truth.get("reps", []) for f in r.get("faults", [])})
+        print(f"ground truth: {len(truth.get('reps', []))} reps, faults {want_faults or 'none'}; "
+              f"found {got['rep_count']} reps, faults {sorted({f['code'] for f in got['faults']}) or 'none'}")
+    return rc
+
+
 def cmd_track(args) -> int:
     from .pose import PoseEstimator
     from .recording import LandmarkWriter
@@ -155,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     pose_opts(a)
     a.set_defaults(func=cmd_analyze)
+
+    d = sub.add_parser("demo", help="analyse a bundled sample video and compare with its ground truth")
+    d.add_argument("video", nargs="?", help="a sample video (default: the clean bridge sample)")
+    d.add_argument("--exercise", "-e", help="pick the clean sample of this exercise")
+    d.add_argument("--out", "-o", default="out/demo", help="output folder (default out/demo)")
+    d.add_argument("-q", "--quiet", action="store_true")
+    d.set_defaults(func=cmd_demo)
 
     t = sub.add_parser("track", help="write a landmarks file (JSON lines) for a video")
     t.add_argument("video")

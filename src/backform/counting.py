@@ -49,7 +49,8 @@ class CounterParams:
     min_rep_s: float = 0.5      # shorter excursions are jitter, not reps
     max_rep_s: float = 40.0     # longer than this (prone holds are at most 10 s): the person left the exercise
     max_gap_s: float = 0.5      # tracking drop-outs up to this long are bridged (timer keeps running)
-    rest_window_s: float = 1.0  # rest level = median signal over this much recent rest
+    rest_window_s: float = 2.0  # rest level = a low quantile of the signal over this much recent rest
+    rest_quantile: float = 30.0
     history_s: float = 3.0      # samples kept before a rep starts (to find its true start)
     min_rest_samples: int = 4   # a rep cannot start before the rest level rests on this many samples (the
     #                             first frames are often the person settling: wanshape arms being placed)
@@ -246,7 +247,8 @@ class RepCounter:
         self._rest.append((t, s))
         while self._rest and t - self._rest[0][0] > self.p.rest_window_s:
             self._rest.popleft()
-        self.rest = float(np.median([v for _, v in self._rest]))
+        # a low quantile, not the median: a slow, small lift must not drag the rest level up with it
+        self.rest = float(np.percentile([v for _, v in self._rest], self.p.rest_quantile))
 
     def _open(self, t0: float) -> None:
         self._settled = True

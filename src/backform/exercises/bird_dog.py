@@ -49,7 +49,7 @@ class BirdDogParams:
     leg_high_deg: float = 15.0      # labels: merged_bird_dog legs 23-28 deg above horizontal are leg_high
     bow_change: float = 0.04        # DESIGN: midline bow separates 15 deg of sag (just) and 30 deg reliably;
     #                                 0.04 of torso length ~ 20-25 deg of lumbar sag or rounding
-    rotation_deg: float = 20.0      # clean real reps move the shoulder/hip-mean roll up to 15 deg (arm and
+    rotation_deg: float = 17.0      # clean real reps move the shoulder/hip-mean roll up to 15 deg (arm and
     #                                 leg raises); DESIGN: whole-trunk roll visible from 10 deg in a diagonal
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points

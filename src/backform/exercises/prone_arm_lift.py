@@ -30,15 +30,16 @@ class ProneArmLiftParams:
     reps: int = 5                   # programme: 5 reps
     hold_s: float = 5.0             # programme: hold 5-10 s
     hold_tolerance_s: float = 0.15  # labels: >0.3 s under target is short, within 0.3 s either is right
-    start_delta: float = 0.06       # body sizes; rest jitter ~0.01 on merged_prone_w
-    rest_delta: float = 0.03
-    min_range: float = 0.08         # real W lifts: 0.3-0.4 body sizes
+    start_delta: float = 0.025      # body sizes; rest jitter ~0.01 on merged_prone_w (5-frame median)
+    rest_delta: float = 0.012
+    min_range: float = 0.03         # real W lifts: 0.2-0.35 body sizes; a 3-6 deg lift ~0.03-0.06 must count
+    #                                 (and be flagged arms_not_lifted)
     arms_lift_min: float = 0.12     # below this the arms barely left the floor ("a few cm" is ~0.1)
     max_elbow_deg: float = 132.0    # W raise measures 98-125 deg at the top (world landmarks, merged_prone_w);
     #                                 the T raise of wanshape 139-154 (straight arms, 3D from a noisy front view)
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
     chin_poke_deg: float = 12.0
-    face_clear: float = 0.15
+    face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them
     min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:
     #                                   0.02-0.16 while the arms are being placed, 0.2-0.9 afterwards)
 

@@ -10,7 +10,8 @@ Checks:
   :func:`backform.geometry.chin_angle`) above the person's neutral (``baseline={"chin_deg": ...}``, else the
   DESIGN's rendered-body neutral, -69 deg) by more than ``chin_poke_deg``. Side view only; not checked when
   the face is hidden behind the arm (superman variant: arms forward, in line with the head).
-- ``arms_on_floor``: the near wrist rises less than ``arms_lift_min`` body sizes above where it rested.
+- ``arms_on_floor``: at the top the near wrist has not risen (``arms_lift_min``) and sits at floor level,
+  below the near knee's centre (``floor_clearance``). Side view only.
 - ``short_hold``.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ProneExtensionParams:
     face_clear: float = 0.15        # nose/ear closer than this (body sizes) to the near arm: face hidden
     arms_lift_min: float = 0.05     # wrist rise at the top, body sizes (~2.5 cm): hovering hands rise
     #                                 0.1-0.6 on the real clips; MediaPipe jitter ~0.01-0.02
+    floor_clearance: float = -0.04  # wrist centre this far below the knee centre (body sizes, ~2 cm): on the floor
 
 
 def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
@@ -49,11 +51,16 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
     ear, nose = P[S("ear", side)], P[L.NOSE]
     el, wr = P[S("elbow", side)], P[S("wrist", side)]
     scale = g.body_scale(P)
-    d = min(g.point_segment_distance(p, a, b) for p in (ear, nose) for a, b in ((sh, el), (el, wr)))
+    d = min(g.point_segment_distance(p, a, b) for p in (ear, nose) for a, b in ((sh, el), (el, wr))) \
+        if face_clear > 0 else float("inf")
     return {"chest_lift_deg": g.elevation(hip, sh),
             "chin_deg": g.chin_angle(ear, nose, hip, sh),
             "face_hidden": float(d / scale < face_clear) if np.isfinite(d) and scale > 0 else float("nan"),
             "wrist_height": (hip[1] - wr[1]) / scale if lm_in_frame(pf, ("wrist",), side) else float("nan"),
+            # near wrist above the near knee's centre (body sizes): a wrist lying on the floor sits ~0.05-0.1
+            # below it (joint centres: knee ~7 cm, wrist ~3 cm above the floor)
+            "wrist_over_knee": (P[S("knee", side)][1] - wr[1]) / scale
+            if lm_in_frame(pf, ("wrist", "knee"), side) else float("nan"),
             "body_deg": g.elevation(hip, P[S("ankle", side)]) if lm_in_frame(pf, ("ankle",), side)
             else g.elevation(hip, P[S("knee", side)]),
             "head_on": float(frame_view(pf) == "front")}
@@ -69,7 +76,7 @@ def prone_start(m: dict) -> str | None:
 
 def chin_verdict(ex: Exercise, ctx: RepContext, neutral: float, poke: float):
     hidden = ctx.values("face_hidden")
-    if hidden.size and np.nanmean(hidden) > 0.5:
+    if hidden.size and np.isfinite(hidden).any() and np.nanmean(hidden) > 0.5:
         return not_checked("chin_not_tucked", "the face is hidden behind the arm at the top")
     base = ex.baseline.get("chin_deg", neutral)
     v = ctx.stat("chin_deg")
@@ -85,7 +92,7 @@ class ProneExtension(Exercise):
         "arms_on_floor": "Lift your hands just off the floor",
         "short_hold": "Hold for 5 seconds",
     }
-    CHECK_VIEWS = {"chin_not_tucked": ("side",), "arms_on_floor": ("side", "diagonal")}
+    CHECK_VIEWS = {"chin_not_tucked": ("side",), "arms_on_floor": ("side",)}
     JOINTS = {"chin_not_tucked": ("ear", "nose"), "arms_on_floor": ("wrist",), "short_hold": ("shoulder",)}
     SEVERITY = {"chin_not_tucked": 2, "arms_on_floor": 1, "short_hold": 1}
 
@@ -105,14 +112,22 @@ class ProneExtension(Exercise):
     def _wrist_rise(self, ctx: RepContext) -> float:
         return ctx.stat("wrist_height") - ctx.stat("wrist_height", frames=ctx.rest or ctx.frames[:2])
 
+    def _wrist_clear(self, ctx: RepContext) -> float:
+        return ctx.stat("wrist_over_knee")
+
     def metrics(self, ctx: RepContext) -> dict:
         return {"peak_chest_lift_deg": ctx.stat("chest_lift_deg", "max") - ctx.window.rest,
-                "chin_deg": ctx.stat("chin_deg"), "wrist_rise": self._wrist_rise(ctx)}
+                "chin_deg": ctx.stat("chin_deg"), "wrist_rise": self._wrist_rise(ctx),
+                "wrist_over_knee": self._wrist_clear(ctx)}
 
     def checks(self, ctx: RepContext):
         p = self.params
         yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg)
-        r = self._wrist_rise(ctx)
-        yield judge("arms_on_floor", r, r < p.arms_lift_min) if np.isfinite(r) \
-            else not_checked("arms_on_floor", "the near hand is out of the picture")
+        # on the floor = the hand did not rise with the chest AND sits at floor level (arms by the sides rotate
+        # with the thorax and may hardly rise, so the rise alone would flag hovering hands)
+        r, c = self._wrist_rise(ctx), self._wrist_clear(ctx)
+        if np.isfinite(r) and np.isfinite(c):
+            yield judge("arms_on_floor", c, r < p.arms_lift_min and c < p.floor_clearance)
+        else:
+            yield not_checked("arms_on_floor", "the near hand or knee is out of the picture")
         yield self.hold_verdict(ctx)

@@ -193,7 +193,8 @@ def chord_profile(contour, a, b, sign: float = 1.0, u_lo: float = 0.15, u_hi: fl
     ``contour`` (K, 2) and ``a``, ``b`` in the same (pixel) units. Points are projected on the chord
     (``u`` = 0 at a, 1 at b); those with ``u_lo <= u <= u_hi`` on the side ``sign`` (+1: left of a->b with y
     up, as :func:`signed_distance_to_line`) and nearer than ``max_dist`` chord lengths are binned along u;
-    each bin keeps its farthest point. Returns (u centres, distance / chord length), NaN for empty bins.
+    each bin keeps its farthest point. Returns (u of those points, or the bin centre when empty; distance /
+    chord length, NaN for empty bins).
     """
     c = np.asarray(contour, dtype=np.float64).reshape(-1, 2)
     a, b = _arr(a), _arr(b)
@@ -212,10 +213,11 @@ def chord_profile(contour, a, b, sign: float = 1.0, u_lo: float = 0.15, u_hi: fl
     if not np.any(ok):
         return centres, prof
     idx = np.minimum(((u[ok] - u_lo) / (u_hi - u_lo) * bins).astype(int), bins - 1)
-    for k, v in zip(idx, s[ok]):
+    where = centres.copy()
+    for k, v, uu in zip(idx, s[ok], u[ok]):
         if not (prof[k] >= v):  # NaN or smaller
-            prof[k] = v
-    return centres, prof
+            prof[k], where[k] = v, uu
+    return where, prof
 
 
 def bow_sagitta(u, d, min_points: int = 4) -> float:

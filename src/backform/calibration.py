@@ -1,0 +1,476 @@
+"""Calibration: the person's own neutral postures and comfortable range, and where the camera stands.
+
+``backform calibrate SOURCE`` runs the pose model over a short recording (or the camera) of the person
+resting in one of the programme's starting postures (standing, lying on the back, lying face down, on hands
+and knees), optionally doing one or two comfortable reps, and saves a profile (TOML) under ``calibration/``.
+
+For every exercise that starts in that posture, the exercise's own checker is run over the recording, so the
+neutral figures are measured exactly as the checks measure them:
+
+- ``neutral``: the median of the checker's figures while the person rests in the start position (the
+  longest stretch the checker calls "start"; the stillest second if it never reaches it).
+- ``reference``: the metrics of the reps done during calibration (the person's comfortable range).
+- ``baseline``: what the checker compares against (passed as ``exercises.get(..., baseline=...)``):
+  prone exercises ``chin_deg`` (this person's neutral head-neck angle: a stooped posture common in
+  osteoporosis is not a chin poke), bird dog ``trunk_bow`` (the back outline at rest on hands and knees),
+  bridge ``belly_bow`` (the belly outline at the top of a clean calibration rep).
+- ``thresholds``: suggested per-person overrides derived from the comfortable range (a bridge whose clean
+  top is short of a straight line, a wall slide that cannot go fully overhead), so the same limitation is
+  not a fault on every rep. The programme's own thresholds win over these.
+- ``camera``: view (side/diagonal/front), the side facing the camera, how much of the frame the body fills,
+  whether it is all in the picture, and the tilt of the floor line.
+
+Profile format ``backform.calibration/1``: see ``calibration/README.md``.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .core import Phase, PoseFrame
+from .errors import BackformError
+from .landmarks import L, side as S
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "backform.calibration/1"
+POSTURES = ("standing", "supine", "prone", "quadruped")
+POSTURE_EXERCISES = {"standing": ("wall_slide",), "supine": ("bridge",),
+                     "prone": ("prone_extension", "prone_arm_lift"), "quadruped": ("bird_dog",)}
+EXERCISE_POSTURE = {e: p for p, es in POSTURE_EXERCISES.items() for e in es}
+# what each checker reads from ``baseline`` and where calibration takes it from: (key, "neutral"|"reference")
+BASELINE_SOURCES = {"bridge": (("belly_bow", "reference"),),
+                    "bird_dog": (("trunk_bow", "neutral"),),
+                    "prone_extension": (("chin_deg", "reference"), ("chin_deg", "neutral")),
+                    "prone_arm_lift": (("chin_deg", "reference"), ("chin_deg", "neutral"))}
+# comfortable range -> threshold: (metric of the calibration reps, parameter, margin): the parameter becomes
+# min(default, comfortable - margin), so a limitation the person cannot change is not a fault on every rep
+RANGE_THRESHOLDS = {"bridge": (("hip_extension_deg", "min_hip_extension_deg", 8.0),),
+                    "wall_slide": (("peak_shoulder_flexion_deg", "min_overhead_deg", 8.0),)}
+HEADER = ("# backform calibration profile (backform.calibration/1), written by `backform calibrate`.\n"
+          "# One [posture.*] section per recorded posture; [baseline.*] and [thresholds.*] per exercise.\n"
+          "# Edit by hand only to delete a section; re-run `backform calibrate` to update one.\n")
+
+
+class CalibrationError(BackformError):
+    """A calibration recording or profile that cannot be used; the message says why and what to do."""
+
+
+# --- posture of a frame --------------------------------------------------------------------------------------
+def _mid(P: np.ndarray, part: str) -> np.ndarray:
+    a, b = P[S(part, "left")], P[S(part, "right")]
+    return np.nanmean(np.stack([a, b]), axis=0)
+
+
+def frame_posture(pf: PoseFrame) -> str | None:
+    """standing / supine / prone / quadruped for one frame (None without a pose or when unclear).
+
+    Trunk steep on screen -> standing. Trunk roughly level: on hands and knees when the shoulders sit well
+    above the wrists and the hips above the knees; else lying: on the back when the knees are up (bridge
+    start) or the face points up (nose above the ears), face down otherwise."""
+    if pf.landmarks is None:
+        return None
+    from . import geometry as g
+    P = pf.pixels()
+    sh, hip, kn, wr = _mid(P, "shoulder"), _mid(P, "hip"), _mid(P, "knee"), _mid(P, "wrist")
+    ear, nose = _mid(P, "ear"), P[L.NOSE]
+    torso = g.length(sh, hip)
+    if not np.isfinite(torso) or torso < 1:
+        return None
+    trunk = abs(g.elevation(hip, sh))
+    if not np.isfinite(trunk):
+        return None
+    if trunk > 55:
+        return "standing"
+    if trunk > 40:
+        return None
+    if (wr[1] - sh[1]) > 0.5 * torso and (kn[1] - hip[1]) > 0.5 * torso:
+        return "quadruped"
+    if (hip[1] - kn[1]) > 0.3 * torso:
+        return "supine"  # knees up: lying on the back with the knees bent
+    if np.isfinite(nose).all() and np.isfinite(ear).all():
+        return "supine" if (ear[1] - nose[1]) > 0.08 * torso else "prone"
+    return None
+
+
+def camera_placement(frames: list[PoseFrame]) -> dict:
+    """Where the camera is, from the frames at rest: view, near side, body size in the picture, whether the
+    whole body is inside it, and the tilt of the body's long axis (a level floor shows as ~0 lying down)."""
+    from . import geometry as g
+    from .counting import frame_view
+    posed = [pf for pf in frames if pf.has_pose]
+    if not posed:
+        return {}
+    views = Counter(v for v in (frame_view(pf) for pf in posed) if v)
+    sides = Counter(s for s in (g.near_side(pf) for pf in posed) if s)
+    ext_w, ext_h, inside, tilt = [], [], [], []
+    body = [L.NOSE] + [S(p, s) for p in ("shoulder", "hip", "knee", "ankle", "wrist") for s in ("left", "right")]
+    for pf in posed:
+        lm = pf.landmarks
+        xy = lm[body, :2]
+        ext_w.append(float(np.ptp(xy[:, 0])))
+        ext_h.append(float(np.ptp(xy[:, 1])))
+        inside.append(bool(g.in_frame(lm, body, margin=0.0, min_vis=0.0)))
+        P = pf.pixels()
+        tilt.append(g.elevation(_mid(P, "hip"), _mid(P, "ankle")))
+    return {"view": views.most_common(1)[0][0] if views else None,
+            "near_side": sides.most_common(1)[0][0] if sides else None,
+            "width": posed[0].width, "height": posed[0].height,
+            "body_width_frac": round(float(np.median(ext_w)), 3),
+            "body_height_frac": round(float(np.median(ext_h)), 3),
+            "whole_body_in_frame": round(float(np.mean(inside)), 3),
+            "body_axis_tilt_deg": round(g.robust_median(tilt), 1)}
+
+
+def _camera_advice(cam: dict, posture: str, views: tuple[str, ...]) -> list[str]:
+    tips = []
+    if cam.get("view") and cam["view"] not in views:
+        tips.append(f"the camera sees you from the {cam['view']}; for these exercises place it to see you "
+                    f"from the {' or '.join(views)}")
+    if cam.get("whole_body_in_frame", 1.0) < 0.8:
+        tips.append("part of the body is out of the picture: move the camera back")
+    if max(cam.get("body_width_frac", 1.0), cam.get("body_height_frac", 1.0)) < 0.4:
+        tips.append("you are small in the picture: move the camera closer")
+    return tips
+
+
+# --- the profile ----------------------------------------------------------------------------------------------
+@dataclass
+class Calibration:
+    """A calibration profile: per posture what was recorded, per exercise the baseline and overrides."""
+
+    patient: str = ""
+    postures: dict = field(default_factory=dict)     # posture -> {source, camera, frames, still_s, advice}
+    neutral: dict = field(default_factory=dict)      # exercise -> {figure: value}
+    reference: dict = field(default_factory=dict)    # exercise -> {metric: value}
+    baseline: dict = field(default_factory=dict)     # exercise -> {key: value}  (exercises.get(baseline=))
+    thresholds: dict = field(default_factory=dict)   # exercise -> {param: value}  (suggested overrides)
+    path: Path | None = None
+
+    def baseline_for(self, exercise: str) -> dict | None:
+        b = self.baseline.get(exercise)
+        return dict(b) if b else None
+
+    def params_for(self, exercise: str) -> dict:
+        return dict(self.thresholds.get(exercise, {}))
+
+    def merge(self, other: "Calibration") -> "Calibration":
+        """``other``'s postures and exercises replace this profile's (a re-calibration of that posture)."""
+        out = Calibration(patient=other.patient or self.patient, path=self.path or other.path)
+        for name in ("postures", "neutral", "reference", "baseline", "thresholds"):
+            d = dict(getattr(self, name))
+            d.update(getattr(other, name))
+            setattr(out, name, d)
+        return out
+
+    def to_toml_dict(self) -> dict:
+        d: dict = {"calibration": {"schema": SCHEMA}}
+        if self.patient:
+            d["calibration"]["patient"] = self.patient
+        for name in ("postures", "neutral", "reference", "baseline", "thresholds"):
+            sec = {k: v for k, v in getattr(self, name).items() if v}
+            if sec:
+                d["posture" if name == "postures" else name] = sec
+        return d
+
+    def save(self, path: str | os.PathLike) -> Path:
+        from .report_io import write_text_atomic
+        p = Path(path)
+        write_text_atomic(p, HEADER + dumps_toml(self.to_toml_dict()))
+        self.path = p
+        return p
+
+
+def load(path: str | os.PathLike) -> Calibration:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "default.toml"
+    if not p.is_file():
+        raise CalibrationError(f"calibration profile not found: {p} (make one with `backform calibrate`)")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise CalibrationError(f"{p}: not valid TOML ({e})") from None
+    head = data.get("calibration", {})
+    if head.get("schema") != SCHEMA:
+        raise CalibrationError(f"{p} is not a backform calibration profile (expected schema {SCHEMA!r})")
+    allowed = ("calibration", "posture", "neutral", "reference", "baseline", "thresholds")
+    for k in data:
+        if k not in allowed:
+            raise CalibrationError(f"{p}: unknown section [{k}]; allowed: {', '.join(allowed)}")
+    from .exercises import names
+    valid = set(names())
+    for sec in ("neutral", "reference", "baseline", "thresholds"):
+        for ex in data.get(sec, {}):
+            if ex not in valid:
+                raise CalibrationError(f"{p}: [{sec}.{ex}]: unknown exercise; allowed: {', '.join(sorted(valid))}")
+    for post in data.get("posture", {}):
+        if post not in POSTURES:
+            raise CalibrationError(f"{p}: [posture.{post}]: unknown posture; allowed: {', '.join(POSTURES)}")
+    for ex, over in data.get("thresholds", {}).items():
+        from .program import params_defaults
+        allowed_p = params_defaults(ex)
+        for k in over:
+            if k not in allowed_p:
+                raise CalibrationError(f"{p}: [thresholds.{ex}]: unknown parameter {k!r}; "
+                                       f"allowed: {', '.join(allowed_p)}")
+    return Calibration(patient=head.get("patient", ""), postures=data.get("posture", {}),
+                       neutral=data.get("neutral", {}), reference=data.get("reference", {}),
+                       baseline=data.get("baseline", {}), thresholds=data.get("thresholds", {}), path=p)
+
+
+# --- measuring ----------------------------------------------------------------------------------------------------
+def _longest_run(flags: list[bool]) -> tuple[int, int]:
+    best, cur, start, best_at = 0, 0, 0, (0, 0)
+    for i, f in enumerate(flags + [False]):
+        if f:
+            if cur == 0:
+                start = i
+            cur += 1
+        else:
+            if cur > best:
+                best, best_at = cur, (start, i)
+            cur = 0
+    return best_at
+
+
+def _stillest(frames: list[PoseFrame], window_s: float = 1.0) -> tuple[int, int]:
+    """Index range of the ``window_s`` of posed frames with the least landmark motion."""
+    idx = [i for i, pf in enumerate(frames) if pf.has_pose]
+    if len(idx) < 2:
+        return (idx[0], idx[0] + 1) if idx else (0, 0)
+    from . import geometry as g
+    motion = [0.0]
+    for a, b in zip(idx, idx[1:]):
+        pa, pb = frames[a].pixels(), frames[b].pixels()
+        sc = g.body_scale(pb) or 1.0
+        motion.append(float(np.nanmedian(np.linalg.norm(pb - pa, axis=1)) / sc))
+    ts = [frames[i].t_s for i in idx]
+    best, best_at = math.inf, (idx[0], idx[0] + 1)
+    j = 0
+    for i in range(len(idx)):
+        while j < len(idx) and ts[j] - ts[i] <= window_s:
+            j += 1
+        if j - i >= 3:
+            m = float(np.mean(motion[i + 1:j])) if j > i + 1 else math.inf
+            if m < best:
+                best, best_at = m, (idx[i], idx[j - 1] + 1)
+    return best_at
+
+
+def _median_figures(results: list[dict]) -> dict:
+    keys = sorted({k for r in results for k in r})
+    out = {}
+    for k in keys:
+        v = np.array([r.get(k) if r.get(k) is not None else np.nan for r in results], dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if v.size:
+            out[k] = round(float(np.median(v)), 4)
+    return out
+
+
+def measure_exercise(name: str, frames: list[PoseFrame], params: dict | None = None) -> dict:
+    """Run checker ``name`` over ``frames``: its figures at rest (neutral), its reps' metrics (reference)."""
+    from .exercises import get
+    ex = get(name, params=params)
+    results = [ex.update(pf) for pf in frames]
+    ex.finish(frames[-1].t_s if frames else 0.0)
+    at_rest = [r.phase == Phase.START and bool(r.angles) for r in results]
+    i0, i1 = _longest_run(at_rest)
+    how = "start position"
+    if i1 - i0 < 3:
+        i0, i1 = _stillest(frames)
+        how = "stillest second"
+    neutral = _median_figures([r.angles for r in results[i0:i1] if r.angles])
+    reps = [r.metrics for r in ex.reps]
+    reference = _median_figures(reps) if reps else {}
+    span = (frames[i0].t_s, frames[i1 - 1].t_s) if i1 > i0 else (None, None)
+    return {"neutral": neutral, "reference": reference, "reps": len(ex.reps), "rest_from": how,
+            "rest_s": [round(x, 2) if x is not None else None for x in span],
+            "view": ex.viewer.session_view(), "views": tuple(ex.views)}
+
+
+def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises: Iterable[str] | None = None,
+              source: str = "", programme=None, patient: str = "") -> Calibration:
+    """A profile from one recording of the person in one posture (detected when ``posture`` is None).
+    ``exercises`` limits which checkers are calibrated (default: the programme's exercises in that posture,
+    or every exercise in that posture)."""
+    frames = list(frames)
+    posed = [pf for pf in frames if pf.has_pose]
+    if not posed:
+        raise CalibrationError(f"no person found in {source or 'the recording'}: the whole body must be in the picture")
+    seen = Counter(p for p in (frame_posture(pf) for pf in posed) if p)
+    detected = seen.most_common(1)[0][0] if seen else None
+    if posture is None:
+        if detected is None:
+            raise CalibrationError("cannot tell the posture from the recording; give it with --posture "
+                                   f"({', '.join(POSTURES)})")
+        posture = detected
+    elif posture not in POSTURES:
+        raise CalibrationError(f"unknown posture {posture!r}; allowed: {', '.join(POSTURES)}")
+    elif detected and detected != posture and seen[detected] > 0.6 * len(posed):
+        log.warning("calibration: asked for %s but the recording looks like %s", posture, detected)
+    names = list(exercises) if exercises else list(POSTURE_EXERCISES[posture])
+    if programme is not None and not exercises:
+        names = [e for e in programme.exercises if EXERCISE_POSTURE.get(e) == posture] or names
+    cal = Calibration(patient=patient or (programme.patient if programme is not None else ""))
+    views: tuple[str, ...] = ()
+    rest_frames: list[PoseFrame] = []
+    for name in names:
+        params = None
+        if programme is not None and name in programme.exercises:
+            params = programme.block(name).params()
+        m = measure_exercise(name, frames, params)
+        views = views or m["views"]
+        if m["rest_s"][0] is not None and not rest_frames:
+            rest_frames = [pf for pf in frames if m["rest_s"][0] <= pf.t_s <= m["rest_s"][1]]
+        cal.neutral[name] = m["neutral"]
+        if m["reference"]:
+            cal.reference[name] = {"reps": m["reps"], **m["reference"]}
+        base = {}
+        for key, where in BASELINE_SOURCES.get(name, ()):
+            v = (m["reference"] if where == "reference" else m["neutral"]).get(key)
+            if key not in base and v is not None and np.isfinite(v):
+                base[key] = v
+        if base:
+            cal.baseline[name] = base
+        over = {}
+        from .program import params_defaults
+        defaults = params_defaults(name)
+        for metric, param, margin in RANGE_THRESHOLDS.get(name, ()):
+            v = m["reference"].get(metric)
+            if v is not None and np.isfinite(v) and v - margin < defaults[param]:
+                over[param] = round(float(v - margin), 1)
+        if over:
+            cal.thresholds[name] = over
+        log.info("calibration %s: rest from %s %s, %d reps, baseline %s, thresholds %s", name, m["rest_from"],
+                 m["rest_s"], m["reps"], base, over)
+    cam = camera_placement(rest_frames or posed)
+    cal.postures[posture] = {"source": Path(source).name if source else "", "frames": len(frames),
+                             "pose_frames": len(posed), "detected": detected or "",
+                             "exercises": names, "camera": cam,
+                             "advice": _camera_advice(cam, posture, views or ("side",))}
+    return cal
+
+
+# --- tiny TOML writer (tomllib reads, nothing in the stdlib writes) ----------------------------------------------
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return '"nan"'
+        return repr(round(v, 4))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v if x is not None) + "]"
+    if v is None:
+        return '""'
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() else _toml_value(str(k))
+
+
+def dumps_toml(d: dict, prefix: str = "") -> str:
+    """TOML for nested dicts of scalars and lists (tables after the scalars of each level)."""
+    lines, tables = [], []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            tables.append((k, v))
+        elif v is not None:
+            lines.append(f"{_key(k)} = {_toml_value(v)}")
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for k, v in tables:
+        name = f"{prefix}.{_key(k)}" if prefix else _key(k)
+        body = dumps_toml(v, name)
+        if any(not isinstance(x, dict) for x in v.values()) or not v:
+            out += f"\n[{name}]\n"
+        out += body
+    return out
+
+
+# --- CLI ----------------------------------------------------------------------------------------------------------
+def _frames_of(args) -> tuple[list[PoseFrame], str]:
+    from .sources import open_source
+    src = open_source(args.source, max_fps=args.max_fps)
+    if getattr(src, "yields_poses", False):
+        return list(src), str(args.source)
+    from .pose import PoseConfig, PoseEstimator
+    frames = []
+    live = args.source.isdigit()
+    limit = args.seconds if args.seconds else (10.0 if live else None)
+    with PoseEstimator(args.model, PoseConfig(segmentation=not args.no_segmentation)) as pe:
+        t0 = None
+        for fr in src:
+            pf = pe.update(fr)
+            frames.append(pf)
+            t0 = pf.t_s if t0 is None else t0
+            if limit and pf.t_s - t0 >= limit:
+                break
+    return frames, str(args.source)
+
+
+def cmd_calibrate(args) -> int:
+    programme = None
+    if args.program:
+        from .program import load as load_programme
+        programme = load_programme(args.program)
+    if args.exercise:
+        from .exercises import names
+        bad = [e for e in args.exercise if e not in names()]
+        if bad:
+            raise CalibrationError(f"unknown exercise {bad[0]!r}; choose from: {', '.join(names())}")
+    out = Path(args.out) if args.out else (
+        programme.calibration if programme is not None and programme.calibration else Path("calibration/profile.toml"))
+    if out.suffix != ".toml":
+        out = out / "profile.toml"
+    frames, source = _frames_of(args)
+    cal = calibrate(frames, posture=args.posture, exercises=args.exercise, source=source, programme=programme,
+                    patient=args.patient or "")
+    if out.is_file() and not args.replace:
+        cal = load(out).merge(cal)
+    cal.save(out)
+    posture = next(iter(k for k in cal.postures if cal.postures[k].get("source") == Path(source).name), None)
+    info = cal.postures.get(posture or "", {})
+    print(f"{Path(source).name}: posture {posture}, camera {info.get('camera', {}).get('view')} view, "
+          f"{info.get('pose_frames', 0)}/{info.get('frames', 0)} frames with a pose")
+    for ex in info.get("exercises", []):
+        print(f"  {ex}: baseline {cal.baseline.get(ex) or '-'}; thresholds {cal.thresholds.get(ex) or '-'}")
+    for tip in info.get("advice", []):
+        print(f"  camera: {tip}")
+    print(f"wrote {out}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    """Register ``backform calibrate``."""
+    c = subparsers.add_parser("calibrate", help="record the person's neutral postures and comfortable range "
+                                                "(and the camera placement) into a calibration profile")
+    c.add_argument("source", help="video, landmarks file (.jsonl) or camera index (0) of the person resting in "
+                                  "the start posture (and optionally doing one or two comfortable reps)")
+    c.add_argument("--posture", choices=POSTURES, help="the posture recorded (default: detected)")
+    c.add_argument("--exercise", "-e", action="append",
+                   help="calibrate only this exercise (repeatable; default: the programme's or all in the posture)")
+    c.add_argument("--program", help="programme file (TOML): its exercises, thresholds and calibration path")
+    c.add_argument("--out", "-o", help="profile to write or update (default: the programme's calibration, "
+                                       "else calibration/profile.toml)")
+    c.add_argument("--patient", help="patient identifier stored in the profile")
+    c.add_argument("--replace", action="store_true", help="overwrite the profile instead of updating it")
+    c.add_argument("--seconds", type=float, default=0.0, help="record at most this long (camera default 10 s)")
+    c.add_argument("--model", help="a PoseLandmarker .task file (default: the bundled full model)")
+    c.add_argument("--max-fps", type=float, default=20.0, help="analyse at most this many frames per second")
+    c.add_argument("--no-segmentation", action="store_true", help="skip the silhouette (outline baselines off)")
+    c.set_defaults(func=cmd_calibrate)

@@ -46,6 +46,7 @@ class CounterParams:
     #                             return all the way between reps, e.g. a bird dog hand hovering)
     edge_frac: float = 0.1      # start/end times: the last/first frame within this fraction of rest (labels: 8%)
     min_phase_s: float = 0.1    # a transition must persist this long: 2 frames at 15/s, 3 at 30/s
+    settle_s: float = 0.3       # part way down and not falling any further for this long: back at rest
     min_rep_s: float = 0.5      # shorter excursions are jitter, not reps
     max_rep_s: float = 40.0     # longer than this (prone holds are at most 10 s): the person left the exercise
     max_gap_s: float = 0.5      # tracking drop-outs up to this long are bridged (timer keeps running)
@@ -220,6 +221,8 @@ class RepCounter:
         self._rep_rest = float("nan")
         self._peak = float("nan")
         self._peak_t = float("nan")
+        self._low_min: float | None = None
+        self._low_min_t = float("nan")
         self._d_start = _Debounce(self.p.min_phase_s)
         self._d_top = _Debounce(self.p.min_phase_s)
         self._d_drop = _Debounce(self.p.min_phase_s)
@@ -256,6 +259,7 @@ class RepCounter:
         self._rep_rest = self.rest
         self._rep = [x for x in self._hist]
         self._peak, self._peak_t = -math.inf, t0
+        self._low_min, self._low_min_t = None, t0
         self.hold.reset()
         for d in (self._d_top, self._d_drop, self._d_retop, self._d_rest):
             d.reset()
@@ -331,9 +335,18 @@ class RepCounter:
             self.rest = s
             return None
 
-        back = (s - self._rep_rest <= p.rest_delta) or (frac <= p.return_frac and rng >= p.min_range)
-        if self._d_rest.update(t, back):
+        # back at rest: near the rest level (debounced), or partly down (return_frac: people who hover
+        # between reps) and no longer falling for settle_s - so that a slow return is followed to its end
+        near = (frac <= p.edge_frac) if rng >= p.min_range else (s - self._rep_rest <= p.rest_delta)
+        if self._d_rest.update(t, near):
             return self._close()
+        if rng >= p.min_range and frac <= p.return_frac:
+            if self._low_min is None or s < self._low_min - 0.02 * rng:
+                self._low_min, self._low_min_t = s, t
+            elif t - self._low_min_t >= p.settle_s:
+                return self._close()
+        else:
+            self._low_min = None
 
         if self.phase == Phase.LIFTING:
             stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= p.min_range

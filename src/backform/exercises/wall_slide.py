@@ -77,7 +77,9 @@ class WallSlide(Exercise):
         return {"shoulder_flex_deg": g.joint_angle(hip, sh, el),
                 "trunk_deg": g.elevation(hip, sh),
                 "trunk_back_deg": g.relative_direction(hip, sh, kn, hip) * facing,
-                "wrist_x": (wr[0] * facing) / scale if wrist_seen else float("nan"),
+                # toward the wall from the near ankle (the feet stay put; an absolute position divided by a
+                # jittery body size would jitter ~1%)
+                "wrist_x": ((wr[0] - P[S("ankle", side)][0]) * facing) / scale if wrist_seen else float("nan"),
                 "facing": facing}
 
     def signal(self, m: dict) -> float:

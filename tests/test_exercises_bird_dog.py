@@ -1,0 +1,72 @@
+"""Bird dog on kinematic landmark sequences: per-side counts, sets, faults, views."""
+from _exercise_helpers import assert_matches, check
+from kinematics import Rep
+
+
+def alternate(n, **kw):
+    return [Rep(hold=2.5, side="left" if i % 2 == 0 else "right", **kw) for i in range(n)]
+
+
+def test_clean_alternating_reps_counted_per_side():
+    ex, truth = check("bird_dog", alternate(4))
+    assert_matches(ex, truth, ignore=())
+    assert ex.faults == []
+    s = ex.summary()
+    assert s["side_counts"] == {"left": 2, "right": 2}
+    assert s["sets"] == [{"n": 1, "start_s": ex.reps[0].start_s, "end_s": ex.reps[-1].end_s, "reps": 4,
+                          "left": 2, "right": 2}]
+    assert s["targets"]["reps_per_side"] == [10, 12]
+    # from the side the trunk roll is not judged, and says so
+    assert all("trunk_rotation" in r.not_checked for r in ex.reps)
+
+
+def test_limb_height_faults_on_their_reps():
+    reps = alternate(6)
+    reps[1].faults = {"arm_low": 25}
+    reps[2].faults = {"arm_high": 25}
+    reps[3].faults = {"leg_low": 25}
+    reps[4].faults = {"leg_high": 20}
+    reps[5].hold, reps[5].faults = 0.8, {"short_hold": 1}
+    ex, truth = check("bird_dog", reps)
+    assert_matches(ex, truth)
+
+
+def test_back_sag_and_arch_from_a_dense_outline():
+    reps = alternate(3)
+    reps[1].faults = {"back_sag": 0.06}
+    reps[2].faults = {"back_arch": 0.06}
+    ex, truth = check("bird_dog", reps)
+    assert_matches(ex, truth)
+
+
+def test_same_side_after_alternating():
+    reps = alternate(3)
+    reps[2].side, reps[2].faults = "right", {"same_side": 1}
+    ex, truth = check("bird_dog", reps)
+    assert_matches(ex, truth)
+
+
+def test_a_block_of_one_side_is_not_same_side():
+    reps = [Rep(hold=2.5, side="right") for _ in range(3)]
+    ex, truth = check("bird_dog", reps)
+    assert_matches(ex, truth)
+    assert ex.summary()["side_counts"] == {"left": 0, "right": 3}
+
+
+def test_trunk_rotation_from_a_diagonal_view_only():
+    reps = alternate(3)
+    reps[1].faults = {"trunk_rotation": 25}
+    ex, truth = check("bird_dog", reps, yaw=45.0)
+    # limb heights are not judged from a diagonal view
+    assert_matches(ex, truth)
+    assert all({"arm_low", "leg_high"} <= set(r.not_checked) for r in ex.reps)
+    ex, _ = check("bird_dog", reps, yaw=0.0)
+    assert "trunk_rotation" not in [f.code for f in ex.faults]
+
+
+def test_sets_split_on_a_long_pause():
+    reps = alternate(4)
+    reps[1].rest = 40.0
+    ex, _ = check("bird_dog", reps)
+    sets = ex.summary()["sets"]
+    assert [s["reps"] for s in sets] == [2, 2]

@@ -1,0 +1,26 @@
+"""Wall slide on kinematic landmark sequences."""
+from _exercise_helpers import assert_matches, check
+from kinematics import Rep
+
+
+def slide(**kw):
+    d = dict(up=2.5, hold=2.0, down=2.5, rest=1.5)
+    d.update(kw)
+    return Rep(**d)
+
+
+def test_clean_reps_no_fault():
+    ex, truth = check("wall_slide", [slide() for _ in range(3)])
+    assert_matches(ex, truth)
+    assert ex.faults == []
+    assert ex.reps[0].metrics["peak_shoulder_flexion_deg"] > 160
+
+
+def test_each_fault_on_its_rep():
+    reps = [slide(), slide(faults={"low_back_arch": 15}), slide(faults={"arms_not_overhead": 40}),
+            slide(faults={"no_lift_off": 1}), slide(hold=0.0, faults={"no_pause": 1}),
+            slide(down=0.6, faults={"fast_return": 1})]
+    ex, truth = check("wall_slide", reps)
+    assert_matches(ex, truth, hold_tol=0.4)
+    # with no pause there is no time to lift the hands off: that check is reported as not made
+    assert "no_lift_off" in ex.reps[4].not_checked

@@ -32,8 +32,9 @@ def median(xs):
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
-def check_angles(pf) -> dict:
-    """The angles the exercise checks are built on, near side, in degrees (NaN without a pose)."""
+def check_angles(pf, side_name: str | None = None) -> dict:
+    """The angles the exercise checks are built on, in degrees (NaN without a pose), on ``side_name`` or
+    else on this frame's near side."""
     import math
 
     from backform import geometry as g
@@ -42,7 +43,7 @@ def check_angles(pf) -> dict:
     keys = ("hip_extension", "knee", "elbow", "trunk_elevation", "arm_elevation", "leg_elevation", "head_neck")
     if not pf.has_pose:
         return {k: math.nan for k in keys}
-    s = g.near_side(pf)
+    s = side_name or g.near_side(pf)
     p = pf.pixels()
 
     def P(name):
@@ -58,11 +59,20 @@ def check_angles(pf) -> dict:
     }
 
 
-def series(poses) -> tuple[list[float], dict]:
-    """Times and per-angle value lists of a sequence of PoseFrames."""
+def clip_side(poses) -> str | None:
+    """The side facing the camera over most of a clip (a fixed side keeps angles comparable between runs)."""
+    from collections import Counter
+
+    from backform.geometry import near_side
+    c = Counter(near_side(pf) for pf in poses if pf.has_pose)
+    return c.most_common(1)[0][0] if c else None
+
+
+def series(poses, side_name: str | None = None) -> tuple[list[float], dict]:
+    """Times and per-angle value lists of a sequence of PoseFrames (on one side if ``side_name``)."""
     ts, out = [], {}
     for pf in poses:
         ts.append(pf.t_s)
-        for k, v in check_angles(pf).items():
+        for k, v in check_angles(pf, side_name).items():
             out.setdefault(k, []).append(v)
     return ts, out

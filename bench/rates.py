@@ -6,8 +6,7 @@
    default analysis-rate cap and prints analysis time / clip duration (target <= 1).
 2. Compares the angles the checks use at the capped rate with the same clip analysed at full rate:
    per labelled hold, the held value (median over the hold) at both rates and their difference, and the
-   jitter (RMS of frame-to-frame change after removing a linear trend over the hold, in degrees) at both
-   rates. Full-rate recordings are made with ``backform track --max-fps 0`` (or read from ``--lm-full``).
+   jitter (standard deviation after removing a linear trend over the hold, in degrees) at both rates. Full-rate recordings are made with ``backform track --max-fps 0`` (or read from ``--lm-full``).
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import CLIPS, ROOT, labels, median, series
+from _common import CLIPS, clip_side, labels, median, series
 
 from backform.recording import read_landmarks
 
@@ -46,8 +45,8 @@ def track(clip: Path, out: Path, max_fps: float) -> Path:
     return out
 
 
-def hold_stats(path: Path, holds) -> dict:
-    ts, ang = series(read_landmarks(path)[1])
+def hold_stats(path: Path, holds, side_name: str | None) -> dict:
+    ts, ang = series(read_landmarks(path)[1], side_name)
     ts = np.asarray(ts)
     out = {}
     for k in ANGLES:
@@ -61,7 +60,7 @@ def hold_stats(path: Path, holds) -> dict:
             t, y = ts[m], v[m]
             vals.append(float(np.median(y)))
             resid = y - np.polyval(np.polyfit(t, y, 1), t)
-            jit.append(float(np.sqrt(np.mean(np.diff(resid) ** 2))))
+            jit.append(float(np.std(resid)))
         out[k] = (vals, jit)
     return out
 
@@ -94,6 +93,7 @@ def main() -> int:
     print(f"{'angle':16s} {'holds':>5s} {'med |Δheld| °':>14s} {'max |Δheld| °':>14s} "
           f"{'jitter full °':>13s} {'jitter cap °':>12s}")
     agg = {k: {"d": [], "jf": [], "jc": []} for k in ANGLES}
+    per_clip = []
     for lab in labs:
         holds = [(r["top_s"], r["lower_s"]) for r in lab.get("reps", []) if r.get("lower_s") and r["lower_s"] - r["top_s"] >= 0.3]
         if not holds:
@@ -101,17 +101,41 @@ def main() -> int:
         stem = Path(lab["clip"]).stem
         full = Path(a.lm_full) / f"{stem}.jsonl" if a.lm_full else track(CLIPS / lab["clip"], tmp / f"{stem}.full.jsonl", 0)
         capd = Path(a.lm_capped) / f"{stem}.jsonl" if a.lm_capped else track(CLIPS / lab["clip"], tmp / f"{stem}.cap.jsonl", a.max_fps)
-        f, c = hold_stats(full, holds), hold_stats(capd, holds)
+        side_name = clip_side(read_landmarks(full)[1])  # the same side at both rates
+        f, c = hold_stats(full, holds, side_name), hold_stats(capd, holds, side_name)
+        worst = (0.0, "")
         for k in ANGLES:
             d = [abs(x - y) for x, y in zip(f[k][0], c[k][0]) if math.isfinite(x) and math.isfinite(y)]
+            if d and max(d) > worst[0]:
+                worst = (max(d), k)
             agg[k]["d"] += d
             agg[k]["jf"] += f[k][1]
             agg[k]["jc"] += c[k][1]
+        per_clip.append((lab, full, capd, worst))
     for k in ANGLES:
         d = agg[k]["d"]
         print(f"{k:16s} {len(d):5d} {median(d):14.2f} {max(d) if d else float('nan'):14.2f} "
               f"{median(agg[k]['jf']):13.2f} {median(agg[k]['jc']):12.2f}")
-    print("jitter = RMS frame-to-frame change of the detrended angle over each hold (median over holds)")
+    print("\nper clip: largest held-angle difference, and what the checker makes of each rate")
+    print(f"{'clip':30s} {'max |Δheld|':>18s}  {'reps full/cap':>13s} {'mean hold full/cap s':>21s}  faults equal")
+    from backform.exercises import get
+    for lab, full, capd, worst in per_clip:
+        outs = []
+        for path in (full, capd):
+            ex = get(lab["exercise"])
+            last = 0.0
+            for pf in read_landmarks(path)[1]:
+                ex.update(pf)
+                last = pf.t_s
+            ex.finish(last)
+            holds = [r.hold_s for r in ex.reps]
+            outs.append((len(ex.reps), sum(holds) / len(holds) if holds else float("nan"),
+                         sorted((f.rep, f.code) for f in ex.faults)))
+        (nf, hf, ff), (nc, hc, fc) = outs
+        print(f"{lab['clip']:30s} {worst[0]:6.1f}° {worst[1]:>10s}  {nf:6d}/{nc:<6d} {hf:10.2f}/{hc:<10.2f}  "
+              f"{'yes' if ff == fc else 'no: ' + str(sorted(set(ff) ^ set(fc)))}")
+    print("\njitter = standard deviation of the detrended angle over each hold (median over holds); angles on the\n"
+          "side facing the camera over most of the clip, the same side at both rates")
     return 0
 
 

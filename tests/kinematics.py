@@ -33,7 +33,7 @@ def _x_at(level: float) -> float:
     return math.acos(1.0 - 2.0 * level) / math.pi
 
 
-@dataclass
+@dataclass(eq=False)
 class Rep:
     up: float = 1.5
     hold: float = 2.5

@@ -1,0 +1,63 @@
+"""The checkers on the real labelled clips of ../shared/clips (labels.json), via landmark recordings.
+
+Recordings are looked up in ``$BACKFORM_LANDMARKS`` and the bench cache (``~/.cache/backform/landmarks``,
+filled by ``bench/accuracy.py``); without one, the clip is analysed with the pose model once per session
+(the ``recordings`` fixture, slow). Skipped with a reason when ../shared is absent.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BACKFORM_SHARED", ROOT.parent / "shared"))
+LABELS = SHARED / "clips" / "labels.json"
+CLIPS = [d["clip"] for d in json.loads(LABELS.read_text())] if LABELS.is_file() else []
+
+_spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_accuracy"] = bench  # dataclasses look their module up while the class is built
+_spec.loader.exec_module(bench)
+
+
+def _existing_recording(clip: str) -> Path | None:
+    dirs = [Path(os.environ["BACKFORM_LANDMARKS"])] if os.environ.get("BACKFORM_LANDMARKS") else []
+    return bench.recording_for(bench.Clip(clip, "real", "", Path(clip), [], []), dirs, bench.CACHE, make=False)
+
+
+@pytest.fixture
+def recording(request, clips_dir):
+    clip = request.param
+    rec = _existing_recording(clip)
+    if rec is None:
+        if os.environ.get("BACKFORM_NO_POSE"):
+            pytest.skip(f"no landmark recording of {clip} and BACKFORM_NO_POSE is set")
+        rec = request.getfixturevalue("recordings")(clip)
+    return clip, rec
+
+
+@pytest.mark.skipif(not CLIPS, reason=f"real clips not available: {LABELS} is absent")
+@pytest.mark.parametrize("recording", CLIPS, indirect=True)
+def test_real_clip(recording, clip_labels):
+    clip, rec = recording
+    lab = clip_labels[clip]
+    c = bench.Clip(clip, "real", lab["exercise"], Path(clip), lab["rep_count_ok"], lab["reps"], lab.get("variant", ""))
+    ex = bench.run_checker(lab["exercise"], rec)
+    s = bench.score(c, ex)
+    assert s.counted in lab["rep_count_ok"], [r.to_json() for r in ex.reps]
+    assert s.missed == [], s.missed
+    assert s.false == [], s.false
+    if s.hold_errs:
+        assert statistics.median(s.hold_errs) <= 0.5, s.hold_errs
+    # the session.json contract: every rep serialises, faults carry their cue
+    for r in ex.reps:
+        j = r.to_json()
+        assert set(j) >= {"n", "side", "start_s", "top_s", "end_s", "hold_s", "faults", "metrics", "not_checked"}
+    assert all(f.message and f.rep for f in ex.faults)
+    json.dumps(ex.summary())

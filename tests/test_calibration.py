@@ -1,0 +1,182 @@
+"""Calibration: posture detection, the person's own neutral (a stooped head is not a fault on every rep),
+comfortable range, camera placement, profile files and the ``calibrate`` command."""
+from __future__ import annotations
+
+import argparse
+import math
+import tomllib
+from collections import Counter
+
+import numpy as np
+import pytest
+from kinematics import Camera, Plan, Rep, frames, run
+
+from backform import calibration as C
+from backform.core import PoseFrame
+from backform.errors import BackformError
+from backform.landmarks import L
+from backform.recording import LandmarkWriter
+
+POSTURE_OF = {"bridge": "supine", "bird_dog": "quadruped", "prone_extension": "prone",
+              "prone_arm_lift": "prone", "wall_slide": "standing"}
+
+
+def stoop(fr: list[PoseFrame], deg: float) -> list[PoseFrame]:
+    """The same frames with the head pitched by ``deg`` about the ear (negative = chin up for these
+    side-view prone bodies): a person whose neutral head position is not the textbook one."""
+    out = []
+    a = math.radians(deg)
+    R = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    for pf in fr:
+        if pf.landmarks is None:
+            out.append(pf)
+            continue
+        lm = pf.landmarks.copy()
+        P = lm[:, :2].astype(np.float64) * (pf.width, pf.height)
+        near = "LEFT" if lm[L.LEFT_HIP, 3] >= lm[L.RIGHT_HIP, 3] else "RIGHT"
+        ear = P[L[f"{near}_EAR"]].copy()
+        for j in (L.NOSE, L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_EYE_INNER, L.RIGHT_EYE_INNER, L.LEFT_EYE_OUTER,
+                  L.RIGHT_EYE_OUTER, L.MOUTH_LEFT, L.MOUTH_RIGHT):
+            P[j] = ear + R @ (P[j] - ear)
+        lm[:, :2] = P / (pf.width, pf.height)
+        out.append(PoseFrame(pf.index, pf.timestamp_ms, pf.width, pf.height, lm, pf.world, pf.contour))
+    return out
+
+
+@pytest.mark.parametrize("exercise", sorted(POSTURE_OF))
+def test_posture_detected(exercise):
+    fr = frames(Plan(exercise, [Rep()]), cam=Camera(seed=1))
+    c = Counter(C.frame_posture(pf) for pf in fr)
+    assert c.most_common(1)[0][0] == POSTURE_OF[exercise], c
+    # at rest (the lead-in) every frame is that posture
+    assert {C.frame_posture(pf) for pf in fr[:15]} == {POSTURE_OF[exercise]}
+
+
+@pytest.mark.parametrize("exercise", ["prone_extension", "prone_arm_lift"])
+def test_stooped_neutral_head_is_not_a_fault_after_calibration(exercise):
+    """A head that rests 15 deg chin-up (thoracic kyphosis) reads as a chin poke on every rep against the
+    textbook neutral; measured against the person's calibrated neutral it is not, and a real poke on top of
+    it still is."""
+    reps = [Rep(hold=5.5), Rep(hold=5.5), Rep(hold=5.5, faults={"chin_not_tucked": 20.0})]
+    session = stoop(frames(Plan(exercise, reps), cam=Camera(seed=1)), -15.0)
+    plain = run(exercise, session)
+    assert [r.faults for r in plain.reps] == [("chin_not_tucked",)] * 3
+
+    # calibration: the same person resting face down, then one comfortable rep (another day: other noise)
+    cal = C.calibrate(stoop(frames(Plan(exercise, [Rep(hold=5.5)]), cam=Camera(seed=2)), -15.0))
+    assert cal.postures["prone"]["detected"] == "prone"
+    base = cal.baseline_for(exercise)
+    assert base["chin_deg"] == pytest.approx(-54.0, abs=3.0)  # textbook neutral -69, this person -54
+    fixed = run(exercise, session, baseline=base)
+    assert [r.faults for r in fixed.reps] == [(), (), ("chin_not_tucked",)]
+
+
+def test_comfortable_range_bridge():
+    """A person whose clean bridge stops ~22 deg short of a straight line is told hips_low on every rep;
+    calibrated, the threshold moves to their comfortable top (minus a margin) and only a lower top is flagged."""
+    reps = [Rep(faults={"hips_low": 22.0}), Rep(faults={"hips_low": 22.0}), Rep(faults={"hips_low": 32.0})]
+    session = frames(Plan("bridge", reps), cam=Camera(seed=1))
+    assert [("hips_low" in r.faults) for r in run("bridge", session).reps] == [True, True, True]
+    cal = C.calibrate(frames(Plan("bridge", [Rep(faults={"hips_low": 22.0})]), cam=Camera(seed=2)))
+    thr = cal.params_for("bridge")["min_hip_extension_deg"]
+    assert 145 <= thr <= 150
+    assert cal.reference["bridge"]["reps"] == 1
+    ex = run("bridge", session, params=cal.params_for("bridge"), baseline=cal.baseline_for("bridge"))
+    assert [("hips_low" in r.faults) for r in ex.reps] == [False, False, True]
+
+
+def test_clean_range_changes_no_threshold():
+    cal = C.calibrate(frames(Plan("wall_slide", [Rep()]), cam=Camera(seed=2)))
+    assert cal.params_for("wall_slide") == {}
+    assert "shoulder_flex_deg" in cal.neutral["wall_slide"]
+    assert cal.postures["standing"]["camera"]["view"] == "side"
+
+
+def test_quadruped_baseline_from_rest():
+    cal = C.calibrate(frames(Plan("bird_dog", [Rep(side="left")]), cam=Camera(seed=2)), posture="quadruped")
+    assert set(cal.baseline) == {"bird_dog"} and math.isfinite(cal.baseline["bird_dog"]["trunk_bow"])
+    assert cal.neutral["bird_dog"]["trunk_bow"] == cal.baseline["bird_dog"]["trunk_bow"]
+
+
+def test_camera_placement_and_advice():
+    cal = C.calibrate(frames(Plan("bridge", [Rep()]), cam=Camera(yaw=90.0, seed=2)), posture="supine")
+    post = cal.postures["supine"]
+    assert post["camera"]["view"] == "front"
+    assert any("place it to see you from the side" in a for a in post["advice"])
+
+
+def test_no_person():
+    empty = [PoseFrame(i, i * 66.0, 640, 480) for i in range(30)]
+    with pytest.raises(C.CalibrationError, match="no person"):
+        C.calibrate(empty)
+
+
+def test_profile_round_trip_and_merge(tmp_path):
+    prone = C.calibrate(stoop(frames(Plan("prone_extension", [Rep(hold=5.5)]), cam=Camera(seed=2)), -15.0),
+                        patient="P-7")
+    quad = C.calibrate(frames(Plan("bird_dog", [Rep(side="left")]), cam=Camera(seed=2)))
+    p = prone.save(tmp_path / "p7.toml")
+    data = tomllib.loads(p.read_text())  # plain TOML
+    assert data["calibration"]["schema"] == C.SCHEMA and data["calibration"]["patient"] == "P-7"
+    back = C.load(p)
+    assert back.baseline == prone.baseline and back.postures["prone"]["camera"] == prone.postures["prone"]["camera"]
+    both = back.merge(quad)
+    both.save(p)
+    again = C.load(p)
+    assert set(again.postures) == {"prone", "quadruped"}
+    assert set(again.baseline) == {"prone_extension", "prone_arm_lift", "bird_dog"}
+    assert C.load(tmp_path / "p7.toml").patient == "P-7"
+
+
+@pytest.mark.parametrize("text, must_say", [
+    ('[calibration]\nschema="x"', "not a backform calibration profile"),
+    ('[calibration]\nschema="backform.calibration/1"\n[extra]\na=1', "unknown section [extra]"),
+    ('[calibration]\nschema="backform.calibration/1"\n[baseline.plank]\na=1', "[baseline.plank]: unknown exercise"),
+    ('[calibration]\nschema="backform.calibration/1"\n[thresholds.bridge]\nfoo=1', "unknown parameter 'foo'"),
+    ('[calibration]\nschema="backform.calibration/1"\n[posture.sitting]\na=1', "unknown posture"),
+    ('[calibration', "not valid TOML"),
+])
+def test_bad_profiles(tmp_path, text, must_say):
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(C.CalibrationError) as ei:
+        C.load(p)
+    assert isinstance(ei.value, BackformError) and must_say in str(ei.value) and "\n" not in str(ei.value)
+    with pytest.raises(C.CalibrationError, match="not found"):
+        C.load(tmp_path / "missing.toml")
+
+
+def _recording(path, fr):
+    with LandmarkWriter(path, {"fps": 15.0, "analysis_fps": 15.0, "width": 640, "height": 480,
+                               "frames": len(fr), "source": path.name}) as w:
+        for pf in fr:
+            w.write(pf)
+    return path
+
+
+def test_calibrate_command(tmp_path, capsys):
+    """``backform calibrate`` on two recordings (face down, hands and knees) builds one profile that the
+    programme then uses."""
+    prone = _recording(tmp_path / "prone.jsonl",
+                       stoop(frames(Plan("prone_extension", [Rep(hold=5.5)]), cam=Camera(seed=2)), -15.0))
+    quad = _recording(tmp_path / "quad.jsonl", frames(Plan("bird_dog", [Rep(side="left")]), cam=Camera(seed=2)))
+    prog = tmp_path / "prog.toml"
+    prog.write_text('[programme]\ncalibration = "cal/p.toml"\n[[exercise]]\nname = "bird_dog"\n'
+                    '[[exercise]]\nname = "prone_extension"\n')
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers()
+    C.add_parser(sub)
+    for rec in (prone, quad):
+        args = ap.parse_args(["calibrate", str(rec), "--program", str(prog)])
+        assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "posture prone" in out and "posture quadruped" in out and "wrote" in out
+    cal = C.load(tmp_path / "cal" / "p.toml")
+    # only the programme's exercises of each posture are calibrated
+    assert set(cal.baseline) == {"prone_extension", "bird_dog"}
+    from backform.program import apply_program
+    name, params, baseline, _ = apply_program(argparse.Namespace(program=str(prog), exercise="prone_extension",
+                                                                 calibration=None))
+    assert baseline["chin_deg"] == pytest.approx(-54.0, abs=3.0)
+    with pytest.raises(SystemExit):
+        ap.parse_args(["calibrate", str(prone), "--posture", "sitting"])

@@ -23,7 +23,8 @@ def vis_colour(v: float) -> tuple[int, int, int]:
 
 
 def _scale(img: np.ndarray) -> float:
-    return max(img.shape[0], img.shape[1]) / 1280.0
+    """Drawing scale: 1 at 1280 px; never below 0.6 so that text stays readable on small videos."""
+    return max(0.6, max(img.shape[0], img.shape[1]) / 1280.0)
 
 
 def _pts(pf: PoseFrame, img: np.ndarray) -> np.ndarray:

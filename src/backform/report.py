@@ -42,8 +42,9 @@ PANELS = {
                ("Hip extension (shoulder-hip-knee)", "deg", ["hip_extension_deg"],
                 [("hips low below", "min_hip_extension_deg"), ("hips high above", "max_hip_extension_deg")])],
     "bird_dog": [("Arm + opposite leg raise", "deg", ["pair_left_deg", "pair_right_deg"], []),
-                 ("Arm and leg to horizontal", "deg", ["left_arm_deg", "right_arm_deg", "left_leg_deg",
-                                                       "right_leg_deg"], []),
+                 ("Working arm and lifted leg to horizontal (during reps)", "deg", ["working_arm_deg",
+                                                                                    "lifted_leg_deg"],
+                  [("arm low below", "arm_low_deg"), ("leg high above", "leg_high_deg")]),
                  ("Trunk roll", "deg", ["trunk_roll_deg"], [])],
     "prone_extension": [("Chest lift (hip-shoulder line above horizontal)", "deg", ["chest_lift_deg"], []),
                         ("Head pitch (ear-nose vs hip-shoulder)", "deg", ["chin_deg"],
@@ -337,6 +338,27 @@ def _panel_lines(session: dict, spec: list) -> list[tuple[str, float]]:
     return out
 
 
+def _derived_series(exercise: str | None, ld: LogData, reps: list) -> dict:
+    """Bird dog: the working arm's and the lifted (opposite) leg's angle to the horizontal, inside each rep
+    only (outside a rep the limbs hang down and the figure means nothing)."""
+    if exercise != "bird_dog":
+        return {}
+    arm: list = [None] * len(ld.t)
+    leg: list = [None] * len(ld.t)
+    for r in reps:
+        s = r.get("side")
+        if s not in ("left", "right") or r.get("start_s") is None:
+            continue
+        o = "right" if s == "left" else "left"
+        a, lg = ld.angles.get(f"{s}_arm_deg"), ld.angles.get(f"{o}_leg_deg")
+        end = r.get("end_s") if r.get("end_s") is not None else math.inf
+        for i, t in enumerate(ld.t):
+            if r["start_s"] <= t <= end:
+                arm[i] = a[i] if a else None
+                leg[i] = lg[i] if lg else None
+    return {"working_arm_deg": arm, "lifted_leg_deg": leg}
+
+
 def plots_html(session: dict, ld: LogData | None) -> str:
     if ld is None or not ld.t:
         return '<p class="note">No session log: no plots.</p>'
@@ -349,8 +371,9 @@ def plots_html(session: dict, ld: LogData | None) -> str:
     t_end = ld.t[-1]
     reps = session.get("reps") or []
     faults = session.get("faults") or []
+    derived = _derived_series(ex, ld, reps)
     for title, unit, keys, lines in panels:
-        series = {k: ld.angles[k] for k in keys if k in ld.angles}
+        series = {k: (derived[k] if k in derived else ld.angles[k]) for k in keys if k in ld.angles or k in derived}
         if not series or all(v is None for s in series.values() for v in s):
             continue
         out.append(svg_plot(title, unit, ld.t, series, reps, faults, _panel_lines(session, lines), t_end,
@@ -483,7 +506,7 @@ h1{font-size:22px;margin:4px 0 2px}h2{font-size:17px;margin:26px 0 8px;border-bo
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #e6ebf0;padding:4px 6px;text-align:right}
 th{background:#f0f3f7;font-weight:600}td.l,th.l{text-align:left}tr.fault td{background:#fff5f5}tr.hl td{background:#e7f1fb}
 .ok{color:#2b8a3e;font-weight:600}.bad{color:#c92a2a;font-weight:600}.code{font-family:ui-monospace,monospace;font-size:12px}
-.kpis{display:flex;gap:10px;flex-wrap:wrap}.kpi{flex:1 1 150px;border:1px solid #dde3ea;border-radius:8px;padding:8px 10px}
+.kpis{display:flex;gap:10px;flex-wrap:wrap}.kpi{flex:1 1 120px;border:1px solid #dde3ea;border-radius:8px;padding:8px 10px}
 .kpi b{display:block;font-size:22px}.kpi span{color:#5b6b7c;font-size:12px}
 svg.plot{display:block;margin:8px 0 14px;background:#fff}svg .frame{fill:none;stroke:#c5ced8}
 svg .rep-band{fill:#dbe9f7;opacity:.55}svg .hold-band{fill:#9cc3ea;opacity:.6}svg .rep-band.hl{fill:#ffd8a8}
@@ -660,7 +683,10 @@ def reps_table_html(session: dict, target_hold: float, tol: float) -> str:
 def stills_html(stills: list[dict], privacy: str) -> str:
     if not stills:
         return '<p class="note">No fault moments to show.</p>'
+    modes = {s["mode"] for s in stills}
     what = {"none": "as recorded", "blur": "face blurred", "skeleton": "skeleton only (no video pixels)"}[privacy]
+    if privacy != "skeleton" and modes == {"skeleton"}:
+        what = "skeleton only (the video of this session is not available)"
     o = [f'<p class="note">One frame from the middle of the top of each rep with a fault; privacy: {esc(what)}.</p>',
          '<div class="stills">']
     for s in stills:

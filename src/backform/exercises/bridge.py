@@ -7,7 +7,8 @@ NOT used for counting: heel slides (lena_dead_bug) open it by 20 deg with the hi
 
 Checks:
 - ``hips_low``: shoulder-hip-knee angle at the top short of a straight line.
-- ``hips_high``: hips pushed above the shoulder-knee line (over-lift; visible in landmarks from ~+8 deg).
+- (over-lift is reported as the metric ``peak_hip_extension_deg`` > 180, not as a fault: rendered bodies
+  with clean form measured 181-199 deg, as far apart as DESIGN's +8 deg over-lift.)
 - ``lumbar_arch``: landmarks cannot see it (DESIGN: the hip angle does not move with a 15-45 deg arch). The
   silhouette can: the bow of the belly outline between shoulder and hip (sagitta / torso length) at the top,
   compared with the person's own clean rep (``baseline={"belly_bow": ...}``, e.g. a calibration rep's
@@ -36,9 +37,8 @@ class BridgeParams:
     start_delta_deg: float = 5.0   # rest jitter of the hip-lift angle is <1 deg (be23, lena); dead bug stays <2
     rest_delta_deg: float = 3.0    # exit threshold, below start_delta (hysteresis)
     min_range_deg: float = 8.0     # real bridges rise 17-28 deg; fidgets and heel slides < 3
-    min_hip_extension_deg: float = 160.0  # clean real tops measure 175-179 deg; a straight line is 180;
-    #                                       20 deg margin for 2D error and for the near knee sitting high
-    max_hip_extension_deg: float = 188.0  # DESIGN: over-lift visible in landmarks from about +8 deg
+    min_hip_extension_deg: float = 170.0  # clean tops: real 175-183 deg, synthetic 181; a top 25 deg short of
+    #                                       straight (synthetic hips_low) measures 165-167 (MediaPipe compresses it)
     arch_bow_change: float = 0.045  # DESIGN: belly bow / torso went -0.011 (clean) -> +0.019 at 15 deg arch
     #                                  (+0.03) and +0.044 at 30 deg (+0.055). Real clips are noisier: per-frame
     #                                  sd ~0.03 on be23 (small in frame), clean rep medians within 0.035
@@ -54,14 +54,13 @@ class Bridge(Exercise):
     CUES = {
         "lumbar_arch": "Lift from your hips, keep your lower back flat",
         "hips_low": "Lift your hips until shoulders, hips and knees line up",
-        "hips_high": "Not so high: stop when shoulders, hips and knees line up",
         "short_hold": "Hold the top for 2 seconds",
         "fast_lowering": "Lower slowly, one vertebra at a time",
     }
-    CHECK_VIEWS = {"lumbar_arch": ("side",), "hips_low": ("side",), "hips_high": ("side",)}
+    CHECK_VIEWS = {"lumbar_arch": ("side",), "hips_low": ("side",)}
     JOINTS = {"lumbar_arch": ("shoulder", "hip"), "hips_low": ("shoulder", "hip", "knee"),
-              "hips_high": ("shoulder", "hip", "knee"), "short_hold": ("hip",), "fast_lowering": ("hip",)}
-    SEVERITY = {"lumbar_arch": 3, "hips_high": 2, "hips_low": 2, "fast_lowering": 2, "short_hold": 1}
+              "short_hold": ("hip",), "fast_lowering": ("hip",)}
+    SEVERITY = {"lumbar_arch": 3, "hips_low": 2, "fast_lowering": 2, "short_hold": 1}
 
     def counter_params(self) -> CounterParams:
         p = self.params
@@ -113,7 +112,6 @@ class Bridge(Exercise):
         p = self.params
         ext = ctx.stat("hip_extension_deg")
         yield judge("hips_low", ext, ext < p.min_hip_extension_deg)
-        yield judge("hips_high", ext, ext > p.max_hip_extension_deg)
         yield self._arch(ctx)
         yield self.hold_verdict(ctx)
         w = ctx.window

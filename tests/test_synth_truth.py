@@ -70,6 +70,17 @@ def independent(J):
         out[f"elbow_angle_{s}"] = law_of_cosines(g("shoulder"), g("elbow"), g("wrist"))
         out[f"arm_elevation_{s}"] = elevation_asin(g("shoulder"), g("wrist"))
         out[f"leg_elevation_{s}"] = elevation_asin(g("hip"), g("ankle"))
+    # sagittal angles: 2D coordinates in the plane spanned by two axes perpendicular to the hip line
+    left = J[:, P("left_hip")] - J[:, P("right_hip")]
+    left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    a1 = np.cross(left, [0.0, 0.0, 1.0]) + np.cross(left, [1.0, 0.0, 0.0]) * 1e-3
+    a1 /= np.linalg.norm(a1, axis=-1, keepdims=True)
+    a2 = np.cross(left, a1)
+    to2 = lambda v: np.stack([np.sum(v * a1, -1), np.sum(v * a2, -1), np.zeros(len(v))], -1)  # noqa: E731
+    for s in ("left", "right"):
+        g = lambda n: to2(J[:, P(f"{s}_{n}")])  # noqa: E731
+        out[f"hip_angle_sagittal_{s}"] = law_of_cosines(g("shoulder"), g("hip"), g("knee"))
+        out[f"knee_angle_sagittal_{s}"] = law_of_cosines(g("hip"), g("knee"), g("ankle"))
     mh = (J[:, P("left_hip")] + J[:, P("right_hip")]) / 2
     ms = (J[:, P("left_shoulder")] + J[:, P("right_shoulder")]) / 2
     out["trunk_elevation"] = elevation_asin(mh, ms)

@@ -107,8 +107,8 @@ class Body:
         m = load_model()
         with torch.no_grad():
             out = m(phenotype_kwargs=spec.kwargs())
-        rest_heads = out["rest_bone_heads"][0].numpy().astype(np.float64) if "rest_bone_heads" in out else \
-            out["bone_poses"][0, :, :3, 3].numpy().astype(np.float64)
+        # bone heads at the identity pose ("rest_bone_heads" is a different, pre-pose quantity)
+        rest_heads = out["bone_poses"][0, :, :3, 3].numpy().astype(np.float64)
         rig = Rig(list(m.bone_labels), np.asarray(m.bone_parents, dtype=int), rest_heads)
         verts = out["vertices"][0].numpy().astype(np.float64)
         faces = np.asarray(m.get_triangular_faces().numpy(), dtype=np.int64)

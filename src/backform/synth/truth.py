@@ -33,7 +33,8 @@ SCHEMA = "backform.truth/1"
 ANGLE_NAMES = (
     "hip_angle_left", "hip_angle_right", "knee_angle_left", "knee_angle_right", "elbow_angle_left",
     "elbow_angle_right", "trunk_elevation", "arm_elevation_left", "arm_elevation_right", "leg_elevation_left",
-    "leg_elevation_right", "head_neck", "trunk_rotation", "pelvis_rotation",
+    "leg_elevation_right", "head_neck", "trunk_rotation", "pelvis_rotation", "hip_angle_sagittal_left",
+    "hip_angle_sagittal_right", "knee_angle_sagittal_left", "knee_angle_sagittal_right",
 )
 ANGLE_DOC = {
     "hip_angle_*": "shoulder-hip-knee angle, 3D, degrees (180 = straight line)",
@@ -48,6 +49,8 @@ ANGLE_DOC = {
     "trunk_rotation": "roll of the shoulder line: right -> left shoulder above the floor plane, degrees "
                       "(+ = left shoulder higher)",
     "pelvis_rotation": "the same for the hip line",
+    "*_sagittal_*": "the same joint angle with the three points projected onto the body's sagittal plane (normal "
+                    "= the hip line): what a perpendicular side camera sees",
 }
 
 
@@ -75,6 +78,13 @@ def angles(J: np.ndarray) -> dict[str, np.ndarray]:
         out[f"elbow_angle_{s}"] = _vec_angle(sh - el, wr - el)
         out[f"arm_elevation_{s}"] = _elev(sh, wr)
         out[f"leg_elevation_{s}"] = _elev(hip, an)
+    n = g(L.LEFT_HIP) - g(L.RIGHT_HIP)
+    n = n / np.linalg.norm(n, axis=-1, keepdims=True)
+    proj = lambda v: v - np.sum(v * n, -1, keepdims=True) * n  # noqa: E731
+    for s in ("left", "right"):
+        sh, hip, kn, an = (J[:, lm_side(p, s)] for p in ("shoulder", "hip", "knee", "ankle"))
+        out[f"hip_angle_sagittal_{s}"] = _vec_angle(proj(sh - hip), proj(kn - hip))
+        out[f"knee_angle_sagittal_{s}"] = _vec_angle(proj(hip - kn), proj(an - kn))
     mh = 0.5 * (g(L.LEFT_HIP) + g(L.RIGHT_HIP))
     ms = 0.5 * (g(L.LEFT_SHOULDER) + g(L.RIGHT_SHOULDER))
     out["trunk_elevation"] = _elev(mh, ms)
@@ -108,8 +118,8 @@ def rep_times(t: np.ndarray, p: np.ndarray, rep_windows: list[tuple[float, float
         after = np.where(pp[low_i:] <= 0.08 * pk)[0]
         start = float(tt[before[-1]]) if len(before) else float(tt[0])
         end = float(tt[low_i + after[0]]) if len(after) else None
-        top, low = float(tt[top_i]), float(tt[low_i])
-        res.append(dict(start_s=round(start, 3), top_s=round(top, 3), lower_s=round(low, 3),
+        top, low = round(float(tt[top_i]), 3), round(float(tt[low_i]), 3)
+        res.append(dict(start_s=round(start, 3), top_s=top, lower_s=low,
                         end_s=None if end is None else round(end, 3), hold_s=round(low - top, 3)))
     return res
 

@@ -83,16 +83,25 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backfo
 
 def recording_for(clip: Clip, search: list[Path], cache: Path, make: bool) -> Path | None:
     stem = Path(clip.name).stem
-    for d in [*search, cache]:
+    for d in search:
         for cand in (d / f"{stem}.jsonl", d / f"{stem}.jsonl.gz"):
             if cand.is_file():
                 return cand
-    if not make:
+    # the cache is keyed on the video's size and time too: a re-rendered clip gets a new recording
+    try:
+        st = clip.video.stat()
+        key = f"{stem}.{st.st_size:x}{int(st.st_mtime):x}"
+    except OSError:
+        key = stem
+    cached = cache / f"{key}.jsonl"
+    if cached.is_file():
+        return cached
+    if not make or not clip.video.is_file():
         return None
     from backform.pose import PoseEstimator
     from backform.sources import VideoFileSource
     cache.mkdir(parents=True, exist_ok=True)
-    out = cache / f"{stem}.jsonl"
+    out = cached
     tmp = out.with_suffix(".partial")
     src = VideoFileSource(clip.video, max_fps=20.0)
     print(f"  (pose) {clip.name} ...", file=sys.stderr, flush=True)

@@ -257,37 +257,48 @@ class Exercise:
         messages: list[str] = []
         if view is not None and view not in self.views:
             messages.append(self.view_message())
+        if msg is not None:
+            messages.append(msg)
         if not self._ready:
-            if msg is None:
-                self._in_pos_since = t if self._in_pos_since is None else self._in_pos_since
-                if t - self._in_pos_since >= self.driver.setup_s - 1e-9:
-                    self._ready = True
-                    log.info("%s: start position reached at %.2f s", self.name, t)
-                    # the frames that proved the start position also give the rest level
-                    done = self._replay(self._in_pos_since)
-                    return self._result(pf, m, tuple(messages), done)
-            else:
-                self._in_pos_since = None
-                messages.append(msg)
-            if not self._ready:
+            if not self._setup_step(t, msg):
                 return self._result(pf, m, tuple(messages), None, phase=Phase.SETUP)
-        elif not self.counter.in_rep:
-            if msg is not None:
-                self._out_since = t if self._out_since is None else self._out_since
-                if t - self._out_since >= self.driver.lost_s:
-                    log.info("%s: left the start position at %.2f s", self.name, self._out_since)
-                    self._ready, self._in_pos_since = False, None
-                    self.counter.reset()
-                    return self._result(pf, m, tuple(messages + [msg]), None, phase=Phase.SETUP)
-            else:
-                self._out_since = None
+            # the frames that proved the start position also give the rest level
+            return self._result(pf, m, tuple(messages), self._replay(self._in_pos_since))
+        if not self.counter.in_rep and self._left_position(t, msg):
+            return self._result(pf, m, tuple(messages), None, phase=Phase.SETUP)
         was_in_rep = self.counter.in_rep
         completed = self._feed(rec)
         if self.counter.in_rep and not was_in_rep:
             self._rest_view = self._majority_view(self.counter.rep_start_s - 1.5, self.counter.rep_start_s)
-        cut = self._check_cut(t)
-        completed = cut or completed
-        return self._result(pf, m, tuple(messages), completed)
+        return self._result(pf, m, tuple(messages), self._check_cut(t) or completed)
+
+    # -- start position ----------------------------------------------------------------------------------------
+    def _setup_step(self, t: float, msg: str | None) -> bool:
+        """SETUP: True once the start position has been held for ``setup_s`` (no reps while getting there)."""
+        if msg is not None:
+            self._in_pos_since = None
+            return False
+        if self._in_pos_since is None:
+            self._in_pos_since = t
+        if t - self._in_pos_since < self.driver.setup_s - 1e-9:
+            return False
+        self._ready = True
+        log.info("%s: start position reached at %.2f s", self.name, t)
+        return True
+
+    def _left_position(self, t: float, msg: str | None) -> bool:
+        """At rest and out of the start position for ``lost_s``: back to SETUP (the person got up)."""
+        if msg is None:
+            self._out_since = None
+            return False
+        if self._out_since is None:
+            self._out_since = t
+        if t - self._out_since < self.driver.lost_s:
+            return False
+        log.info("%s: left the start position at %.2f s", self.name, self._out_since)
+        self._ready, self._in_pos_since, self._out_since = False, None, None
+        self.counter.reset()
+        return True
 
     # -- counter feeding, priming and camera cuts ------------------------------------------------------------
     def _signal_of(self, rec: FrameRecord) -> float:

@@ -11,9 +11,11 @@ Checks (and from where they can be judged):
 - ``arm_low``/``arm_high``/``leg_low``/``leg_high``: shoulder->wrist / hip->ankle angle to the horizontal at
   the top, side view only (a diagonal view distorts it: the labeller did not judge merged_bird_dog reps
   1-4); not checked when the hand or foot is outside the image.
-- ``back_sag``/``back_arch``: the back outline bowing down or up between shoulder and hip, relative to the
-  same person at rest on hands and knees just before the rep (or ``baseline={"trunk_bow": ...}``); side view,
-  needs a dense silhouette contour (the 96-point outline of the pose stage is too coarse: not checked).
+- ``back_sag``/``back_arch``: the back outline bowing down or up between shoulder and hip at the top,
+  against the person's own clean top (``baseline={"trunk_bow": ...}``, a calibration rep's metric); side view;
+  needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points along the back). Without both:
+  not checked. Measured: with 256 points a synthetic 25 deg sag moved the bow by -0.05/-0.06 against
+  +0.02/-0.03 on clean reps; the hands-and-knees rest is no baseline (clean real reps: -0.05 to -0.33).
 - ``trunk_rotation``: roll of the trunk (mean of shoulder-line and hip-line tilt, world landmarks) at the top
   against rest. Arm and leg raises tilt the two lines in opposite directions, the mean cancels most of it;
   judged from diagonal or front/rear views only (from the side MediaPipe does not resolve it and the
@@ -150,10 +152,10 @@ class BirdDog(Exercise):
         return top - rest
 
     def _bow_change(self, ctx: RepContext) -> float:
+        # Only against the person's calibration rep (a clean top): the rest on hands and knees is no baseline -
+        # raising an arm and a leg reshapes the back outline at both ends (clean real reps: -0.05 to -0.33)
         base = self.baseline.get("trunk_bow")
-        if base is None:
-            base = ctx.stat("trunk_bow", frames=ctx.rest)
-        return ctx.stat("trunk_bow") - base
+        return ctx.stat("trunk_bow") - base if base is not None else float("nan")
 
     def _limb(self, ctx: RepContext, part: str, s: str, low: float, high: float):
         key = "hand" if part == "arm" else "foot"
@@ -175,7 +177,7 @@ class BirdDog(Exercise):
         if not np.isfinite(d):
             reason = (f"needs a silhouette outline of >= {p.min_contour_points} points"
                       if not np.isfinite(ctx.stat("trunk_bow"))
-                      else "needs the outline at rest before the rep (or a baseline)")
+                      else 'needs a calibration baseline (baseline={"trunk_bow": ...} from a clean rep)')
             yield not_checked("back_sag", reason)
             yield not_checked("back_arch", reason)
         else:

@@ -72,3 +72,9 @@ def test_bad_videos_raise_one_clear_error(tmp_path, make, message):
 def test_empty_image_folder(tmp_path):
     with pytest.raises(SourceError, match="no images"):
         ImageFolderSource(tmp_path)
+
+
+def test_camera_that_does_not_exist():
+    from backform.sources import WebcamSource
+    with pytest.raises(SourceError, match="cannot open camera 97"):
+        WebcamSource(97)

@@ -259,6 +259,8 @@ class WebcamSource:
                 if not ok or img is None:
                     fails_since = fails_since or now
                     if now - fails_since > self.read_timeout_s:
+                        if i == 0:
+                            raise SourceError(f"camera {self.index} opened but delivers no frames")
                         self.lost = True
                         log.warning("camera %s stopped delivering frames", self.index)
                         return

@@ -307,7 +307,11 @@ class Exercise:
         n = self.signal_median_n
         if n <= 1:
             return self.signal(rec.m)
-        recent = [r for r in list(self._history)[-n:] if r.t <= rec.t]
+        h = self._history
+        end = len(h) - 1
+        while end >= 0 and h[end].t > rec.t:  # replays feed older records: the window ends at ``rec``
+            end -= 1
+        recent = [h[i] for i in range(max(0, end - n + 1), end + 1)]
         v = np.array([self.signal(r.m) for r in recent], dtype=np.float64)
         v = v[np.isfinite(v)]
         return float(np.median(v)) if v.size else float("nan")

@@ -74,3 +74,14 @@ def test_sets_split_on_a_long_pause():
     ex, _ = check("bird_dog", reps)
     sets = ex.summary()["sets"]
     assert [s["reps"] for s in sets] == [2, 2]
+
+
+def test_frame_results_show_the_working_arm_and_counts_per_side():
+    from backform.exercises import get
+    from kinematics import Camera, Plan, frames
+    plan = Plan("bird_dog", alternate(2))
+    ex = get("bird_dog")
+    results = [ex.update(pf) for pf in frames(plan, cam=Camera(noise_px=0.3))]
+    sides = {r.side for r in results if r.side}
+    assert sides == {"left", "right"}
+    assert results[-1].side_counts == {"left": 1, "right": 1}

@@ -158,3 +158,13 @@ def test_speaker_newer_count_replaces_pending_count():
         sp.close()
     texts = [u.text for u, _ in sp2.stats.said]
     assert texts[:2] == ["Hold", "two"] and "one" not in texts
+
+
+def test_per_side_target_from_bird_dog_style_dict():
+    c = Coach(reps_target={"per_side": 1, "per_side_max": 2})
+    assert c.per_side and c.reps_target == 1
+    frames, t = rep_stream(hold_s=2.2, fault=None, side="left", side_counts={"left": 1, "right": 0})
+    got = said(c, frames)
+    assert ("rep", "left one") in got
+    frames, _ = rep_stream(hold_s=2.2, t0=t, n=2, fault=None, side="right", side_counts={"left": 1, "right": 1})
+    assert ("set_done", "right one. Set complete, well done") in said(c, frames)

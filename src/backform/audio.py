@@ -82,10 +82,13 @@ class CoachParams:
 class Coach:
     """FrameResults in, Utterances out. Call :meth:`update` once per analysed frame."""
 
-    def __init__(self, params: CoachParams | None = None, reps_target: int | None = None,
+    def __init__(self, params: CoachParams | None = None, reps_target: int | dict | None = None,
                  per_side: bool = False):
         self.p = params or CoachParams()
-        self.reps_target = reps_target
+        if isinstance(reps_target, dict):  # bird dog: {"per_side": n, ...}
+            per_side = per_side or "per_side" in reps_target
+            reps_target = reps_target.get("per_side", reps_target.get("reps"))
+        self.reps_target = int(reps_target) if reps_target is not None else None
         self.per_side = per_side
         self.reset()
 

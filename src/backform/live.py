@@ -39,9 +39,10 @@ from . import overlay
 from .audio import Coach, Speaker, Utterance
 from .core import Frame, FrameResult, Phase, PoseFrame
 from .errors import BackformError, SourceError
-from .session import SessionLog, Tracking, result_to_record, session_dict, write_json_atomic
+from .session import DEFAULT_MAX_FPS, SessionLog, Tracking, result_to_record, session_dict, write_json_atomic
 from .recording import pose_to_record
 from .setup_check import SetupCheck, SetupStatus, brightness
+from .sources import stride_for
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +189,9 @@ def mirror_pose(pf: PoseFrame) -> PoseFrame:
 @dataclass
 class LiveStats:
     captured: int = 0
+    offered: int = 0        # frames put up for inference (every stride-th: the --max-fps analysis rate)
     inferred: int = 0
-    dropped: int = 0        # frames replaced in the inference slot before the model took them
+    dropped: int = 0        # offered frames replaced in the inference slot before the model took them
     displayed: int = 0
     latency_ms: list = field(default_factory=list)        # capture -> display of its result (per result shown)
     result_latency_ms: list = field(default_factory=list)  # capture -> result ready
@@ -206,7 +208,7 @@ class LiveStats:
 
         def rate(ts):
             return round((len(ts) - 1) / (ts[-1] - ts[0]), 2) if len(ts) > 1 and ts[-1] > ts[0] else 0.0
-        return {"captured": self.captured, "inferred": self.inferred, "dropped": self.dropped,
+        return {"captured": self.captured, "offered": self.offered, "inferred": self.inferred, "dropped": self.dropped,
                 "displayed": self.displayed, "elapsed_s": round(el, 2),
                 "display_fps": rate(self.display_times), "inference_fps": rate(self.infer_times),
                 "latency_ms": {"median": pct(lat, 50), "p95": pct(lat, 95), "max": pct(lat, 100),
@@ -240,6 +242,7 @@ class LiveOptions:
     out: Path = Path("sessions")
     max_seconds: float | None = None     # stop after this long (tests, benchmarks)
     stall_s: float = 5.0                 # no frame from the camera this long: camera lost
+    max_fps: float = DEFAULT_MAX_FPS     # analysis rate cap, as analyze's --max-fps (0: every frame)
     setup_check: bool = True
     display_width: int = 960             # the window's width (frames scaled to it; 0: the camera's size)
 
@@ -275,6 +278,7 @@ class LiveSession:
             raise BackformError(f"unknown exercise {opts.exercise!r}; choose one of: {', '.join(self.names)}")
         self.speaker = speaker if speaker is not None else Speaker(opts.voice, muted=opts.mute)
         self.stats = LiveStats()
+        self.stride = stride_for(source.fps, opts.max_fps)
         self.out = Path(opts.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self._frames = Slot()
@@ -291,12 +295,13 @@ class LiveSession:
         self.announcements: list[dict] = []
         self.sets: list[dict] = []
         self.tracking = Tracking()
+        self.tracking.extra = {"analysis_fps": round(source.fps / self.stride, 3), "stride": self.stride, "live": True}
         self._json_lock = threading.Lock()
         self._last_frame_wall = time.monotonic()
         self.last_t = 0.0
         self.started_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._new_set(opts.exercise, t_s=0.0)
-        header = {"fps": source.fps, "analysis_fps": source.fps, "width": source.width, "height": source.height,
+        header = {"fps": source.fps, "analysis_fps": source.fps / self.stride, "width": source.width, "height": source.height,
                   "frames": 0, "source": source.info()["path"], "exercise": opts.exercise, "live": True,
                   "model": getattr(pose, "model_name", None), "model_sha256": getattr(pose, "model_sha256", None)}
         self.slog = LiveSessionLog(self.out / "session.log.jsonl", header)
@@ -308,8 +313,7 @@ class LiveSession:
         self.exercise = get(name, params=exercise_params(name, self.opts.reps, self.opts.hold) or None)
         self.set_no = len(self.sets) + 1
         self.set_start_s = t_s
-        per_side = bool(getattr(self.exercise, "per_side", False)) or name == "bird_dog"
-        self.coach = Coach(reps_target=self.exercise.reps_target, per_side=per_side)
+        self.coach = Coach(reps_target=self.exercise.reps_target)
         if getattr(self, "setup", None) is None or self.setup.name != name:
             self.setup = SetupCheck(name, tuple(self.exercise.views))
         self._setup_bad_since: float | None = None
@@ -355,8 +359,10 @@ class LiveSession:
                 self._last_frame_wall = now
                 c = Captured(fr, now)
                 self.stats.captured += 1
-                if self._frames.put(c):
-                    self.stats.dropped += 1
+                if fr.index % self.stride == 0:  # the analysis rate, as in analyze (--max-fps)
+                    self.stats.offered += 1
+                    if self._frames.put(c):
+                        self.stats.dropped += 1
                 self._display.put(c)
                 if self._stop.is_set():
                     break
@@ -658,7 +664,8 @@ def cmd_live(args) -> int:
     try:
         opts = LiveOptions(exercise=args.exercise, reps=args.reps, hold=args.hold, mute=args.mute, voice=args.voice,
                            window=window, out=out, max_seconds=args.max_seconds,
-                           setup_check=not args.no_setup_check, display_width=args.display_width)
+                           setup_check=not args.no_setup_check, display_width=args.display_width,
+                           max_fps=args.max_fps)
         sess = LiveSession(src, opts, pose)
         if not getattr(args, "quiet", False):
             print(f"backform live: {args.exercise} from {src.info()['path']}; "
@@ -696,6 +703,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-segmentation", action="store_true", help="skip the silhouette (outline-based checks off)")
     p.add_argument("--no-setup-check", action="store_true", help="skip the camera set-up check")
     p.add_argument("--size", help="camera resolution WxH (default 640x480); with --video: letterbox frames to it")
+    p.add_argument("--max-fps", type=float, default=DEFAULT_MAX_FPS,
+                   help=f"analyse at most this many frames a second, as analyze does (default {DEFAULT_MAX_FPS:g}; "
+                        "0 = every frame); the display always runs at the camera's rate")
     p.add_argument("--speed", type=float, default=1.0, help="--video: playback speed (default 1 = real time)")
     p.add_argument("--loop", type=int, default=1, help="--video: play the clip this many times")
     p.add_argument("--max-seconds", type=float, help="stop after this many seconds")

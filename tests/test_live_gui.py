@@ -1,0 +1,120 @@
+"""The live window under Xvfb on a real clip played through the fake camera: a screenshot of the window
+shows the mirrored video with the skeleton and the overlay; the session ends by itself with exit code 0 and
+the reps announced equal the reps counted. Needs Xvfb and ffmpeg (x11grab) and ../shared/clips."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from backform.fakecam import letterbox
+
+pytestmark = pytest.mark.slow
+SCREEN = (1280, 1024)
+
+
+def _free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture(scope="module")
+def xvfb():
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb not installed (apt-get install xvfb)")
+    n = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sock = Path(f"/tmp/.X11-unix/X{n}")
+    for _ in range(100):
+        if sock.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    if not sock.exists():
+        proc.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{n}"
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def screenshot(display: str, path: Path) -> np.ndarray:
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg not installed (needed for the x11grab screenshot)")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "x11grab", "-video_size", f"{SCREEN[0]}x{SCREEN[1]}",
+                    "-i", display, "-frames:v", "1", str(path)], check=True, timeout=30)
+    return cv2.imread(str(path))
+
+
+def near(img: np.ndarray, bgr, tol: int = 40) -> np.ndarray:
+    return (np.abs(img.astype(np.int16) - np.array(bgr, np.int16)).max(axis=2) <= tol)
+
+
+def corr(a: np.ndarray, b: np.ndarray) -> float:
+    a = a.astype(np.float64).ravel() - a.mean()
+    b = b.astype(np.float64).ravel() - b.mean()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
+
+
+def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_path):
+    clip = clips_dir / "lena_glute_bridge.mp4"
+    out = tmp_path / "live"
+    env = dict(os.environ, DISPLAY=xvfb)
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video", str(clip),
+                             "--size", "640x480", "--out", str(out), "--voice", "none", "--model", str(model_path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        log = out / "session.log.jsonl"
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60 and proc.poll() is None:
+            if log.exists() and len(log.read_text().splitlines()) > 60:  # ~2.5 s of results shown
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()
+        shot = screenshot(xvfb, tmp_path / "shot.png")
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "3 reps" in stdout or "2 reps" in stdout, stdout
+
+    win = shot[:720, :960]  # the window: 960 wide (default --display-width), 4:3, at the top-left corner
+    # skeleton joints in the visibility colours, drawn over the person
+    green = near(win, (80, 200, 80), 30).sum()
+    assert green > 30, f"only {green} green joint pixels"
+    # overlay text: a black box with white text at the top left ("bridge  reps N  phase")
+    box = win[10:60, 5:400]
+    assert near(box, (0, 0, 0), 10).mean() > 0.3 and near(box, (255, 255, 255), 60).sum() > 50
+    # the window shows the video mirrored: closer to the flipped frame than to the frame as recorded
+    cap = cv2.VideoCapture(str(clip))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    ref = cv2.resize(letterbox(frame, 640, 480), (96, 72), interpolation=cv2.INTER_AREA)
+    seen = cv2.resize(win, (96, 72), interpolation=cv2.INTER_AREA)
+    g = lambda im: cv2.cvtColor(im, cv2.COLOR_BGR2GRAY)  # noqa: E731
+    c_flip, c_raw = corr(g(seen), g(cv2.flip(ref, 1))), corr(g(seen), g(ref))
+    assert c_flip > c_raw + 0.1, (c_flip, c_raw)
+
+    d = json.loads((out / "session.json").read_text())
+    assert d["live"]["end"] == "source_ended" and d["live"]["final"]
+    assert d["rep_count"] in clip_labels["lena_glute_bridge.mp4"]["rep_count_ok"]
+    reps_said = [a for a in d["live"]["announcements"] if a["kind"] in ("rep", "set_done")]
+    assert len(reps_said) == d["rep_count"]
+    st = d["live"]["stats"]
+    assert st["display_fps"] > 15 and st["inferred"] > 100

@@ -12,7 +12,8 @@ Checks (and from where they can be judged):
   the top, side view only (a diagonal view distorts it: the labeller did not judge merged_bird_dog reps
   1-4); not checked when the hand or foot is outside the image.
 - ``back_sag``/``back_arch``: the back outline bowing down or up between shoulder and hip at the top,
-  against the person's own clean top (``baseline={"trunk_bow": ...}``, a calibration rep's metric); side view;
+  against the person's own clean top (``baseline={"trunk_bow": ...}``, a calibration rep's metric, else the
+  earlier reps of this session with the same arm and view); side view;
   needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points along the back). Without both:
   not checked. Measured: with 256 points a synthetic 25 deg sag moved the bow by -0.05/-0.06 against
   +0.02/-0.03 on clean reps; the hands-and-knees rest is no baseline (clean real reps: -0.05 to -0.33).
@@ -140,7 +141,7 @@ class BirdDog(Exercise):
             return None
         return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
 
-    def metrics(self, ctx: RepContext) -> dict:
+    def _metrics(self, ctx: RepContext) -> dict:
         arm, leg = ctx.rep_side or "left", other(ctx.rep_side or "left")
         return {"arm_deg": ctx.stat(f"{arm}_arm_deg"), "leg_deg": ctx.stat(f"{leg}_leg_deg"),
                 "peak_raise_deg": ctx.stat(f"pair_{arm}_deg", "max"),
@@ -152,10 +153,27 @@ class BirdDog(Exercise):
         return top - rest
 
     def _bow_change(self, ctx: RepContext) -> float:
-        # Only against the person's calibration rep (a clean top): the rest on hands and knees is no baseline -
-        # raising an arm and a leg reshapes the back outline at both ends (clean real reps: -0.05 to -0.33)
+        # Against the person's own clean top: a calibration rep's ``trunk_bow``, else the median of this
+        # session's earlier reps with the same working arm seen from the same view (same posture). The rest on
+        # hands and knees is no baseline: raising an arm and a leg reshapes the back outline at both ends
+        # (clean real reps: -0.05 to -0.33 against rest; same-side tops agree within 0.015-0.04).
         base = self.baseline.get("trunk_bow")
+        if base is None:
+            prev = [self._rep_bows[(r.n)] for r in ctx.previous
+                    if r.side == ctx.rep_side and self._rep_views.get(r.n) == ctx.view and r.n in self._rep_bows]
+            prev = [x for x in prev if np.isfinite(x)]
+            base = float(np.median(prev)) if prev else None
         return ctx.stat("trunk_bow") - base if base is not None else float("nan")
+
+    def metrics(self, ctx: RepContext) -> dict:
+        self._rep_bows[ctx.n] = ctx.stat("trunk_bow")
+        self._rep_views[ctx.n] = ctx.view
+        return self._metrics(ctx)
+
+    def __init__(self, params: dict | None = None, baseline: dict | None = None):
+        super().__init__(params, baseline)
+        self._rep_bows: dict[int, float] = {}
+        self._rep_views: dict[int, str | None] = {}
 
     def _limb(self, ctx: RepContext, part: str, s: str, low: float, high: float):
         key = "hand" if part == "arm" else "foot"
@@ -177,7 +195,8 @@ class BirdDog(Exercise):
         if not np.isfinite(d):
             reason = (f"needs a silhouette outline of >= {p.min_contour_points} points"
                       if not np.isfinite(ctx.stat("trunk_bow"))
-                      else 'needs a calibration baseline (baseline={"trunk_bow": ...} from a clean rep)')
+                      else 'needs a baseline: a calibration rep (baseline={"trunk_bow": ...}) or an earlier rep '
+                           'with the same arm')
             yield not_checked("back_sag", reason)
             yield not_checked("back_arch", reason)
         else:

@@ -322,7 +322,7 @@ class RepCounter:
         recent = [v for _, v in self._rep[-3:]]
         sm = float(np.median(recent))
         rng_before = self._peak - self._rep_rest
-        if sm > self._peak + max(0.02 * max(rng_before, 0.0), 1e-9):
+        if sm > self._peak + max(0.05 * max(rng_before, 0.0), 1e-9):  # a new peak worth restarting "stopped" for
             self._peak, self._peak_t = sm, t
         elif sm > self._peak:
             self._peak = sm

@@ -174,3 +174,19 @@ def test_cli_without_display_fails_cleanly(tmp_path, numbered_video):
                         "--out", str(tmp_path / "o")], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert "no display" in r.stderr and "--no-window" in r.stderr
+
+
+def test_add_parser_wires_into_the_cli_parser(numbered_video, tmp_path):
+    """What cli.py's one line does: ``live.add_parser(sub)`` on its subparsers; top-level -v still works."""
+    import argparse
+
+    from backform.cli import build_parser
+    from backform.live import add_parser, cmd_live
+    ap = build_parser()
+    sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+    if "live" not in sub.choices:
+        add_parser(sub)
+    args = ap.parse_args(["-v", "live", "--exercise", "bird_dog", "--video", str(numbered_video), "--reps", "3",
+                          "--hold", "2.5", "--no-window", "--mute", "--out", str(tmp_path)])
+    assert args.func is cmd_live and args.verbose and args.exercise == "bird_dog" and args.reps == 3
+    assert args.hold == 2.5 and args.no_window and args.mute and args.camera == "0" and args.max_fps == 20.0

@@ -50,8 +50,12 @@ def recording(request, clips_dir):
     return clip, rec
 
 
+# clips without a recording need the pose model (minutes): those are marked slow
+PARAMS = [pytest.param(c, marks=() if _existing_recording(c) else pytest.mark.slow) for c in CLIPS]
+
+
 @pytest.mark.skipif(not CLIPS, reason=f"real clips not available: {LABELS} is absent")
-@pytest.mark.parametrize("recording", CLIPS, indirect=True)
+@pytest.mark.parametrize("recording", PARAMS, indirect=True)
 def test_real_clip(recording, clip_labels):
     clip, rec = recording
     lab = clip_labels[clip]

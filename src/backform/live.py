@@ -279,6 +279,7 @@ class LiveSession:
         self.speaker = speaker if speaker is not None else Speaker(opts.voice, muted=opts.mute)
         self.stats = LiveStats()
         self.stride = stride_for(source.fps, opts.max_fps)
+        self._frame_s = 1.0 / (source.fps or 30.0)
         self.out = Path(opts.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self._frames = Slot()
@@ -398,6 +399,21 @@ class LiveSession:
         elif what == "mute":
             self.speaker.toggle_mute()
 
+    def _setup_speech(self, st: SetupStatus, res: FrameResult, t_s: float) -> None:
+        """Set-up advice aloud: before the set-up is first good (until the first rep), then only when it has
+        been wrong for 3 s while at rest."""
+        if st.ok and self.setup.ok_at == t_s:
+            self._say(self.coach.say("Good. Start when you are ready", "ready", t_s))
+        elif not st.ok:
+            if not self.exercise.reps and res.phase.value == "setup":
+                self._say(self.coach.setup(st.messages, t_s))
+        elif not st.good:
+            self._setup_bad_since = self._setup_bad_since or t_s
+            if t_s - self._setup_bad_since > 3.0 and res.phase.value in ("setup", "start"):
+                self._say(self.coach.setup(st.messages, t_s))
+        else:
+            self._setup_bad_since = None
+
     def _infer(self) -> None:
         last_t = 0.0
         try:
@@ -417,33 +433,23 @@ class LiveSession:
                 pf = self.pose.update(fr)
                 res = self.exercise.update(pf)
                 self.tracking.update(pf)
-                st = None
-                if self.opts.setup_check:
-                    was_ok = self.setup.ok
-                    st = self.setup.update(pf, brightness(fr.image))
-                    if not was_ok:
-                        if st.ok:
-                            self._say(self.coach.say("Good. Start when you are ready", "ready", t_s))
-                        elif not self.exercise.reps and res.phase.value == "setup":
-                            self._say(self.coach.setup(st.messages, t_s))
-                    elif not st.good:
-                        self._setup_bad_since = self._setup_bad_since or t_s
-                        if t_s - self._setup_bad_since > 3.0 and res.phase.value in ("setup", "start"):
-                            self._say(self.coach.setup(st.messages, t_s))
-                    else:
-                        self._setup_bad_since = None
-                self._say(self.coach.update(res))
-                self.slog.write_live(pf, res, self.set_no, self.exercise_name)
-                last_t = t_s
                 now = time.monotonic()
                 self.stats.inferred += 1
                 self.stats.infer_ms.append((now - t0) * 1000.0)
                 self.stats.result_latency_ms.append((now - c.t_capture) * 1000.0)
                 self.stats.infer_times.append(now)
+                # publish first: the display draws it now; set-up check, speech and the log come after
+                st = self.setup.update(pf, brightness(fr.image)) if self.opts.setup_check else None
                 with self._pub_lock:
                     seq = (self._published.seq + 1) if self._published else 1
                     self._published = Published(seq, c, pf, res, st, self.exercise_name, self.set_no, now)
-                self._display.repost()  # draw the new result now, not at the next camera frame
+                if now - self._last_frame_wall < self._frame_s - 0.010:
+                    self._display.repost()  # the next camera frame is >10 ms away: draw the result now
+                if st is not None:
+                    self._setup_speech(st, res, t_s)
+                self._say(self.coach.update(res))
+                self.slog.write_live(pf, res, self.set_no, self.exercise_name)
+                last_t = t_s
                 if res.completed is not None:
                     self._write_json()
         except BaseException as e:  # noqa: BLE001

@@ -469,12 +469,10 @@ class _Prone(Exercise):
         P.world("root", G @ rx(decline))
         P.spread(("spine04", "spine03", "spine02", "spine01"), -ext)
         P.spread(NECK, neck)
-        root_z = self.PILLOW_TOP + ctx["front"]
-        hip = rig.head("upperleg01.L")
-        # legs from the hip to the floor (toes): plantarflexed ankle about 6 cm up
+        root_z = self.PILLOW_TOP + ctx["front"]  # the belly rests on the pillow (or the floor)
+        # legs slope from the hip (about root height) to the floor: plantarflexed ankle about 6.5 cm up
         leg = rig.dist("upperleg01.L", "foot.L")
-        hip_z = root_z + hip[2] * 0.0 + 0.0
-        drop = math.degrees(math.asin(np.clip((hip_z - 0.065) / leg, -0.5, 0.5)))
+        drop = math.degrees(math.asin(np.clip((root_z - 0.065) / leg, -0.5, 0.5)))
         for s in "LR":
             P.thigh(s, G, sagittal(drop, 0.07 * _lat(s)))
             P.shin(s, G, sagittal(drop, 0.07 * _lat(s)))

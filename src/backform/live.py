@@ -490,7 +490,7 @@ class LiveSession:
             src = cv2.resize(src, (dw, h), interpolation=cv2.INTER_LINEAR)
         img = cv2.flip(src, 1)
         k = max(img.shape[:2]) / 1280.0
-        if pub is not None:
+        if pub is not None and not self.paused:
             pf = mirror_pose(pub.pf)
             overlay.draw_pose(img, pf)
             if pub.res is not None:
@@ -536,6 +536,9 @@ class LiveSession:
                         cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
                         cv2.moveWindow(WINDOW, 0, 0)
                     cv2.imshow(WINDOW, img)
+                key = cv2.waitKey(1) if window_up or c is not None else -1  # HighGUI paints here
+                if c is not None:
+                    window_up = True
                     now = time.monotonic()
                     if c.frame.index != shown_frame:  # a new camera frame (not a redraw for a new result)
                         shown_frame = c.frame.index
@@ -544,9 +547,6 @@ class LiveSession:
                     if pub is not None and pub.seq != shown_result:
                         shown_result = pub.seq
                         self.stats.latency_ms.append((now - pub.captured.t_capture) * 1000.0)
-                key = cv2.waitKey(1) if window_up or c is not None else -1
-                if c is not None:
-                    window_up = True
                 if key != -1 and not self.command(key & 0xFF):
                     return
                 if window_up and self._window_closed():

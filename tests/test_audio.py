@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from backform.audio import Coach, CoachParams, Speaker, Utterance, make_voice, render_wav, tone, wav_level, write_wav
+from backform.audio import Coach, CoachParams, Speaker, Utterance, Voice, make_voice, render_wav, tone, wav_level, write_wav
 from backform.core import Fault, FrameResult, Phase, RepEvent
 
 
@@ -128,36 +128,22 @@ def test_speaker_one_at_a_time_drops_stale_and_mutes():
 
 
 def test_speaker_newer_count_replaces_pending_count():
-    class Slow:
+    class Slow(Voice):
         name = "slow"
 
         def speak(self, text, kind="status"):
             time.sleep(0.3)
-
-        def close(self):
-            pass
-    sp = Speaker(voice="none")
-    sp.wait_ready()
-    import backform.audio as audio
-    sp._pending.clear()
-    # swap the voice for a slow one through the public path: say while the first is being spoken
-    orig = audio.make_voice
-    try:
-        audio.make_voice = lambda kind="auto": Slow()
-        sp2 = Speaker(voice="auto")
-        sp2.wait_ready()
-        sp2.say(Utterance("Hold", "hold", 0.0, 4))
-        time.sleep(0.05)
-        sp2.say(Utterance("one", "count", 1.0, 4))
-        sp2.say(Utterance("two", "count", 2.0, 4))
-        sp2.say(Utterance("Move closer", "setup", 2.0, 1))
-        time.sleep(1.2)
-        sp2.close()
-    finally:
-        audio.make_voice = orig
-        sp.close()
-    texts = [u.text for u, _ in sp2.stats.said]
-    assert texts[:2] == ["Hold", "two"] and "one" not in texts
+    sp = Speaker(voice=Slow)
+    assert sp.wait_ready() and sp.voice_name == "slow"
+    sp.say(Utterance("Hold", "hold", 0.0, 4))
+    time.sleep(0.05)  # "Hold" is being said; the rest waits
+    sp.say(Utterance("one", "count", 1.0, 4))
+    sp.say(Utterance("two", "count", 2.0, 4))        # replaces "one": only the latest count matters
+    sp.say(Utterance("Move closer", "setup", 2.0, 1))
+    time.sleep(1.2)
+    sp.close()
+    assert [u.text for u, _ in sp.stats.said] == ["Hold", "two", "Move closer"]
+    assert [u.text for u in sp.stats.dropped] == ["one"]
 
 
 def test_per_side_target_from_bird_dog_style_dict():

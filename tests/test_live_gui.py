@@ -118,3 +118,50 @@ def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_
     assert len(reps_said) == d["rep_count"]
     st = d["live"]["stats"]
     assert st["display_fps"] > 15 and st["inferred"] > 100
+
+
+def _wait(pred, timeout_s: float = 30.0) -> bool:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
+    """Real key presses (XTEST, via xdotool) on the live window: mute, restart the set, next exercise, quit."""
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool not installed (apt-get install xdotool)")
+    out = tmp_path / "keys"
+    env = dict(os.environ, DISPLAY=xvfb)
+    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video",
+                             str(clips_dir / "lena_glute_bridge.mp4"), "--loop", "10", "--size", "640x480",
+                             "--out", str(out), "--voice", "none", "--model", str(model_path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def key(k):
+        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
+
+    def sets():
+        try:
+            return json.loads((out / "session.json").read_text())["live"]["sets"]
+        except (OSError, ValueError, KeyError):
+            return []
+    try:
+        log = out / "session.log.jsonl"
+        assert _wait(lambda: log.exists() and len(log.read_text().splitlines()) > 20, 60), "no results"
+        key("m")
+        key("r")
+        assert _wait(lambda: len(sets()) >= 2), "restart (r) not applied"
+        key("n")
+        assert _wait(lambda: len(sets()) >= 3 and sets()[-1]["exercise"] != "bridge"), "next exercise (n) not applied"
+        key("q")
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    d = json.loads((out / "session.json").read_text())
+    assert d["live"]["end"] == "quit" and d["live"]["muted"] is True
+    assert [s["exercise"] for s in d["live"]["sets"]][:2] == ["bridge", "bridge"]

@@ -395,7 +395,9 @@ class Speaker:
     Pending utterances: at most a few; a new one replaces pending ones of lower priority, pending counts are
     replaced by newer counts, and anything pending longer than ``max_age_s`` is dropped unsaid."""
 
-    def __init__(self, voice: str = "auto", muted: bool = False, max_age_s: float = 2.5, max_pending: int = 3):
+    def __init__(self, voice="auto", muted: bool = False, max_age_s: float = 2.5, max_pending: int = 3):
+        """``voice``: a name for :func:`make_voice`, or a callable returning a :class:`Voice` (made on the
+        worker thread, where it is used)."""
         self.voice_kind = voice
         self.muted = muted
         self.max_age_s = max_age_s
@@ -438,7 +440,7 @@ class Speaker:
     def _run(self) -> None:
         voice = None
         try:
-            voice = make_voice(self.voice_kind)
+            voice = self.voice_kind() if callable(self.voice_kind) else make_voice(self.voice_kind)
         except Exception as e:  # noqa: BLE001
             log.warning("no voice: %s", e)
             voice = Voice()

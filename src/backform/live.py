@@ -638,13 +638,16 @@ class LiveSession:
 
 # --- command line --------------------------------------------------------------------------------------------------
 def open_live_source(args):
+    if args.size and not (len(args.size.lower().split("x")) == 2 and all(v.isdigit() for v in args.size.lower().split("x"))):
+        raise BackformError(f"--size takes WIDTHxHEIGHT, e.g. 640x480 (got {args.size!r})")
     if args.video:
         from .fakecam import FakeCamera
         size = tuple(int(v) for v in args.size.lower().split("x")) if args.size else None
         return FakeCamera(args.video, speed=args.speed, loop=args.loop, size=size)
     from .sources import WebcamSource
     w, h = (int(v) for v in (args.size or "640x480").lower().split("x"))
-    return WebcamSource(int(args.camera), width=w, height=h)
+    cam = str(args.camera)
+    return WebcamSource(int(cam) if cam.isdigit() else cam, width=w, height=h)  # an index or a device path
 
 
 def default_out() -> Path:

@@ -276,7 +276,9 @@ def prone_extension(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
     sk.both("elbow", S + b.upper_arm * d, b.shoulder_w / 2 + 0.03)
     sk.both("wrist", S + arm * d, b.shoulder_w / 2 + 0.05)
     ear = S + 0.16 * _dir2(beta) + (0, 0.05, 0)
-    chin = -69.0 + p * f.get("chin_not_tucked", 0.0)  # DESIGN's neutral head pitch
+    # DESIGN's neutral head pitch; with a neutral neck the ear-nose line still turns with the upper thorax,
+    # 1.1 deg per deg of chest lift against the hip-shoulder chord (as measured on a rendered body)
+    chin = -69.0 + 1.1 * (beta - 4.0) + p * f.get("chin_not_tucked", 0.0)
     sk.head(ear, ear + 0.10 * _dir2(beta + chin))
     sk.extremities(foot_dir=(-1.0, -0.3, 0.0))
     return sk, {}

@@ -17,11 +17,15 @@ def test_each_fault_on_its_rep():
     assert_matches(ex, truth)
 
 
-def test_chin_uses_a_personal_baseline():
-    # a person whose neutral head pitch is 10 deg higher than the default: no fault with their baseline
+def test_chin_against_a_calibrated_reference_or_the_rest_before_the_rep():
+    # no baseline: the rest before the rep, corrected for the chest lift
     ex, _ = check("prone_extension", [Rep(hold=5.5, faults={"chin_not_tucked": 14})])
     assert ex.reps[0].faults == ("chin_not_tucked",)
-    ex, _ = check("prone_extension", [Rep(hold=5.5, faults={"chin_not_tucked": 14})], baseline={"chin_deg": -59.0})
+    assert 10 < ex.reps[0].metrics["chin_excess_deg"] < 18
+    # a calibration baseline (this person's clean top is 10 deg higher than the model's): no fault
+    top_clean = -69.0 + 1.1 * 20.0
+    ex, _ = check("prone_extension", [Rep(hold=5.5, faults={"chin_not_tucked": 14})],
+                  baseline={"chin_deg": top_clean + 10.0})
     assert ex.reps[0].faults == ()
 
 

@@ -22,7 +22,7 @@ from ..core import PoseFrame
 from ..counting import CounterParams
 from ..landmarks import side as S
 from .base import Exercise, RepContext, judge, not_checked, register
-from .prone_extension import chin_verdict, prone_measures, prone_start
+from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class ProneArmLiftParams:
     max_elbow_deg: float = 132.0    # W raise measures 98-125 deg at the top (world landmarks, merged_prone_w);
     #                                 the T raise of wanshape 139-154 (straight arms, 3D from a noisy front view)
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
-    chin_poke_deg: float = 12.0
+    chin_poke_deg: float = 8.0      # as for the prone extension
+    chin_lift_comp: float = 1.1
     face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them
     min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:
     #                                   0.02-0.16 while the arms are being placed, 0.2-0.9 afterwards)
@@ -92,11 +93,13 @@ class ProneArmLift(Exercise):
         return prone_start(m)
 
     def metrics(self, ctx: RepContext) -> dict:
-        return {"arm_rise": ctx.window.range, "elbow_deg": ctx.stat("elbow_deg"), "chin_deg": ctx.stat("chin_deg")}
+        p = self.params
+        return {"arm_rise": ctx.window.range, "elbow_deg": ctx.stat("elbow_deg"), "chin_deg": ctx.stat("chin_deg"),
+                "chin_excess_deg": chin_excess(self, ctx, p.chin_neutral_deg, p.chin_lift_comp)}
 
     def checks(self, ctx: RepContext):
         p = self.params
-        yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg)
+        yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp)
         e = ctx.stat("elbow_deg")
         yield judge("elbows_straight", e, e > p.max_elbow_deg) if np.isfinite(e) \
             else not_checked("elbows_straight", "arms out of sight")

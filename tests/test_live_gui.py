@@ -165,3 +165,68 @@ def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
     d = json.loads((out / "session.json").read_text())
     assert d["live"]["end"] == "quit" and d["live"]["muted"] is True
     assert [s["exercise"] for s in d["live"]["sets"]][:2] == ["bridge", "bridge"]
+
+
+def wm_close(display: str, window: int) -> None:
+    """Send WM_DELETE_WINDOW to ``window``, as a window manager does when its close button is clicked."""
+    import ctypes
+    import ctypes.util
+    name = ctypes.util.find_library("X11") or "libX11.so.6"
+    try:
+        x = ctypes.CDLL(name)
+    except OSError:
+        pytest.skip("libX11 not found")
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XInternAtom.restype = ctypes.c_ulong
+    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("l", ctypes.c_long * 5)]
+
+    class XEvent(ctypes.Union):
+        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(XEvent)]
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    d = x.XOpenDisplay(display.encode())
+    assert d, f"cannot open {display}"
+    ev = XEvent()
+    ev.xclient.type = 33  # ClientMessage
+    ev.xclient.window = window
+    ev.xclient.message_type = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
+    ev.xclient.format = 32
+    ev.xclient.l[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
+    assert x.XSendEvent(d, window, 0, 0, ctypes.byref(ev))
+    x.XFlush(d)
+    x.XCloseDisplay(d)
+
+
+def test_window_close_button_ends_cleanly(xvfb, clips_dir, model_path, tmp_path):
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool not installed (apt-get install xdotool)")
+    out = tmp_path / "close"
+    env = dict(os.environ, DISPLAY=xvfb)
+    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video",
+                             str(clips_dir / "lena_glute_bridge.mp4"), "--loop", "10", "--size", "640x480",
+                             "--out", str(out), "--voice", "none", "--model", str(model_path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wid = []
+
+        def find():
+            r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "backform live"], env=env,
+                               capture_output=True, text=True, timeout=10)
+            wid[:] = [int(w) for w in r.stdout.split()]
+            return bool(wid)
+        assert _wait(find, 60), "the live window did not appear"
+        time.sleep(1.0)
+        wm_close(xvfb, wid[0])
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    d = json.loads((out / "session.json").read_text())
+    assert d["live"]["end"] == "window_closed" and d["live"]["final"]

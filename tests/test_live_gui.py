@@ -151,6 +151,13 @@ def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
     try:
         log = out / "session.log.jsonl"
         assert _wait(lambda: log.exists() and len(log.read_text().splitlines()) > 20, 60), "no results"
+        r = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "backform live"], env=env,
+                           capture_output=True, text=True, timeout=30)
+        wid = r.stdout.split()[0]
+        # no window manager: keyboard focus follows the pointer; put it on the window and focus it
+        subprocess.run(["xdotool", "mousemove", "200", "200"], env=env, timeout=10)
+        subprocess.run(["xdotool", "windowfocus", wid], env=env, timeout=10)
+        time.sleep(0.3)
         key("m")
         key("r")
         assert _wait(lambda: len(sets()) >= 2), "restart (r) not applied"

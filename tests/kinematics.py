@@ -265,11 +265,11 @@ def prone_extension(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
     sk = Skeleton()
     sk.both("hip", H, b.hip_w / 2)
     sk.both("shoulder", S, b.shoulder_w / 2)
-    sk.both("knee", (-0.45, 0.08, 0), b.hip_w / 2)
+    sk.both("knee", (-0.45, 0.10, 0), b.hip_w / 2)
     sk.both("ankle", (-0.88, 0.06, 0), b.hip_w / 2)
     arm = (b.upper_arm + b.forearm)
     if "arms_on_floor" in f:
-        tip = np.array([S[0] - 0.50, 0.03, 0.0])
+        tip = np.array([S[0] - 0.50, 0.0, 0.0])
         d = _unit(tip - S)
     else:  # arms along the trunk, 3 deg toward the floor: they hover and rise with the chest
         d = _dir2(beta + 180.0 + 3.0)

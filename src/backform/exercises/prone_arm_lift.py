@@ -34,11 +34,13 @@ class ProneArmLiftParams:
     rest_delta: float = 0.012
     min_range: float = 0.03         # real W lifts: 0.2-0.35 body sizes; a 3-6 deg lift ~0.03-0.06 must count
     #                                 (and be flagged arms_not_lifted)
-    arms_lift_min: float = 0.12     # below this the arms barely left the floor ("a few cm" is ~0.1)
-    max_elbow_deg: float = 132.0    # W raise measures 98-125 deg at the top (world landmarks, merged_prone_w);
-    #                                 the T raise of wanshape 139-154 (straight arms, 3D from a noisy front view)
+    arms_lift_min: float = 0.06     # body sizes: real W lifts 0.2-0.35, rendered clean W 0.10-0.16; a 3-deg
+    #                                 lift (rendered arms_not_lifted) ~0.02
+    max_elbow_deg: float = 146.0    # W raise at the top (world landmarks): real 98-125 deg (merged_prone_w),
+    #                                 rendered 138-143; the T raise of wanshape 134-161 depending on the recording
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
-    chin_poke_deg: float = 8.0      # as for the prone extension
+    chin_poke_deg: float = 12.0     # higher than the prone extension's 8: the W hands beside the face move
+    #                                 the ear/nose estimate (rendered clean W: +4.8/+9.5; a 25-deg poke +22)
     chin_lift_comp: float = 1.1
     face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them
     min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:

@@ -10,8 +10,8 @@ Two parts, kept apart so the first is testable without sound:
   repeated within ``repeat_s``.
 - :class:`Speaker` says utterances one at a time on a worker thread, newest-first: stale ones are dropped
   rather than queued (a cue about a rep that ended 5 s ago is noise). Voices, tried in order:
-  ``pyttsx3`` (espeak-ng on Linux, the system voices on macOS and Windows), the ``espeak-ng``/``espeak``
-  program, then tones (a beep pattern per kind of message), then nothing. Every voice can render to a WAV
+  ``pyttsx3`` (espeak-ng on Linux, SAPI5 on Windows; on macOS the ``say`` program comes first), the
+  ``espeak-ng``/``espeak`` program, then tones (a beep pattern per kind of message), then nothing. Every voice can render to a WAV
   file (:func:`render_wav`), which is how the tests check speech is not silent.
 
 On Linux pyttsx3 itself plays through ``aplay``; where that is missing the utterance is rendered to a WAV
@@ -298,6 +298,26 @@ class EspeakVoice(Voice):
         return Path(path)
 
 
+class MacSayVoice(Voice):
+    """macOS's ``say`` program (the system voices, offline); ``-o`` writes a WAV file."""
+
+    name = "say"
+
+    def __init__(self, rate_wpm: int = 170):
+        if platform.system() != "Darwin" or not shutil.which("say"):
+            raise RuntimeError("the say program is macOS only")
+        self.args = ["-r", str(rate_wpm)]
+
+    def speak(self, text, kind="status"):
+        subprocess.run(["say", *self.args, text], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=20)
+
+    def render(self, text, path, kind="status"):
+        subprocess.run(["say", *self.args, "--file-format=WAVE", "--data-format=LEI16@22050", "-o", str(path), text],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=20, check=True)
+        return Path(path)
+
+
 class Pyttsx3Voice(Voice):
     """pyttsx3: espeak-ng on Linux, NSSpeechSynthesizer/AVSpeech on macOS, SAPI5 on Windows.
 
@@ -307,6 +327,12 @@ class Pyttsx3Voice(Voice):
 
     def __init__(self, rate_wpm: int = 150):
         import pyttsx3  # optional dependency: the "speech" extra
+        if platform.system() == "Windows":  # SAPI5 is COM: initialise it on this (the speech) thread
+            try:
+                import comtypes
+                comtypes.CoInitialize()
+            except Exception as e:  # noqa: BLE001
+                log.debug("CoInitialize: %s", e)
         with contextlib.redirect_stdout(io.StringIO()):
             self.engine = pyttsx3.init()
         self.engine.setProperty("rate", rate_wpm)
@@ -340,10 +366,13 @@ def make_voice(kind: str = "auto") -> Voice:
     """The first voice of ``kind`` ("auto": pyttsx3, espeak, tones) that can be created here."""
     if kind not in VOICES:
         raise ValueError(f"unknown voice {kind!r}; choose one of {', '.join(VOICES)}")
-    order = {"auto": ["pyttsx3", "espeak", "tones"], "pyttsx3": ["pyttsx3"], "espeak": ["espeak"],
-             "tones": ["tones"], "none": []}[kind]
+    # macOS: the say program first (pyttsx3's NSSpeechSynthesizer driver wants the main thread's run loop)
+    auto = ["say", "pyttsx3", "espeak", "tones"] if platform.system() == "Darwin" else ["pyttsx3", "espeak", "tones"]
+    order = {"auto": auto, "pyttsx3": ["pyttsx3"], "espeak": ["espeak"], "tones": ["tones"], "none": []}[kind]
     for k in order:
         try:
+            if k == "say":
+                return MacSayVoice()
             if k == "pyttsx3":
                 return Pyttsx3Voice()
             if k == "espeak":

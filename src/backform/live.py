@@ -504,6 +504,8 @@ class LiveSession:
                     overlay.text(img, "Set-up good: hold still", (12 * k, y), 0.7, overlay.GREEN)
         else:
             overlay.text(img, f"{self.exercise_name}: starting...", (12 * k, 34 * k), 0.8)
+        if pub is not None and pub.res is not None and not self.paused:
+            self._draw_big(img, pub.res, k)
         status = []
         if self.paused:
             status.append("PAUSED")
@@ -513,6 +515,22 @@ class LiveSession:
             overlay.text(img, "  ".join(status), (img.shape[1] - 260 * k, 34 * k), 0.8, overlay.RED)
         overlay.text(img, HELP_LINE, (12 * k, img.shape[0] - 14 * k), 0.5, overlay.GREY)
         return img
+
+    @staticmethod
+    def _draw_big(img: np.ndarray, res: FrameResult, k: float) -> None:
+        """The rep count (per side for bird dog) and the hold seconds in large type at the top right, readable
+        from the floor 2-3 m away."""
+        sc = res.side_counts
+        big = f"L{sc.get('left', 0)} R{sc.get('right', 0)}" if sc else str(res.rep_count)
+        (tw, th), _ = cv2.getTextSize(big, overlay.FONT, 2.6 * k, max(2, int(6 * k)))
+        x = img.shape[1] - tw - int(24 * k)
+        overlay.text(img, big, (x, int(40 * k) + th), 2.6, overlay.WHITE, thick=6)
+        if res.phase.value == "hold" and res.hold_target_s > 0:
+            done = res.hold_s >= res.hold_target_s
+            s = f"{int(res.hold_s)}/{res.hold_target_s:g}s"
+            (tw2, th2), _ = cv2.getTextSize(s, overlay.FONT, 1.8 * k, max(2, int(5 * k)))
+            overlay.text(img, s, (img.shape[1] - tw2 - int(24 * k), int(80 * k) + th + th2), 1.8,
+                         overlay.GREEN if done else overlay.YELLOW, thick=5)
 
     def _window_closed(self) -> bool:
         try:

@@ -200,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     pose_opts(t)
     t.set_defaults(func=cmd_track)
 
+    from . import calibration, live, report
+    live.add_parser(sub)
+    calibration.add_parser(sub)
+    report.add_parser(sub)
+
     m = sub.add_parser("model", help="build, locate or verify the pose model")
     m.add_argument("action", choices=["build", "path", "verify"])
     m.add_argument("--output", help="where to write the bundle (build)")

@@ -165,7 +165,8 @@ def cmd_model(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="backform", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="backform", description="Checks the form of osteoporosis back exercises "
+                                 "from a webcam or a video, counts reps and holds, and coaches out loud.")
     ap.add_argument("--version", action="version", version=f"backform {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="log details (and native MediaPipe logs)")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -205,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_parser(sub)
     report.add_parser(sub)
 
+    sy = sub.add_parser("synth", add_help=False,
+                        help="render synthetic exercise clips with ground truth (needs the synth extra; "
+                             "`backform synth --help`)")
+    sy.set_defaults(func=lambda a: _synth([]))
+
     m = sub.add_parser("model", help="build, locate or verify the pose model")
     m.add_argument("action", choices=["build", "path", "verify"])
     m.add_argument("--output", help="where to write the bundle (build)")
@@ -227,7 +233,16 @@ def _silence_native_stderr() -> None:
         pass
 
 
+def _synth(argv: list[str]) -> int:
+    """``backform synth ...`` is handed whole to the renderer's own parser (an optional extra)."""
+    from .synth.cli import synth_main
+    return synth_main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["synth"]:
+        return _synth(raw[1:])
     args = build_parser().parse_args(argv)
     if not args.verbose and argv is None:
         _silence_native_stderr()

@@ -36,8 +36,9 @@ class ProneArmLiftParams:
     #                                 (and be flagged arms_not_lifted)
     arms_lift_min: float = 0.06     # body sizes: real W lifts 0.2-0.35, rendered clean W 0.10-0.16; a 3-deg
     #                                 lift (rendered arms_not_lifted) ~0.02
-    max_elbow_deg: float = 146.0    # W raise at the top (world landmarks): real 98-125 deg (merged_prone_w),
-    #                                 rendered 138-143; the T raise of wanshape 134-161 depending on the recording
+    max_elbow_deg: float = 150.0    # W raise at the top (world landmarks): real 98-125 deg (merged_prone_w),
+    #                                 rendered 138-148; the T raise of wanshape 134-161 depending on the recording;
+    #                                 a rendered near-straight arm 147 (MediaPipe's 3D does not separate them)
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
     chin_poke_deg: float = 12.0     # higher than the prone extension's 8: the W hands beside the face move
     #                                 the ear/nose estimate (rendered clean W: +4.8/+9.5; a 25-deg poke +22)

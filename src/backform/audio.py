@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import platform
-import queue
 import shutil
 import subprocess
 import tempfile

@@ -13,8 +13,9 @@ Scoring, as ``labels.json`` asks:
 - count: exact when the count is in ``rep_count_ok``; error = distance to the nearest accepted count;
 - reps are matched to labelled reps by time overlap; hold error on matched reps;
 - faults per matched rep: expected = the label's ``faults``; ``either`` are borderline (counted neither way);
-  found-and-expected = true positive, expected-not-found = missed, found-not-expected = false; faults on an
-  unmatched rep are false. A negative clip (``rep_count_ok == [0]``) scores every counted rep as a count error.
+  found-and-expected = true positive, expected-not-found = missed (shown as "not-checked" when the checker
+  reported that check as not judged on that rep), found-not-expected = false; faults on an unmatched rep are
+  false. A negative clip (``rep_count_ok == [0]``) scores every counted rep as a count error.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class Score:
     hold_errs: list[float] = field(default_factory=list)
     tp: int = 0
     missed: list[str] = field(default_factory=list)
+    unjudged: list[str] = field(default_factory=list)  # expected, but the checker said "not checked" on that rep
     false: list[str] = field(default_factory=list)
     expected: int = 0
     note: str = ""
@@ -165,7 +167,8 @@ def score(clip: Clip, ex) -> Score:
         exp, either, found = set(lab.get("faults", [])), set(lab.get("either", [])), set(o.faults)
         s.expected += len(exp)
         s.tp += len(exp & found)
-        s.missed += [f"{c}@{lab['n']}" for c in sorted(exp - found)]
+        s.missed += [f"{c}@{lab['n']}" for c in sorted(exp - found) if c not in o.not_checked]
+        s.unjudged += [f"{c}@{lab['n']}" for c in sorted(exp - found) if c in o.not_checked]
         s.false += [f"{c}@{o.n}" for c in sorted(found - exp - either)]
     for j, lab in enumerate(clip.reps):
         if j not in matched_j:
@@ -186,6 +189,7 @@ def fmt_table(scores: list[Score]) -> str:
         exp = "/".join(map(str, s.clip.rep_count_ok))
         ok = "y" if s.count_err == 0 else "n"
         notes = " ".join(([f"missed:{','.join(s.missed)}"] if s.missed else [])
+                         + ([f"not-checked:{','.join(s.unjudged)}"] if s.unjudged else [])
                          + ([f"false:{','.join(s.false)}"] if s.false else []) + ([s.note] if s.note else []))
         lines.append(f"{Path(s.clip.name).stem[:34]:34s} {s.clip.kind[:5]:5s} {s.clip.exercise:15s} {exp:>5s} "
                      f"{s.counted:>3d} {ok:>2s} {he:>8s} {s.expected:>8d}/{s.tp:>5d}/{len(s.false):>5d}    {notes}")
@@ -201,7 +205,8 @@ def totals(scores: list[Score], label: str) -> str:
     mae = sum(s.count_err for s in scores) / n
     holds = [h for s in scores for h in s.hold_errs]
     tp = sum(s.tp for s in scores)
-    fn = sum(len(s.missed) for s in scores)
+    fn = sum(len(s.missed) + len(s.unjudged) for s in scores)
+    nc = sum(len(s.unjudged) for s in scores)
     fp = sum(len(s.false) for s in scores)
     prec = tp / (tp + fp) if tp + fp else float("nan")
     rec = tp / (tp + fn) if tp + fn else float("nan")
@@ -210,7 +215,8 @@ def totals(scores: list[Score], label: str) -> str:
             f"within one {within}/{n}, mean abs count error {mae:.2f} | hold error median "
             f"{statistics.median(holds) if holds else float('nan'):.2f} s, max {max(holds) if holds else float('nan'):.2f} s "
             f"({len(holds)} reps, {sum(h <= 0.3 for h in holds)} within 0.3 s) | faults: expected {tp + fn}, found {tp}, "
-            f"missed {fn}, false {fp}; precision {prec:.2f}, recall {rec:.2f}")
+            f"missed {fn} (of which reported not checked {nc}), false {fp}; precision {prec:.2f}, recall {rec:.2f} "
+            f"(recall of the judged: {tp / (tp + fn - nc) if tp + fn - nc else float('nan'):.2f})")
 
 
 def main(argv=None) -> int:
@@ -236,7 +242,11 @@ def main(argv=None) -> int:
     for c in clips:
         search = a.landmarks or ([Path(os.environ["BACKFORM_LANDMARKS"])] if os.environ.get("BACKFORM_LANDMARKS")
                                  else [])
-        rec = recording_for(c, search, CACHE, make=not a.no_pose)
+        try:
+            rec = recording_for(c, search, CACHE, make=not a.no_pose)
+        except Exception as e:  # a broken or half-written video: report, do not stop the table
+            print(f"  cannot analyse {c.name}: {e}", file=sys.stderr)
+            rec = None
         if rec is None:
             skipped.append(c.name)
             continue

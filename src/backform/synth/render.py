@@ -84,6 +84,8 @@ def _camera(spec: ClipSpec, rng, verts: np.ndarray, world_left_y: float):
     side_sign = world_left_y if spec.near_side == "left" else -world_left_y
     base = np.array([0.0, side_sign, 0.0])
     yaw = {"side": 0.0, "diagonal": 35.0, "front": 80.0, "back_diagonal": -35.0}[spec.view]
+    if spec.exercise == "wall_slide" and yaw > 0:
+        yaw = -yaw  # the face is at the wall: diagonal views come from behind
     yaw += float(rng.uniform(-4, 4))
     # +yaw turns toward the head end (world -X) for floor bodies; toward the face (-X) standing
     a = math.radians(yaw)

@@ -52,8 +52,8 @@ class WallSlideParams:
     min_overhead_deg: float = 150.0  # fully overhead ~165-170 deg (synthetic clean top 168); 2D error ~5 deg
     lift_off_min: float = 0.05      # body sizes (~2.5 cm): a 9-deg lift-off moves the hand ~9 cm (~0.18)
     arch_deg: float = 8.0           # trunk tilting back against the thigh; clean reps keep it within a few deg
-    min_pause_s: float = 0.8        # a pause the person can feel; a cosine turn-around with no pause measures
-    #                                 ~0.5 here (the plateau-relative top level sits at ~87%, not 92%)
+    min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
+    #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
     min_return_s: float = 0.8       # 92% -> 8%: a 1.25-s eased return measures 0.8 s; clean 2.5 s -> 1.6 s
 
 

@@ -18,10 +18,12 @@ Checks (and from where they can be judged):
   not checked. Measured: with 256 points a synthetic 25 deg sag moved the bow by -0.05/-0.06 against
   +0.02/-0.03 on clean reps; the hands-and-knees rest is no baseline (clean real reps: -0.05 to -0.33).
 - ``trunk_rotation``: roll of the trunk (mean of shoulder-line and hip-line tilt, world landmarks) at the top
-  against rest. Arm and leg raises tilt the two lines in opposite directions, the mean cancels most of it;
-  judged from diagonal or front/rear views only (from the side MediaPipe does not resolve it and the
-  labeller could not judge it either).
-- ``short_hold``, ``same_side`` (the same arm twice after the sides had been alternating).
+  against rest. Arm and leg raises tilt the two lines in opposite directions and the mean cancels part of it
+  (clean real reps still move it up to 15 deg, hence ``rotation_deg`` 17; a rendered 20-deg roll was seen on
+  one of its two reps). Judged from diagonal or front/rear views only (from the side MediaPipe does not
+  resolve it and the labeller could not judge it either). Weak: treat as a hint.
+- ``short_hold``, ``same_side``: the same arm twice after the sides had been alternating. A block of one side
+  from the start (lena_bird_dog: right, right, right, labelled without same_side) is not flagged.
 """
 from __future__ import annotations
 

@@ -387,8 +387,13 @@ class Exercise:
                           view=views.most_common(1)[0][0] if views else None,
                           side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps))
 
+    def refine_window(self, ctx: RepContext) -> RepWindow:
+        """Hook: an exercise may re-time its rep (e.g. when part of the top is a movement of its own)."""
+        return ctx.window
+
     def _complete(self, win: RepWindow) -> RepEvent:
         ctx = self._context(win)
+        win = ctx.window = self.refine_window(ctx)
         ctx.rep_side = self.rep_side(ctx)
         verdicts: dict[str, Verdict] = {}
         for v in self.checks(ctx):

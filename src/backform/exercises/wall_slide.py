@@ -19,6 +19,8 @@ Checks (side view; the overhead and back checks also from a diagonal):
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +30,6 @@ from ..core import PoseFrame
 from ..counting import CounterParams, median3
 from ..landmarks import side as S
 from .base import Exercise, RepContext, judge, lm_in_frame, not_checked, register
-
-import math
 
 
 def ease_fraction(top: float, edge: float) -> float:
@@ -115,6 +115,35 @@ class WallSlide(Exercise):
               if w.rest + 0.3 * rng <= r.m["shoulder_flex_deg"] <= w.rest + 0.9 * rng]
         wall = ctx.stat("wrist_x", "p90", frames=up)
         return wall - ctx.stat("wrist_x", "p10")
+
+    def _crossings(self, ctx: RepContext, level: float):
+        """First and last time the (median-of-3) shoulder flexion is at or above ``level`` of the rep's range."""
+        w = ctx.window
+        fr = ctx.between(w.start_s, w.end_s)
+        t = np.array([r.t for r in fr])
+        v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
+        ok = np.isfinite(v)
+        if ok.sum() < 3:
+            return None
+        above = np.nonzero(ok & (v >= w.rest + level * (float(np.nanmax(v)) - w.rest)))[0]
+        return (float(t[above[0]]), float(t[above[-1]])) if above.size else None
+
+    def refine_window(self, ctx: RepContext):
+        """Top and lower times (92% of the range, as labelled) from the crossings of ``pause_level`` plus the
+        eased remainder: lifting the hands off the wall adds flexion at the top, and the 92% level of a slide
+        that stops short of overhead lands inside that lift-off (rendered: hold 1.5 s measured of 2.9)."""
+        w = ctx.window
+        c = self._crossings(ctx, self.params.pause_level)
+        if c is None:
+            return w
+        x = lambda lv: math.acos(1.0 - 2.0 * lv) / math.pi  # noqa: E731
+        lv, edge = self.params.pause_level, self.counter.p.edge_frac
+        k = (x(self.counter.p.top_frac) - x(lv)) / (x(lv) - x(edge))  # remainder per unit of 10%->level time
+        top = c[0] + k * max(c[0] - w.start_s, 0.0)
+        low = c[1] - k * max(w.end_s - c[1], 0.0)
+        if not (w.start_s < top <= low < w.end_s):
+            return w
+        return dataclasses.replace(w, top_s=top, lower_s=low, hold_s=low - top)
 
     def _pause(self, ctx: RepContext) -> float:
         """Time at the top beyond what easing into and out of it takes, measured at ``pause_level`` of the

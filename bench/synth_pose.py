@@ -68,6 +68,7 @@ def run_clip(truth_path: Path, model_path: str) -> dict:
     J2, D = fd["joints2d"][:n], fd["depth"][:n]
     L, R = _idx("left"), _idx("right")
     errs = {"near": [], "far": [], "near_unswapped": [], "far_unswapped": []}
+    per_part = {"near": [], "far": []}
     swaps = 0
     found = 0
     for k in range(n):
@@ -90,6 +91,8 @@ def run_clip(truth_path: Path, model_path: str) -> dict:
         errs["far"].append(far.mean())
         if swapped:
             near, far = (s_l, s_r) if near_left else (s_r, s_l)
+        per_part["near"].append(near)
+        per_part["far"].append(far)
         errs["near_unswapped"].append(near.mean())
         errs["far_unswapped"].append(far.mean())
     m = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
@@ -97,7 +100,9 @@ def run_clip(truth_path: Path, model_path: str) -> dict:
                 frames=n, found=found, found_rate=found / max(n, 1), err_near=m(errs["near"]),
                 err_far=m(errs["far"]), swap_rate=swaps / max(found, 1),
                 err_near_unswapped=m(errs["near_unswapped"]), err_far_unswapped=m(errs["far_unswapped"]),
-                mp_fps=n / dt if dt > 0 else float("nan"), render_s_per_frame=doc.get("render", {}).get("s_per_frame"))
+                mp_fps=n / dt if dt > 0 else float("nan"), render_s_per_frame=doc.get("render", {}).get("s_per_frame"),
+                parts_near={p: float(v) for p, v in zip(PARTS, np.mean(per_part["near"], axis=0))} if found else {},
+                parts_far={p: float(v) for p, v in zip(PARTS, np.mean(per_part["far"], axis=0))} if found else {})
 
 
 def main(argv=None) -> int:
@@ -129,6 +134,13 @@ def main(argv=None) -> int:
         print(f"side views: {len(side)} clips, lowest pose-found rate {worst['found_rate']:.1%} ({worst['clip']}); "
               f"mean near error {np.nanmean([r['err_near'] for r in side]):.3f}, "
               f"far {np.nanmean([r['err_far'] for r in side]):.3f} torso lengths")
+    if rows:
+        print("per landmark, mean over clips (torso lengths), near / far side:")
+        for ex in sorted({r["exercise"] for r in rows}):
+            rr = [r for r in rows if r["exercise"] == ex and r["parts_near"]]
+            cells = [f"{p} {np.mean([r['parts_near'][p] for r in rr]):.2f}/{np.mean([r['parts_far'][p] for r in rr]):.2f}"
+                     for p in PARTS]
+            print(f"  {ex:16s} " + "  ".join(cells))
     print("near/far: mean 2D error in torso lengths over ear, shoulder, elbow, wrist, hip, knee, ankle, heel, "
           "foot_index; * = after undoing left/right swaps; swap = frames where MediaPipe swapped sides")
     if a.json:

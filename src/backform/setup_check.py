@@ -43,7 +43,10 @@ class SetupParams:
     margin: float = 0.01            # a landmark this close to the edge (fraction of the image) counts as out
     min_presence: float = 0.3       # presence below this: the landmark is a guess
     min_extent: float = 0.45        # the body's longer extent must fill this share of the frame ("come closer")
-    max_floor_tilt: float = 0.45    # floor exercises: near/far shoulder+hip vertical spread / torso (camera high)
+    front_extent: float = 0.3       # the same from the front/head-on, where a lying body is foreshortened
+    # floor exercises: near/far shoulder+hip vertical spread / torso (camera too high). Measured on the floor-level
+    # side views of ../shared/clips: p95 0.09 (lena bird dog), 0.11 (lena bridge), 0.17 (be23 superman)
+    max_floor_tilt: float = 0.45
     settle_s: float = 1.0           # every check must pass this long before the set-up counts as good
     view_window_s: float = 1.0      # majority view over this window
 
@@ -164,13 +167,13 @@ class SetupCheck:
                     else f"tilt the camera {'up' if edge == 'top' else 'down'} or move it further away"
                 msgs.append(f"Your {what} {'is' if len(missing) == 1 and not what.endswith('s') else 'are'} "
                             f"out of the picture: {hint}")
-            else:
+            view = self._view(pf)
+            if not missing:
                 pts = lm[list(CORE), :2]
                 ext = float(np.nanmax(np.ptp(pts, axis=0)))
-                if ext < p.min_extent:
+                if ext < (p.front_extent if view == "front" else p.min_extent):
                     problems.append("too_small")
                     msgs.append("Move the laptop closer to you")
-            view = self._view(pf)
             if view is not None and view not in self.views:
                 problems.append("view")
                 msgs.append(view_advice(self.views, self.floor))

@@ -23,3 +23,63 @@ def test_head_on_view_counts_and_sees_straight_elbows():
     ex, truth = check("prone_arm_lift", reps, yaw=90.0)
     assert_matches(ex, truth)
     assert all("chin_not_tucked" in r.not_checked for r in ex.reps)
+
+
+def _head_on_with_outline(reps, fold_arms: bool = True, cut: bool = False):
+    """Front view (camera at the head) with a silhouette outline, the way MediaPipe gave it on
+    wanshape_prone_t_raises: the outline holds the arms, the arm landmarks are folded back beside the
+    shoulders (wrists at the shoulders whatever the arms do)."""
+    import dataclasses
+
+    import numpy as np
+    from kinematics import Camera, Plan, frames, run
+
+    from backform.landmarks import side as S
+
+    plan = Plan("prone_arm_lift", reps)
+    out, crop = [], None
+    for pf in frames(plan, cam=Camera(yaw=90.0, noise_px=0.5, seed=3), contour=False):
+        if pf.landmarks is None:
+            out.append(pf)
+            continue
+        lm = pf.landmarks.copy()
+        if cut:  # a narrower picture: its edges one shoulder width either side of the shoulders' midpoint
+            if crop is None:
+                mid = (lm[S("shoulder", "left"), 0] + lm[S("shoulder", "right"), 0]) / 2
+                w = abs(lm[S("shoulder", "left"), 0] - lm[S("shoulder", "right"), 0])
+                crop = (mid - w, mid + w)
+            lm[:, 0] = (lm[:, 0] - crop[0]) / (crop[1] - crop[0])
+        outline = lm[:, :2].copy()  # the body's true outline: every landmark of the real body
+        outline[:, 0] = np.clip(outline[:, 0], 0.001, 0.999)
+        world = pf.world.copy()
+        if fold_arms:  # and their 3D elbows read bent (wanshape: 80-125 deg for straight arms)
+            for s in ("left", "right"):
+                for j in ("elbow", "wrist", "index", "pinky", "thumb"):
+                    lm[S(j, s), :2] = lm[S("shoulder", s), :2] + (0.0, 0.05)
+                world[S("elbow", s)] = world[S("shoulder", s)] + (0.0, 0.15, 0.0)
+                world[S("wrist", s)] = world[S("shoulder", s)] + (0.1, 0.15, 0.0)
+        out.append(dataclasses.replace(pf, landmarks=lm, world=world, contour=outline.astype(np.float32)))
+    return run("prone_arm_lift", out), plan.truth()
+
+
+def test_head_on_outline_sees_straight_arms_when_landmarks_fold_them():
+    reps = [Rep(up=1.2, hold=5.5, down=1.2), Rep(up=1.2, hold=5.5, down=1.2, faults={"elbows_straight": 15}),
+            Rep(up=1.2, hold=2.0, down=1.2, faults={"short_hold": 1})]
+    ex, truth = _head_on_with_outline(reps)
+    assert len(ex.reps) == 3
+    assert [sorted(r.faults) for r in ex.reps] == [sorted(t["faults"]) for t in truth]
+    assert all(abs(r.hold_s - t["hold_s"]) <= 0.3 for r, t in zip(ex.reps, truth)), [r.hold_s for r in ex.reps]
+    # the model's arm straightens as it rises: the outline's outermost point moves from the elbow to the hand,
+    # so start and end are looser than on the side view
+    assert all(abs(r.start_s - t["start_s"]) <= 0.5 and abs(r.end_s - t["end_s"]) <= 0.5 for r, t in zip(ex.reps, truth))
+    assert ex.reps[0].metrics["arm_reach_w"] < 1.6 < 2.0 < ex.reps[1].metrics["arm_reach_w"]
+    # the folded landmarks alone would not have seen it
+    assert ex.reps[1].metrics["elbow_deg"] < 150
+
+
+def test_head_on_outline_cut_by_the_picture_edge_is_not_judged_as_bent():
+    reps = [Rep(up=1.2, hold=5.5, down=1.2)]
+    ex, _ = _head_on_with_outline(reps, cut=True)
+    assert len(ex.reps) == 1
+    assert "elbows_straight" not in ex.reps[0].faults
+    assert "elbows_straight" in ex.reps[0].not_checked

@@ -32,11 +32,8 @@ def _existing_recording(clip: str) -> Path | None:
 
 
 # Clips the checkers do not yet get fully right (count within one still required), with the reason.
-KNOWN = {
-    "wanshape_prone_t_raises.mp4": "floor-level head-on view, strong sun: MediaPipe places the hands erratically "
-                                   "(wrist visibility 0.1-0.6); depending on the recording 2 or 3 of 3 reps are "
-                                   "counted and the straight elbows of the T raise are not always seen",
-}
+# (wanshape_prone_t_raises was here until the prone arm lift read the arms from the outline head-on.)
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture

@@ -2,11 +2,22 @@
 chin tucked, hold 5-10 s; 5 reps.
 
 Lift signal: how far the elbows and wrists (both sides, mean) are above the shoulders on screen, in body
-sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top) and from the front.
+sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top).
+
+Head-on (front view: the camera at the head, the body running up the screen) MediaPipe's arm landmarks are
+not usable when the arms reach out sideways: on wanshape_prone_t_raises (T raise, floor level, hands at the
+image edges) it folds the wrists back beside the shoulders (wrist x 0.4-0.8 of the width while the hands are
+at 0.0 and 1.0) and its 3D elbow angle reads 80-125 deg for straight arms. The silhouette does see them: the
+outline's leftmost and rightmost points are the hands (x 0.01 and 0.99 on that clip). So from the front, when
+the pose stage gives an outline, the lift signal is the height of the higher of those two points above the
+shoulders and the arm shape is how far the outline reaches out sideways from the shoulders' midpoint
+(``arm_reach``, the farther side), both in shoulder widths (the body size that does not shrink in this view).
 
 Checks:
-- ``elbows_straight``: elbow angle at the top (world landmarks: 3D, any view) above ``max_elbow_deg`` - a T
-  raise instead of the programme's bent-elbow W.
+- ``elbows_straight``: from the front with an outline: the outline at the top reaches out more than
+  ``max_reach_w`` shoulder widths (straight arms out to the side: a T; a W keeps the hands beside the head).
+  Otherwise: elbow angle at the top (world landmarks: 3D) above ``max_elbow_deg`` - a T raise instead of the
+  programme's bent-elbow W.
 - ``arms_not_lifted``: the arms rose less than ``arms_lift_min`` body sizes (a rep that moved, but little).
 - ``chin_not_tucked``: as in the prone extension (side view only).
 - ``short_hold``.
@@ -19,7 +30,7 @@ import numpy as np
 
 from .. import geometry as g
 from ..core import PoseFrame
-from ..counting import CounterParams
+from ..counting import CounterParams, frame_view
 from ..landmarks import side as S
 from .base import Exercise, RepContext, judge, not_checked, register
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
@@ -46,6 +57,13 @@ class ProneArmLiftParams:
     face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them
     min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:
     #                                   0.02-0.16 while the arms are being placed, 0.2-0.9 afterwards)
+    max_reach_w: float = 2.0        # front view: outline reach at the top from the shoulders' midpoint, in shoulder
+    #                                 widths (landmark shoulder centres, ~0.33 m apart). Anthropometry: a W (upper
+    #                                 arms out, elbows bent 90 deg, hands by the head) reaches ~0.5 m = ~1.5
+    #                                 widths; a T half the arm span (~0.85 m) = ~2.6. wanshape T tops: 3.2-4.2
+    #                                 (one arm is missing from the mask on rep 1: hence the farther side)
+    edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
+    #                                 so a reach below max_reach_w is not a measurement
 
 
 @register("prone_arm_lift")
@@ -87,7 +105,29 @@ class ProneArmLift(Exercise):
             ok[:] = False
         m["arm_height"] = float(np.average(hs[ok], weights=ws[ok])) if ok.any() else float("nan")
         m["elbow_deg"] = float(np.average(angs[oka], weights=ws[oka])) if oka.any() else float("nan")
+        m["arm_reach"] = m["reach_cut"] = float("nan")
+        if pf.contour is not None and len(pf.contour) >= 8 and frame_view(pf) == "front":
+            self._outline_arms(pf, m)
         return m
+
+    def _outline_arms(self, pf: PoseFrame, m: dict) -> None:
+        """Front view: arm height and arm span from the silhouette's lateral extremes (see the module doc)."""
+        P = pf.pixels()
+        sl, sr = P[S("shoulder", "left")], P[S("shoulder", "right")]
+        w = float(np.hypot(*(sl - sr)))
+        if not w > 0:
+            return
+        cn = np.asarray(pf.contour, dtype=np.float64)
+        c = cn * (pf.width, pf.height)
+        il, ir = int(np.argmin(c[:, 0])), int(np.argmax(c[:, 0]))
+        sh_y = (sl[1] + sr[1]) / 2.0
+        # the higher hand: at the start of a clip one arm may be missing from the mask (wanshape: the arm on
+        # the floor merges with the ground until it first lifts)
+        m["arm_height"] = float((sh_y - min(c[il, 1], c[ir, 1])) / w)
+        mid = (sl[0] + sr[0]) / 2.0
+        m["arm_reach"] = float(max(mid - c[il, 0], c[ir, 0] - mid) / w)
+        e = self.params.edge_margin
+        m["reach_cut"] = float(cn[il, 0] <= e or cn[ir, 0] >= 1.0 - e)
 
     def signal(self, m: dict) -> float:
         return m["arm_height"]
@@ -95,16 +135,28 @@ class ProneArmLift(Exercise):
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)
 
+    def _elbows(self, ctx: RepContext):
+        p = self.params
+        # p90 over the top: a hand may drop out of the mask on some frames (only ever narrowing the outline)
+        reach = ctx.stat("arm_reach", "p90")
+        if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
+            if reach > p.max_reach_w:
+                return judge("elbows_straight", reach, True)
+            if ctx.stat("reach_cut") >= 0.5:
+                return not_checked("elbows_straight", "the hands leave the picture")
+            return judge("elbows_straight", reach, False)
+        e = ctx.stat("elbow_deg")
+        return judge("elbows_straight", e, e > p.max_elbow_deg) if np.isfinite(e) \
+            else not_checked("elbows_straight", "arms out of sight")
+
     def metrics(self, ctx: RepContext) -> dict:
         p = self.params
-        return {"arm_rise": ctx.window.range, "elbow_deg": ctx.stat("elbow_deg"), "chin_deg": ctx.stat("chin_deg"),
+        return {"arm_rise": ctx.window.range, "elbow_deg": ctx.stat("elbow_deg"), "arm_reach_w": ctx.stat("arm_reach", "p90"), "chin_deg": ctx.stat("chin_deg"),
                 "chin_excess_deg": chin_excess(self, ctx, p.chin_neutral_deg, p.chin_lift_comp)}
 
     def checks(self, ctx: RepContext):
         p = self.params
         yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp)
-        e = ctx.stat("elbow_deg")
-        yield judge("elbows_straight", e, e > p.max_elbow_deg) if np.isfinite(e) \
-            else not_checked("elbows_straight", "arms out of sight")
+        yield self._elbows(ctx)
         yield judge("arms_not_lifted", ctx.window.range, ctx.window.range < p.arms_lift_min)
         yield self.hold_verdict(ctx)

@@ -96,3 +96,31 @@ def test_camera_high_for_floor_exercises_only():
 def test_brightness_of_images():
     assert brightness(np.zeros((480, 640, 3), np.uint8)) == 0.0
     assert brightness(np.full((480, 640, 3), 200, np.uint8)) == pytest.approx(200.0, abs=1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip,exercise,ok_by_s", [("lena_glute_bridge.mp4", "bridge", 1.5),
+                                                   ("be23_super.mp4", "prone_extension", 1.5)])
+def test_real_floor_level_side_views_pass(clip, exercise, ok_by_s, recordings):
+    """Real clips filmed from the side at floor level: the set-up is good within a second and a half, and the
+    camera-height figure stays far below its limit."""
+    from backform.exercises import get
+    from backform.recording import LandmarksSource
+    src = LandmarksSource(recordings(clip))
+    c = SetupCheck(exercise, get(exercise).views)
+    tilts = []
+    for pf in src:
+        c.update(pf, 120.0)
+        if pf.has_pose:
+            tilts.append(floor_tilt(pf))
+    assert c.ok and c.ok_at <= ok_by_s
+    assert np.nanpercentile(tilts, 95) < 0.5 * c.p.max_floor_tilt
+
+
+@pytest.mark.slow
+def test_real_clip_with_feet_out_of_frame_is_told(recordings):
+    """lena_bird_dog is filmed close: feet and the raised hand leave the picture."""
+    from backform.recording import LandmarksSource
+    c = SetupCheck("bird_dog", ("side", "diagonal"))
+    msgs = [m for pf in LandmarksSource(recordings("lena_bird_dog.mp4")) for m in c.update(pf, 120.0).messages]
+    assert any("out of the picture" in m for m in msgs)

@@ -189,3 +189,9 @@ def test_add_parser_wires_into_the_cli_parser(numbered_video, tmp_path):
                           "--hold", "2.5", "--no-window", "--mute", "--out", str(tmp_path)])
     assert args.func is cmd_live and args.verbose and args.exercise == "bird_dog" and args.reps == 3
     assert args.hold == 2.5 and args.no_window and args.mute and args.camera == "0" and args.max_fps == 20.0
+
+
+def test_unwritable_out_folder_is_a_clear_error(tmp_path, numbered_video):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BackformError, match="cannot write the session"):
+        LiveSession(FakeCamera(numbered_video), opts(tmp_path / "file"), StubPose())

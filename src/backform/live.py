@@ -276,12 +276,18 @@ class LiveSession:
         self.names = list(names())
         if opts.exercise not in self.names:
             raise BackformError(f"unknown exercise {opts.exercise!r}; choose one of: {', '.join(self.names)}")
-        self.speaker = speaker if speaker is not None else Speaker(opts.voice, muted=opts.mute)
         self.stats = LiveStats()
         self.stride = stride_for(source.fps, opts.max_fps)
         self._frame_s = 1.0 / (source.fps or 30.0)
         self.out = Path(opts.out)
-        self.out.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as e:
+            raise BackformError(f"cannot write the session to {self.out}: {e.strerror or e}") from None
+        self.speaker = speaker if speaker is not None else Speaker(opts.voice, muted=opts.mute)
         self._frames = Slot()
         self._display = Slot()
         self._published: Published | None = None

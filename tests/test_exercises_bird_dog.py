@@ -93,3 +93,22 @@ def test_frame_results_show_the_working_arm_and_counts_per_side():
     sides = {r.side for r in results if r.side}
     assert sides == {"left", "right"}
     assert results[-1].side_counts == {"left": 1, "right": 1}
+
+
+def test_trunk_rotation_from_the_shoulders_on_screen_without_world_landmarks():
+    """From a diagonal the working arm's shoulder dropping against the other one shows the roll (the world
+    roll of MediaPipe missed one of the two rendered 20-deg rolls); the clean reps stay clean."""
+    import dataclasses
+
+    from kinematics import Camera, Plan, frames, run
+
+    reps = alternate(4)
+    reps[1].faults = {"trunk_rotation": 10}
+    reps[2].faults = {"trunk_rotation": 20}
+    plan = Plan("bird_dog", reps)
+    fr = [dataclasses.replace(f, world=None) for f in frames(plan, cam=Camera(yaw=45.0, noise_px=0.5, seed=3))]
+    ex = run("bird_dog", fr)
+    truth = plan.truth()
+    assert len(ex.reps) == len(truth)
+    assert [("trunk_rotation" in r.faults) for r in ex.reps] == [False, True, True, False]
+    assert ex.reps[1].metrics["arm_shoulder_rise"] < -0.05 < 0.0 <= abs(ex.reps[0].metrics["arm_shoulder_rise"]) < 0.01

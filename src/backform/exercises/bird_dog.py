@@ -17,11 +17,17 @@ Checks (and from where they can be judged):
   needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points along the back). Without both:
   not checked. Measured: with 256 points a synthetic 25 deg sag moved the bow by -0.05/-0.06 against
   +0.02/-0.03 on clean reps; the hands-and-knees rest is no baseline (clean real reps: -0.05 to -0.33).
-- ``trunk_rotation``: roll of the trunk (mean of shoulder-line and hip-line tilt, world landmarks) at the top
-  against rest. Arm and leg raises tilt the two lines in opposite directions and the mean cancels part of it
-  (clean real reps still move it up to 15 deg, hence ``rotation_deg`` 17; a rendered 20-deg roll was seen on
-  one of its two reps). Judged from diagonal or front/rear views only (from the side MediaPipe does not
-  resolve it and the labeller could not judge it either). Weak: treat as a hint.
+- ``trunk_rotation``: two measures, either one flags it. (a) Roll of the trunk (mean of shoulder-line and
+  hip-line tilt, world landmarks) at the top against rest. Arm and leg raises tilt the two lines in opposite
+  directions and the mean cancels part of it (clean real reps still move it up to 15 deg, hence
+  ``rotation_deg`` 17). (b) From a diagonal: the working arm's shoulder against the other one on screen
+  (DESIGN: the far shoulder's height above the near one shows a whole-trunk roll from ~10 deg in a diagonal).
+  A clean raise lifts the working arm's shoulder a little (merged_bird_dog's diagonal reps: +0.01 to +0.18
+  torso lengths); the usual compensation rolls the lifted-leg side up,
+  which is the other side, so that shoulder drops (rendered 20-deg roll: -0.03 and -0.16; the world roll of
+  (a) saw only the second). The hip line does not help: MediaPipe does not resolve hip width (DESIGN).
+  Judged from diagonal or front/rear views only ((b) from a diagonal): from the side MediaPipe does not
+  resolve it and the labeller could not judge it either. Weak: treat as a hint.
 - ``short_hold``, ``same_side``: the same arm twice after the sides had been alternating. A block of one side
   from the start (lena_bird_dog: right, right, right, labelled without same_side) is not flagged.
 """
@@ -56,6 +62,10 @@ class BirdDogParams:
     #                                 0.04 of torso length ~ 20-25 deg of lumbar sag or rounding
     rotation_deg: float = 17.0      # clean real reps move the shoulder/hip-mean roll up to 15 deg (arm and
     #                                 leg raises); DESIGN: whole-trunk roll visible from 10 deg in a diagonal
+    shoulder_drop: float = 0.01     # torso lengths: the working arm's shoulder dropping this far against the
+    #                                 other at the top (diagonal view). Clean diagonal reps +0.012..+0.18 (real,
+    #                                 merged_bird_dog 1-4), a rendered 20-deg roll -0.027/-0.156: about the
+    #                                 middle of the gap; a thin margin (0.02) on one rendered rep: a hint
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
@@ -109,6 +119,10 @@ class BirdDog(Exercise):
         sh, hip = P[S("shoulder", side)], P[S("hip", side)]
         m["trunk_deg"] = g.elevation(sh, hip)
         m["trunk_roll_deg"] = float("nan")
+        # the far shoulder's height above the near one on screen, in torso lengths (rotation from a diagonal)
+        tl = g.torso_length(P)
+        m["far_shoulder_up"] = (P[S("shoulder", side)][1] - P[S("shoulder", other(side))][1]) / tl \
+            if tl > 0 else float("nan")
         if pf.world is not None:
             W = pf.world
             m["trunk_roll_deg"] = (g.roll_deg(W[L.LEFT_SHOULDER], W[L.RIGHT_SHOULDER])
@@ -147,12 +161,21 @@ class BirdDog(Exercise):
         arm, leg = ctx.rep_side or "left", other(ctx.rep_side or "left")
         return {"arm_deg": ctx.stat(f"{arm}_arm_deg"), "leg_deg": ctx.stat(f"{leg}_leg_deg"),
                 "peak_raise_deg": ctx.stat(f"pair_{arm}_deg", "max"),
-                "trunk_roll_change_deg": self._roll_change(ctx), "trunk_bow": ctx.stat("trunk_bow"),
+                "trunk_roll_change_deg": self._roll_change(ctx), "arm_shoulder_rise": self._arm_shoulder_rise(ctx),
+                "trunk_bow": ctx.stat("trunk_bow"),
                 "trunk_bow_change": self._bow_change(ctx)}
 
     def _roll_change(self, ctx: RepContext) -> float:
         top, rest = ctx.stat("trunk_roll_deg"), ctx.stat("trunk_roll_deg", frames=ctx.rest)
         return top - rest
+
+    def _arm_shoulder_rise(self, ctx: RepContext) -> float:
+        """The working arm's shoulder above the other one on screen, top against rest (torso lengths); NaN
+        outside a diagonal view or without a known working arm and near side."""
+        if ctx.view != "diagonal" or ctx.rep_side is None or ctx.side is None or not ctx.rest:
+            return float("nan")
+        d = ctx.stat("far_shoulder_up") - ctx.stat("far_shoulder_up", frames=ctx.rest)
+        return -d if ctx.rep_side == ctx.side else d
 
     def _bow_change(self, ctx: RepContext) -> float:
         # Against the person's own clean top: a calibration rep's ``trunk_bow``, else the median of this
@@ -204,11 +227,18 @@ class BirdDog(Exercise):
         else:
             yield judge("back_sag", d, d < -p.bow_change)
             yield judge("back_arch", d, d > p.bow_change)
-        r = self._roll_change(ctx)
-        yield judge("trunk_rotation", abs(r) if np.isfinite(r) else r, abs(r) > p.rotation_deg) \
-            if np.isfinite(r) else not_checked("trunk_rotation", "needs world landmarks at rest and at the top")
+        yield self._rotation(ctx)
         yield self.hold_verdict(ctx)
         yield self._same_side(ctx)
+
+    def _rotation(self, ctx: RepContext) -> Verdict:
+        p = self.params
+        r, a = self._roll_change(ctx), self._arm_shoulder_rise(ctx)
+        if np.isfinite(a) and a < -p.shoulder_drop:
+            return judge("trunk_rotation", a, True)
+        if np.isfinite(r):
+            return judge("trunk_rotation", abs(r), abs(r) > p.rotation_deg)
+        return not_checked("trunk_rotation", "needs world landmarks at rest and at the top")
 
     def _same_side(self, ctx: RepContext) -> Verdict:
         """The same arm as the rep before, after the sides had been alternating. A block of one side (one

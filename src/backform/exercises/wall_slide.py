@@ -131,7 +131,16 @@ class WallSlide(Exercise):
     def refine_window(self, ctx: RepContext):
         """Top and lower times (92% of the range, as labelled) from the crossings of ``pause_level`` plus the
         eased remainder: lifting the hands off the wall adds flexion at the top, and the 92% level of a slide
-        that stops short of overhead lands inside that lift-off (rendered: hold 1.5 s measured of 2.9)."""
+        that stops short of overhead lands inside that lift-off (rendered: hold 1.5 s measured of 2.9).
+
+        Known limit (rendered clips, hold error > 0.3 s on 4 of 12 reps): the truth times 92% of the *slide*
+        (its ``phases``: the lift-off starts after the slide ends and is undone before the return), but the
+        range here still ends at the lift-off's peak. On a slide 40 deg short of overhead the lift-off is
+        ~20% of the measured range (75 -> 123 deg slide, 138 with the lift-off), so the 60% crossing sits at
+        ~70% of the slide on the way down (lower 0.6 s early); from the diagonal, MediaPipe's flexion jumps
+        +-10 deg while the hands are off the wall. Tried and dropped (each fixed some reps, broke others, none
+        kept all 12 within 0.3 s): the range from frames with the wrist on the wall line only, the 92%
+        crossing of that range, the first stall after the rise, the 54%-of-peak-speed point of the ease."""
         w = ctx.window
         c = self._crossings(ctx, self.params.pause_level)
         if c is None:

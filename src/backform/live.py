@@ -39,8 +39,7 @@ from . import overlay
 from .audio import Coach, Speaker, Utterance
 from .core import Frame, FrameResult, Phase, PoseFrame
 from .errors import BackformError, SourceError
-from .session import DEFAULT_MAX_FPS, SessionLog, Tracking, result_to_record, session_dict, write_json_atomic
-from .recording import pose_to_record
+from .session import DEFAULT_MAX_FPS, SessionLog, Tracking, session_dict, write_json_atomic
 from .setup_check import SetupCheck, SetupStatus, brightness
 from .sources import stride_for
 
@@ -220,15 +219,7 @@ class LiveSessionLog(SessionLog):
     """The session log, with the set number and exercise on each record (a live session can switch)."""
 
     def write_live(self, pf: PoseFrame, res: FrameResult | None, set_no: int, exercise: str, paused: bool = False) -> None:
-        import json
-        rec = pose_to_record(pf)
-        rec["set"] = set_no
-        rec["exercise"] = exercise
-        if res is not None:
-            rec["result"] = result_to_record(res)
-        self._f.write(json.dumps(rec, separators=(",", ":")) + "\n")
-        self._f.flush()
-        self.count += 1
+        self.write_frame(pf, res, set=set_no, exercise=exercise)
 
 
 @dataclass

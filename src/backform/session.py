@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -18,6 +17,7 @@ from typing import Callable
 from .core import FrameResult, PoseFrame
 from .errors import NoPersonError
 from .recording import LandmarkWriter, pose_to_record
+from .report_io import write_text_atomic
 
 log = logging.getLogger(__name__)
 SESSION_SCHEMA = "backform.session/1"
@@ -25,24 +25,8 @@ DEFAULT_MAX_FPS = 20.0  # analysis-rate cap: see README "Analysis rate" and benc
 
 
 def write_json_atomic(path: str | os.PathLike, data: dict) -> Path:
-    """Write JSON to a temp file in the same folder, fsync, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write JSON so that readers see the old file or the whole new one, never half (temp file + rename)."""
+    return write_text_atomic(path, json.dumps(data, indent=1) + "\n")
 
 
 def result_to_record(res: FrameResult) -> dict:
@@ -65,8 +49,10 @@ def result_to_record(res: FrameResult) -> dict:
 class SessionLog(LandmarkWriter):
     """The session log: a landmarks recording whose records also hold the exercise result."""
 
-    def write_frame(self, pf: PoseFrame, res: FrameResult | None) -> None:
+    def write_frame(self, pf: PoseFrame, res: FrameResult | None, **extra) -> None:
+        """Append one frame's landmarks, its result and any ``extra`` fields (e.g. a live session's set)."""
         rec = pose_to_record(pf)
+        rec.update(extra)
         if res is not None:
             rec["result"] = result_to_record(res)
         self._f.write(json.dumps(rec, separators=(",", ":")) + "\n")

@@ -17,6 +17,22 @@ _OVERRIDE_VIEW = {
     ("bird_dog", "trunk_rotation"): ("diagonal", "left"),
     ("wall_slide", "low_back_arch"): ("diagonal", "left"),
     ("wall_slide", "no_pause"): ("back_diagonal", "right"),
+    # from the side a near-straight elbow and the W give the same MediaPipe landmarks (3D elbow 147 vs 138-148
+    # deg); head-on (camera at the head, floor level, as the real clip wanshape_prone_t_raises) the silhouette's
+    # reach separates them (T ~2.6 shoulder widths, W ~1.5)
+    ("prone_arm_lift", "elbows_straight"): ("front", "right"),
+}
+# clips whose fault is judged against the person's own clean rep(s): (reps, reps the fault is on), and
+# magnitudes other than the FAULTS default
+_OVERRIDE_REPS = {
+    ("bridge", "lumbar_arch"): (2, (2,)),  # rep 1 clean = the person's baseline
+    ("bird_dog", "back_sag"): (3, (3,)),  # sides L, R, L: rep 3 against rep 1 (same working arm)
+    ("bird_dog", "back_arch"): (3, (3,)),
+    ("bird_dog", "same_side"): (3, (3,)),  # sides L, R, R: a repeat after alternating
+}
+_OVERRIDE_MAG = {
+    ("prone_arm_lift", "arms_not_lifted"): 7.0,  # the 3-deg default is invisible to the pose model (no rep)
+    ("bridge", "fast_lowering"): 0.3,  # the 0.5-s default sits at the labels' threshold
 }
 
 
@@ -28,7 +44,8 @@ def sample_set() -> list[ClipSpec]:
         for code in (None, *table):
             seed += 1
             v, ns = _OVERRIDE_VIEW.get((ex, code), (view, near))
-            faults = [] if code is None else [FaultSpec(code, table[code][0])]
-            specs.append(ClipSpec(ex, faults, reps=2, fps=15.0, width=480, height=360, view=v, near_side=ns,
+            reps, on = _OVERRIDE_REPS.get((ex, code), (2, None))
+            faults = [] if code is None else [FaultSpec(code, _OVERRIDE_MAG.get((ex, code), table[code][0]), on)]
+            specs.append(ClipSpec(ex, faults, reps=reps, fps=15.0, width=480, height=360, view=v, near_side=ns,
                                   seed=seed))
     return specs

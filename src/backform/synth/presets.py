@@ -31,7 +31,7 @@ _OVERRIDE_REPS = {
     ("bird_dog", "same_side"): (3, (3,)),  # sides L, R, R: a repeat after alternating
 }
 _OVERRIDE_MAG = {
-    ("prone_arm_lift", "arms_not_lifted"): 7.0,  # the 3-deg default is invisible to the pose model (no rep)
+    ("prone_arm_lift", "arms_not_lifted"): 9.0,  # the 3-deg default is invisible to the pose model (no rep)
     ("bridge", "fast_lowering"): 0.3,  # the 0.5-s default sits at the labels' threshold
 }
 

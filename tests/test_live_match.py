@@ -9,6 +9,8 @@ real-time figures are bench/live.py's job. Rep count, rep numbers
 (or sides), start times within 0.3 s and the short-hold verdicts (away from the borderline) must match."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backform.exercises import get
@@ -21,12 +23,15 @@ from backform.sources import VideoFileSource
 pytestmark = pytest.mark.slow
 
 CLIPS = [("lena_glute_bridge.mp4", "bridge"), ("lena_bird_dog.mp4", "bird_dog"),
-         ("be23_super.mp4", "prone_extension"), ("wanshape_prone_t_raises.mp4", "prone_arm_lift")]
+         ("be23_super.mp4", "prone_extension"), ("wanshape_prone_t_raises.mp4", "prone_arm_lift"),
+         # no real recording of a wall slide exists: the project's own rendered sample stands in
+         ("sample_videos/wall_slide_clean_s125.mp4", "wall_slide")]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("clip,exercise", CLIPS)
-def test_live_announces_what_analyze_finds(clip, exercise, clips_dir, model_path, tmp_path):
-    path = clips_dir / clip
+def test_live_announces_what_analyze_finds(clip, exercise, request, model_path, tmp_path):
+    path = ROOT / clip if clip.startswith("sample_videos/") else request.getfixturevalue("clips_dir") / clip
     with PoseEstimator(model_path) as pose:
         ref = analyze(VideoFileSource(path, max_fps=20.0), tmp_path / "analyze", exercise=get(exercise),
                       exercise_name=exercise, pose=pose)

@@ -232,6 +232,10 @@ def test_fault_parsing_and_plans():
     assert "same_side" not in m.reps[0].faults and "same_side" in m.reps[1].faults
     m = plan_motion("bird_dog", 3)
     assert [r.side for r in m.reps] == ["left", "right", "left"]
+    # a repeat after alternating (the sample clip bird_dog_same_side): L, R, R
+    m = plan_motion("bird_dog", 3, [FaultSpec.parse("same_side@3", "bird_dog")])
+    assert [r.side for r in m.reps] == ["left", "right", "right"]
+    assert ["same_side" in r.faults for r in m.reps] == [False, False, True]
     m = plan_motion("bridge", 2, [FaultSpec.parse("short_hold:0.5", "bridge")])
     assert all(r.hold == 0.5 for r in m.reps)
     m = plan_motion("wall_slide", 1, [FaultSpec.parse("no_pause", "wall_slide")])
@@ -248,3 +252,29 @@ def test_rep_times_follow_the_label_definitions():
         assert r.t_down - 1 / 30 <= row["lower_s"] < row["end_s"] < r.t_end
         assert row["hold_s"] == pytest.approx(row["lower_s"] - row["top_s"], abs=1e-6)
         assert row["hold_s"] > r.hold  # 92% plateau is a little wider than the exact hold
+
+
+@needs_samples
+def test_truth_files_match_the_sample_set():
+    """Each rendered sample clip has the reps, sides, faults-per-rep, magnitude and view its preset asks for."""
+    from backform.synth.presets import sample_set
+
+    specs = {s.clip_name(): s for s in sample_set()}
+    for path in TRUTHS:
+        d = json.loads(path.read_text())
+        name = path.name.replace(".truth.json", "")
+        if name not in specs:
+            continue
+        s = specs[name]
+        plan = plan_motion(s.exercise, s.reps, s.faults, start_side=s.start_side)
+        assert d["rep_count"] == s.reps, name
+        assert d["view"] == s.view and d["near_side"] == s.near_side, name
+        assert [r["side"] for r in d["reps"]] == [r.side for r in plan.reps], name
+        assert [sorted(r["faults"]) for r in d["reps"]] == [sorted(r.faults) for r in plan.reps], name
+        for f in d["faults"]:
+            assert f["magnitude"] == pytest.approx(s.faults[0].magnitude), name
+    # the clips whose fault is judged against the person's own clean rep keep a clean rep before it
+    assert [r.faults for r in plan_motion("bridge", 2, specs["bridge_lumbar_arch_s102"].faults).reps][0] == {}
+    for name in ("bird_dog_back_sag_s108", "bird_dog_back_arch_s109"):
+        reps = plan_motion("bird_dog", 3, specs[name].faults).reps
+        assert [r.side for r in reps] == ["left", "right", "left"] and not reps[0].faults and reps[2].faults

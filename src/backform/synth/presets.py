@@ -17,10 +17,11 @@ _OVERRIDE_VIEW = {
     ("bird_dog", "trunk_rotation"): ("diagonal", "left"),
     ("wall_slide", "low_back_arch"): ("diagonal", "left"),
     ("wall_slide", "no_pause"): ("back_diagonal", "right"),
-    # from the side a near-straight elbow and the W give the same MediaPipe landmarks (3D elbow 147 vs 138-148
-    # deg); head-on (camera at the head, floor level, as the real clip wanshape_prone_t_raises) the silhouette's
-    # reach separates them (T ~2.6 shoulder widths, W ~1.5)
-    ("prone_arm_lift", "elbows_straight"): ("front", "right"),
+    # prone_arm_lift elbows_straight stays a side view although from the side MediaPipe's landmarks do not
+    # separate a near-straight elbow from the W (3D elbow 147 vs 138-148 deg): head-on renders of it (--view
+    # front, camera 0.25-0.45 / 0.55 / 0.65 / 0.8 m high, or exactly end-on) did not give MediaPipe a stable
+    # front view (world yaw median 14-53 deg, pose lost on up to 42% of frames end-on) and no honest pass
+    # (sample_videos/README.md)
 }
 # clips whose fault is judged against the person's own clean rep(s): (reps, reps the fault is on), and
 # magnitudes other than the FAULTS default

@@ -49,15 +49,17 @@ def cmd_analyze(args) -> int:
     from .sources import open_source
     from .video_out import AnnotatedVideoWriter
 
+    from .program import apply_program
     _check_exercise(args.exercise)
+    exercise_name, params, baseline, programme = apply_program(args)  # --program / --calibration (or neither)
     src = open_source(args.video, max_fps=args.max_fps)
     if hasattr(src, "index") and not getattr(src, "yields_poses", False) and isinstance(getattr(src, "index"), int):
         raise SourceError("analyze reads a recorded video; use `backform live` for a camera")
     out = Path(args.out)
     exercise = None
-    if args.exercise:
+    if exercise_name:
         from .exercises import get
-        exercise = get(args.exercise, params=None)
+        exercise = get(exercise_name, params=params, baseline=baseline)
     total = math.ceil(src.frame_count / src.stride) if src.frame_count else None
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -69,21 +71,24 @@ def cmd_analyze(args) -> int:
         if not args.no_video:
             out.mkdir(parents=True, exist_ok=True)
             video = AnnotatedVideoWriter(out / "annotated.mp4", src.analysis_fps, src.width, src.height,
-                                         exercise=args.exercise or "", privacy=args.privacy)
+                                         exercise=exercise_name or "", privacy=args.privacy)
             stack.callback(video.abort)  # no-op after a successful close
         bar = stack.enter_context(_progress(total, Path(args.video).name, args.quiet))
-        result = analyze(src, out, exercise=exercise, exercise_name=args.exercise, pose=pose, video=video,
+        result = analyze(src, out, exercise=exercise, exercise_name=exercise_name, pose=pose, video=video,
                          on_frame=lambda pf: bar.update(1))
         if video is not None:
             video.close()
+    from .report import write_report
+    report_path = write_report(out, programme, privacy=args.privacy)
     el = time.monotonic() - t0
     tr = result["tracking"]
     if not args.quiet:
         print(f"{Path(args.video).name}: {tr['frames']} frames analysed at {tr['analysis_fps']:.1f}/s, pose on "
               f"{tr['pose_frames']} ({tr['pose_found_rate']:.0%}); {el:.1f} s")
-        if args.exercise:
-            print(f"{args.exercise}: {result['rep_count']} reps, {len(result['faults'])} faults")
-        print(f"wrote {out / 'session.json'}" + ("" if args.no_video else f" and {out / 'annotated.mp4'}"))
+        if exercise_name:
+            print(f"{exercise_name}: {result['rep_count']} reps, {len(result['faults'])} faults")
+        print(f"wrote {out / 'session.json'}, {report_path}"
+              + ("" if args.no_video else f" and {out / 'annotated.mp4'}"))
     return 0
 
 
@@ -185,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--privacy", choices=["none", "blur", "skeleton"], default="none",
                    help="annotated video: as recorded, face blurred, or skeleton on a blank background")
     a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    a.add_argument("--program", help="programme file (TOML): the exercise's reps, hold, thresholds and calibration; "
+                                     "the session is scored against it (--exercise picks which of its exercises, "
+                                     "default its first)")
+    a.add_argument("--calibration", help="calibration profile (TOML) from `backform calibrate` (default: the "
+                                         "programme's)")
     pose_opts(a)
     a.set_defaults(func=cmd_analyze)
 

@@ -73,7 +73,8 @@ def synth_main(argv=None) -> int:
                 print(f"skip {s.clip_name()}")
                 continue
             one = (f"backform synth --exercise {s.exercise} "
-                   + " ".join(f"--fault {f.code}:{f.magnitude:g}" for f in s.faults)
+                   + " ".join(f"--fault {f.code}:{f.magnitude:g}" + (f"@{','.join(map(str, f.reps))}" if f.reps else "")
+                              for f in s.faults)
                    + f" --reps {s.reps} --fps {s.fps:g} --size {s.width}x{s.height} --view {s.view}"
                    f" --near-side {s.near_side} --seed {s.seed} --out {out}")
             t = time.perf_counter()

@@ -52,23 +52,47 @@ def test_posture_detected(exercise):
     assert {C.frame_posture(pf) for pf in fr[:15]} == {POSTURE_OF[exercise]}
 
 
+def head_down_at_rest(fr: list[PoseFrame], plan: Plan, deg: float, fps: float = 15.0) -> list[PoseFrame]:
+    """A stooped (kyphotic) person: lying face down the rounded upper back forces the head ``deg`` further
+    down (chin tucked) than where it sits, neutral for them, once the chest is lifted."""
+    out = []
+    for pf in fr:
+        p, _ = plan.state(pf.t_s)
+        out.extend(stoop([pf], deg * (1.0 - p)))
+    return out
+
+
+def stooped_session(exercise: str, reps: list, seed: int) -> list[PoseFrame]:
+    plan = Plan(exercise, reps)
+    return head_down_at_rest(frames(plan, cam=Camera(seed=seed)), plan, 15.0)
+
+
 @pytest.mark.parametrize("exercise", ["prone_extension", "prone_arm_lift"])
 def test_stooped_neutral_head_is_not_a_fault_after_calibration(exercise):
-    """A head that rests 15 deg chin-up (thoracic kyphosis) reads as a chin poke on every rep against the
-    textbook neutral; measured against the person's calibrated neutral it is not, and a real poke on top of
-    it still is."""
+    """Without calibration the chin check compares the top with the rest just before the rep: a head pushed
+    15 deg down at rest by a rounded back reads as a 15 deg chin poke on every rep. Against the top of the
+    person's own calibration rep it is not, and a real 20 deg poke still is."""
     reps = [Rep(hold=5.5), Rep(hold=5.5), Rep(hold=5.5, faults={"chin_not_tucked": 20.0})]
-    session = stoop(frames(Plan(exercise, reps), cam=Camera(seed=1)), -15.0)
+    session = stooped_session(exercise, reps, seed=1)
     plain = run(exercise, session)
     assert [r.faults for r in plain.reps] == [("chin_not_tucked",)] * 3
 
     # calibration: the same person resting face down, then one comfortable rep (another day: other noise)
-    cal = C.calibrate(stoop(frames(Plan(exercise, [Rep(hold=5.5)]), cam=Camera(seed=2)), -15.0))
+    cal = C.calibrate(stooped_session(exercise, [Rep(hold=5.5)], seed=2), exercises=[exercise])
     assert cal.postures["prone"]["detected"] == "prone"
     base = cal.baseline_for(exercise)
-    assert base["chin_deg"] == pytest.approx(-54.0, abs=3.0)  # textbook neutral -69, this person -54
+    assert base["chin_deg"] == pytest.approx(cal.reference[exercise]["chin_deg"])
     fixed = run(exercise, session, baseline=base)
     assert [r.faults for r in fixed.reps] == [(), (), ("chin_not_tucked",)]
+
+
+def test_reference_only_from_the_exercise_performed():
+    """A prone extension recording also moves the arms; only the exercise that counted the most reps takes
+    the calibration reps as its reference, the other prone checker gets only its neutral."""
+    cal = C.calibrate(frames(Plan("prone_extension", [Rep(hold=5.5)] * 2), cam=Camera(seed=2)))
+    assert set(cal.neutral) == {"prone_extension", "prone_arm_lift"}
+    assert set(cal.reference) <= {"prone_extension"} and "prone_extension" in cal.baseline
+    assert "prone_arm_lift" not in cal.baseline
 
 
 def test_comfortable_range_bridge():
@@ -92,10 +116,10 @@ def test_clean_range_changes_no_threshold():
     assert cal.postures["standing"]["camera"]["view"] == "side"
 
 
-def test_quadruped_baseline_from_rest():
+def test_quadruped_baseline_from_the_calibration_rep():
     cal = C.calibrate(frames(Plan("bird_dog", [Rep(side="left")]), cam=Camera(seed=2)), posture="quadruped")
     assert set(cal.baseline) == {"bird_dog"} and math.isfinite(cal.baseline["bird_dog"]["trunk_bow"])
-    assert cal.neutral["bird_dog"]["trunk_bow"] == cal.baseline["bird_dog"]["trunk_bow"]
+    assert cal.reference["bird_dog"]["trunk_bow"] == cal.baseline["bird_dog"]["trunk_bow"]
 
 
 def test_camera_placement_and_advice():
@@ -124,7 +148,7 @@ def test_profile_round_trip_and_merge(tmp_path):
     both.save(p)
     again = C.load(p)
     assert set(again.postures) == {"prone", "quadruped"}
-    assert set(again.baseline) == {"prone_extension", "prone_arm_lift", "bird_dog"}
+    assert set(again.baseline) == {"prone_extension", "bird_dog"}
     assert C.load(tmp_path / "p7.toml").patient == "P-7"
 
 
@@ -157,8 +181,7 @@ def _recording(path, fr):
 def test_calibrate_command(tmp_path, capsys):
     """``backform calibrate`` on two recordings (face down, hands and knees) builds one profile that the
     programme then uses."""
-    prone = _recording(tmp_path / "prone.jsonl",
-                       stoop(frames(Plan("prone_extension", [Rep(hold=5.5)]), cam=Camera(seed=2)), -15.0))
+    prone = _recording(tmp_path / "prone.jsonl", stooped_session("prone_extension", [Rep(hold=5.5)], seed=2))
     quad = _recording(tmp_path / "quad.jsonl", frames(Plan("bird_dog", [Rep(side="left")]), cam=Camera(seed=2)))
     prog = tmp_path / "prog.toml"
     prog.write_text('[programme]\ncalibration = "cal/p.toml"\n[[exercise]]\nname = "bird_dog"\n'
@@ -177,6 +200,7 @@ def test_calibrate_command(tmp_path, capsys):
     from backform.program import apply_program
     name, params, baseline, _ = apply_program(argparse.Namespace(program=str(prog), exercise="prone_extension",
                                                                  calibration=None))
-    assert baseline["chin_deg"] == pytest.approx(-54.0, abs=3.0)
+    assert baseline["chin_deg"] == pytest.approx(cal.reference["prone_extension"]["chin_deg"])
+    assert -50 < baseline["chin_deg"] < -44  # the kinematic body's head at a 20 deg chest lift
     with pytest.raises(SystemExit):
         ap.parse_args(["calibrate", str(prone), "--posture", "sitting"])

@@ -8,12 +8,15 @@ For every exercise that starts in that posture, the exercise's own checker is ru
 neutral figures are measured exactly as the checks measure them:
 
 - ``neutral``: the median of the checker's figures while the person rests in the start position (the
-  longest stretch the checker calls "start"; the stillest second if it never reaches it).
-- ``reference``: the metrics of the reps done during calibration (the person's comfortable range).
-- ``baseline``: what the checker compares against (passed as ``exercises.get(..., baseline=...)``):
-  prone exercises ``chin_deg`` (this person's neutral head-neck angle: a stooped posture common in
-  osteoporosis is not a chin poke), bird dog ``trunk_bow`` (the back outline at rest on hands and knees),
-  bridge ``belly_bow`` (the belly outline at the top of a clean calibration rep).
+  longest stretch the checker calls "start"; the stillest second if it never reaches it); for the record and
+  the therapist (and the camera check).
+- ``reference``: the metrics of the reps done during calibration (the person's comfortable range), for the
+  exercise performed (named with ``--exercise``, else the checker of that posture that counted the most reps).
+- ``baseline``: what the checker compares against (passed as ``exercises.get(..., baseline=...)``), the
+  figure at the top of the person's own clean calibration rep: prone exercises ``chin_deg`` (this person's
+  head-neck angle at the top: a stooped posture that pushes the head down at rest, or holds it forward, is
+  not a chin poke on every rep), bird dog ``trunk_bow`` (the back outline at the top), bridge ``belly_bow`` and
+  ``belly_rise`` (the belly outline at the top).
 - ``thresholds``: suggested per-person overrides derived from the comfortable range (a bridge whose clean
   top is short of a straight line, a wall slide that cannot go fully overhead), so the same limitation is
   not a fault on every rep. The programme's own thresholds win over these.
@@ -46,11 +49,11 @@ POSTURES = ("standing", "supine", "prone", "quadruped")
 POSTURE_EXERCISES = {"standing": ("wall_slide",), "supine": ("bridge",),
                      "prone": ("prone_extension", "prone_arm_lift"), "quadruped": ("bird_dog",)}
 EXERCISE_POSTURE = {e: p for p, es in POSTURE_EXERCISES.items() for e in es}
-# what each checker reads from ``baseline`` and where calibration takes it from: (key, "neutral"|"reference")
-BASELINE_SOURCES = {"bridge": (("belly_bow", "reference"),),
-                    "bird_dog": (("trunk_bow", "neutral"),),
-                    "prone_extension": (("chin_deg", "reference"), ("chin_deg", "neutral")),
-                    "prone_arm_lift": (("chin_deg", "reference"), ("chin_deg", "neutral"))}
+# what each checker reads from ``baseline``: the figure at the top of the person's own clean calibration rep
+# (the checkers' docstrings: a rest posture is no baseline for these outline and head figures, they change with
+# the lift itself)
+BASELINE_KEYS = {"bridge": ("belly_bow", "belly_rise"), "bird_dog": ("trunk_bow",),
+                 "prone_extension": ("chin_deg",), "prone_arm_lift": ("chin_deg",)}
 # comfortable range -> threshold: (metric of the calibration reps, parameter, margin): the parameter becomes
 # min(default, comfortable - margin), so a limitation the person cannot change is not a fault on every rep
 RANGE_THRESHOLDS = {"bridge": (("hip_extension_deg", "min_hip_extension_deg", 8.0),),
@@ -298,6 +301,24 @@ def measure_exercise(name: str, frames: list[PoseFrame], params: dict | None = N
             "view": ex.viewer.session_view(), "views": tuple(ex.views)}
 
 
+def _performed(measured: dict, named: bool) -> set[str]:
+    """The exercise(s) the calibration reps belong to. Named on the command line: those. Otherwise, of the
+    checkers run in this posture, the one that counted the most reps (the prone extension's chest lift also
+    moves the arms: the arm-lift checker may count a rep in it); a tie is ambiguous: none (say --exercise)."""
+    if named:
+        return set(measured)
+    counts = {n: m["reps"] for n, m in measured.items() if m["reps"]}
+    if not counts:
+        return set()
+    best = max(counts.values())
+    top = [n for n, c in counts.items() if c == best]
+    if len(top) > 1:
+        log.warning("calibration: %s all counted %d reps; name the exercise performed with --exercise to use "
+                    "them as the reference", " and ".join(top), best)
+        return set()
+    return set(top)
+
+
 def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises: Iterable[str] | None = None,
               source: str = "", programme=None, patient: str = "") -> Calibration:
     """A profile from one recording of the person in one posture (detected when ``posture`` is None).
@@ -324,35 +345,37 @@ def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises
     cal = Calibration(patient=patient or (programme.patient if programme is not None else ""))
     views: tuple[str, ...] = ()
     rest_frames: list[PoseFrame] = []
+    measured = {}
     for name in names:
         params = None
         if programme is not None and name in programme.exercises:
             params = programme.block(name).params()
-        m = measure_exercise(name, frames, params)
+        measured[name] = m = measure_exercise(name, frames, params)
         views = views or m["views"]
         if m["rest_s"][0] is not None and not rest_frames:
             rest_frames = [pf for pf in frames if m["rest_s"][0] <= pf.t_s <= m["rest_s"][1]]
         cal.neutral[name] = m["neutral"]
-        if m["reference"]:
+    performed = _performed(measured, named=bool(exercises))
+    from .program import params_defaults
+    for name, m in measured.items():
+        base, over = {}, {}
+        if name in performed and m["reference"]:
             cal.reference[name] = {"reps": m["reps"], **m["reference"]}
-        base = {}
-        for key, where in BASELINE_SOURCES.get(name, ()):
-            v = (m["reference"] if where == "reference" else m["neutral"]).get(key)
-            if key not in base and v is not None and np.isfinite(v):
-                base[key] = v
+            for key in BASELINE_KEYS.get(name, ()):
+                v = m["reference"].get(key)
+                if v is not None and np.isfinite(v):
+                    base[key] = v
+            defaults = params_defaults(name)
+            for metric, param, margin in RANGE_THRESHOLDS.get(name, ()):
+                v = m["reference"].get(metric)
+                if v is not None and np.isfinite(v) and v - margin < defaults[param]:
+                    over[param] = round(float(v - margin), 1)
         if base:
             cal.baseline[name] = base
-        over = {}
-        from .program import params_defaults
-        defaults = params_defaults(name)
-        for metric, param, margin in RANGE_THRESHOLDS.get(name, ()):
-            v = m["reference"].get(metric)
-            if v is not None and np.isfinite(v) and v - margin < defaults[param]:
-                over[param] = round(float(v - margin), 1)
         if over:
             cal.thresholds[name] = over
-        log.info("calibration %s: rest from %s %s, %d reps, baseline %s, thresholds %s", name, m["rest_from"],
-                 m["rest_s"], m["reps"], base, over)
+        log.info("calibration %s: rest from %s %s, %d reps%s, baseline %s, thresholds %s", name, m["rest_from"],
+                 m["rest_s"], m["reps"], "" if name in performed else " (not the exercise performed)", base, over)
     cam = camera_placement(rest_frames or posed)
     cal.postures[posture] = {"source": Path(source).name if source else "", "frames": len(frames),
                              "pose_frames": len(posed), "detected": detected or "",

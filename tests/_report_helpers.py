@@ -10,6 +10,7 @@ from pathlib import Path
 from kinematics import Camera, Plan, frames
 
 from backform.exercises import get
+from backform.report import fmt
 from backform.recording import LandmarksSource, LandmarkWriter
 from backform.session import analyze
 
@@ -99,3 +100,22 @@ def save_artifact(src: Path, name: str) -> Path:
     dst = ARTIFACTS / name
     shutil.copyfile(src, dst)
     return dst
+
+
+def rep_rows(html_text: str) -> list[dict]:
+    return parse(html_text).tables["reps"]
+
+
+def assert_table_matches(rows: list[dict], session: dict):
+    reps = session["reps"]
+    assert len(rows) == len(reps) == session["rep_count"]
+    for row, r in zip(rows, reps):
+        assert row["n"] == str(r["n"]) and row["@data-n"] == str(r["n"])
+        for k in ("start_s", "top_s", "lower_s", "end_s", "hold_s"):
+            assert row[k] == fmt(r[k]), (k, row, r)
+        for k, v in r["metrics"].items():
+            assert row[f"m:{k}"] == fmt(v), (k, row, r)
+        assert row["faults"] == (", ".join(r["faults"]) or "–")
+        assert row["not_checked"] == (", ".join(r["not_checked"]) or "–")
+        if "side" in row:
+            assert row["side"] == (r["side"] or "–")

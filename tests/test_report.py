@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _report_helpers import chromium, chromium_run, make_session, parse, save_artifact
+from _report_helpers import assert_table_matches, chromium, chromium_run, make_session, parse, rep_rows, save_artifact
 from kinematics import Rep
 
 from backform import program as P
@@ -29,25 +29,6 @@ def sessions(tmp_path_factory):
         make_session(folder, ex, reps)
         out[ex] = folder
     return out
-
-
-def rep_rows(html_text: str) -> list[dict]:
-    return parse(html_text).tables["reps"]
-
-
-def assert_table_matches(rows: list[dict], session: dict):
-    reps = session["reps"]
-    assert len(rows) == len(reps) == session["rep_count"]
-    for row, r in zip(rows, reps):
-        assert row["n"] == str(r["n"]) and row["@data-n"] == str(r["n"])
-        for k in ("start_s", "top_s", "lower_s", "end_s", "hold_s"):
-            assert row[k] == R.fmt(r[k]), (k, row, r)
-        for k, v in r["metrics"].items():
-            assert row[f"m:{k}"] == R.fmt(v), (k, row, r)
-        assert row["faults"] == (", ".join(r["faults"]) or "–")
-        assert row["not_checked"] == (", ".join(r["not_checked"]) or "–")
-        if "side" in row:
-            assert row["side"] == (r["side"] or "–")
 
 
 @pytest.mark.parametrize("exercise", ["bridge", "bird_dog"])

@@ -44,7 +44,7 @@ def video() -> Path:
 
 
 @pytest.mark.slow
-def test_sigkill_half_way_then_report(video, tmp_path, model_path):
+def test_sigkill_half_way_then_report(video, tmp_path, model_path, capsys):
     full = tmp_path / "full"
     r = backform("analyze", str(video), "--exercise", "bridge", "--out", str(full), "--no-video", "-q")
     assert r.returncode == 0, r.stderr
@@ -91,3 +91,6 @@ def test_sigkill_half_way_then_report(video, tmp_path, model_path):
         assert abs(rep["start_s"] - ref["start_s"]) < 0.01 and abs(rep["hold_s"] - ref["hold_s"]) < 0.01
     session, _ = R.load_session(out)
     assert session["partial"] and session["rep_count"] == len(before)
+    with capsys.disabled():
+        print(f"\nSIGKILL after {len(lines) - 1} of {frames_total} frames ({session['recovered']['last_t_s']} s); "
+              f"report of the partial folder: {len(before)} of {complete['rep_count']} reps, as in the full run")

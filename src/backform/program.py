@@ -429,6 +429,8 @@ def score(session: dict, block: Block | None = None) -> dict:
         for s in ("left", "right"):
             rs = [r for r in reps if r.get("side") == s]
             out["done"][s] = {"reps": len(rs), "holds_met": sum(hold_ok(r, target_hold, tol) for r in rs)}
+        out["done"]["sides_per_set"] = [{s: sum(r.get("side") == s for r in st) for s in ("left", "right")}
+                                        for st in sets]
     pres = out["prescribed"]["reps"]
     if pres:
         if per_side:

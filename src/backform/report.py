@@ -600,7 +600,9 @@ def summary_html(session: dict, sc: dict, block, programme) -> str:
     rows = [("Sets", pr["sets"], dn["sets"]),
             ("Reps" + (" per side" if per_side else ""), pr["reps"],
              f'L {dn["left"]["reps"]} · R {dn["right"]["reps"]}' if per_side else dn["reps"]),
-            ("Reps per set", pr["reps_per_set"], ", ".join(str(x) for x in dn["reps_per_set"]) or "–"),
+            ("Reps per set" + (" per side" if per_side else ""), pr["reps_per_set"],
+             (", ".join(f'L {x["left"]} · R {x["right"]}' for x in dn["sides_per_set"]) if per_side
+              else ", ".join(str(x) for x in dn["reps_per_set"])) or "–"),
             ("Hold target (s)", fmt(pr["hold_s"], 1), f'{dn["holds_met"]} reps met it'
              + (f' (L {dn["left"]["holds_met"]} · R {dn["right"]["holds_met"]})' if per_side else "")),
             ("Average hold (s)", "", fmt(dn["mean_hold_s"])),
@@ -772,18 +774,20 @@ def write_report(session_dir: str | os.PathLike, programme=None, privacy: str | 
     ``session.json`` (``"programme"``), so the report and the JSON carry the same figures."""
     folder = Path(session_dir)
     session, ld = load_session(folder)
-    if privacy is not None:
-        session["privacy"] = privacy
-    if programme is not None and not session.get("partial"):
-        from .session import write_json_atomic
+    changed = False
+    if privacy is not None and session.get("privacy") != privacy:
+        session["privacy"] = privacy  # later reports (`backform report DIR`) keep to the same mode
+        changed = True
+    if programme is not None:
         sc, block = _score_block(session, programme)
         if block is not None:
             session["programme"] = {"name": programme.title, "patient": programme.patient,
                                     "path": str(programme.path) if programme.path else None,
                                     "block": block.to_json(), "score": sc}
-            if privacy is not None:
-                session["privacy"] = privacy
-            write_json_atomic(folder / SESSION_NAME, session)
+            changed = True
+    if changed and not session.get("partial"):  # a partial session is not dressed up as a finished one
+        from .session import write_json_atomic
+        write_json_atomic(folder / SESSION_NAME, session)
     page = render_session(session, ld, folder, programme, privacy, embed_video)
     dest = Path(out) if out else folder / REPORT_NAME
     write_text_atomic(dest, page)

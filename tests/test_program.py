@@ -231,3 +231,12 @@ def test_apply_program_merges_calibration_under_the_programme(tmp_path):
     _, params, baseline, _ = P.apply_program(ns(program=str(prog), exercise="prone_extension"))
     assert baseline == {"chin_deg": -55.0}
     assert get("prone_extension", params=params, baseline=baseline).baseline == {"chin_deg": -55.0}
+
+
+def test_cli_prints_one_line(tmp_path, capsys):
+    from backform.cli import main
+    bad = write(tmp_path, "[[exercise]]\nname = 'bird_dog'\nreps = 500\n")
+    rc = main(["analyze", str(tmp_path / "any.mp4"), "--program", str(bad), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.count("\n") == 0
+    assert err.startswith("backform: error: ") and "reps = 500 is out of range; allowed: a whole number from 1 to 50" in err

@@ -12,11 +12,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import numpy as np
 
 from .core import FrameResult, PoseFrame
 from .errors import NoPersonError
 from .recording import LandmarkWriter, pose_to_record
+from .sources import threaded
 from .report_io import write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,15 @@ def session_dict(exercise_name: str | None, source_info: dict, tracking: Trackin
     return d
 
 
+def posed(source, pose, ahead: int = 4) -> Iterator[tuple[PoseFrame, np.ndarray | None]]:
+    """``(pose_frame, image)`` for each item of ``source``. With a pose model, inference runs on its own
+    thread up to ``ahead`` frames in front, so that the checks, the log and the video hand-off of one frame
+    overlap the model's work on the next (the model releases the GIL while it runs)."""
+    if getattr(source, "yields_poses", False):
+        return ((pf, None) for pf in source)
+    return threaded(((pose.update(fr), fr.image) for fr in source), ahead, name="pose", background=False)
+
+
 def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: str | None = None,
             pose=None, smoother=None, video=None, on_frame: Callable[[PoseFrame], None] | None = None,
             require_person: bool = True) -> dict:
@@ -115,15 +127,14 @@ def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: st
         tracking.extra["model"] = {"name": header["model"], "sha256": header.get("model_sha256")}
     last_t = 0.0
     with SessionLog(out / "session.log.jsonl", header) as slog:
-        for item in source:
-            pf = item if poses_in else pose.update(item)
+        for pf, image in posed(source, pose):
             if smoother is not None:
                 pf = smoother.update(pf)
             res = exercise.update(pf) if exercise is not None else None
             slog.write_frame(pf, res)
             tracking.update(pf)
             if video is not None:
-                video.update(None if poses_in else item.image, pf, res)
+                video.update(image, pf, res)
             if on_frame is not None:
                 on_frame(pf)
             last_t = pf.t_s

@@ -116,7 +116,7 @@ class VideoFileSource:
         if self.prefetch <= 0:
             yield from self._read()
             return
-        yield from _threaded(self._read(), self.prefetch)
+        yield from threaded(self._read(), self.prefetch)
 
 
 def pose_input(bgr: np.ndarray, max_side: int) -> np.ndarray:
@@ -142,14 +142,16 @@ def lower_thread_priority(niceness: int = 10) -> None:
         pass
 
 
-def _threaded(it: Iterator, size: int) -> Iterator:
-    """Run iterator ``it`` in a daemon thread with a bounded queue (OpenCV decoding releases the GIL)."""
+def threaded(it: Iterator, size: int, name: str = "decode", background: bool = True) -> Iterator:
+    """Run iterator ``it`` in a daemon thread with a bounded queue (OpenCV decoding and MediaPipe inference
+    release the GIL, so the consumer's Python work overlaps them). ``background`` lowers the thread's priority."""
     q: queue.Queue = queue.Queue(maxsize=size)
     stop = threading.Event()
     err: list[BaseException] = []
 
     def work():
-        lower_thread_priority()
+        if background:
+            lower_thread_priority()
         try:
             for item in it:
                 while not stop.is_set():
@@ -165,7 +167,7 @@ def _threaded(it: Iterator, size: int) -> Iterator:
         finally:
             q.put(_END)
 
-    th = threading.Thread(target=work, name="decode", daemon=True)
+    th = threading.Thread(target=work, name=name, daemon=True)
     th.start()
     try:
         while True:

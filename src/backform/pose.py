@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -122,6 +122,13 @@ class PoseEstimator:
         return {"name": self.model_name, "path": str(self.model_path), "sha256": self.model_sha256}
 
     def update(self, frame: Frame) -> PoseFrame:
+        """Landmarks of ``frame`` and, with segmentation on, the silhouette outline."""
+        return self.outline(*self.infer(frame))
+
+    def infer(self, frame: Frame) -> tuple[PoseFrame, object | None]:
+        """Run the model: the PoseFrame without its outline, and the segmentation mask (an ``mp.Image`` that
+        owns its pixels, or None) for :meth:`outline`. Split so that a pipeline can trace the outline on
+        another thread while the model works on the next frame."""
         h, w = frame.image.shape[:2]
         ms = self.config.max_side
         rgb = frame.rgb
@@ -133,18 +140,23 @@ class PoseEstimator:
         self._last_ts = ts
         res = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts)
         if not res.pose_landmarks:
-            return PoseFrame(frame.index, frame.timestamp_ms, w, h)
+            return PoseFrame(frame.index, frame.timestamp_ms, w, h), None
         lm = np.array([[p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0] for p in res.pose_landmarks[0]],
                       dtype=np.float32)
         world = None
         if res.pose_world_landmarks:
             world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks[0]], dtype=np.float32)
-        contour = None
+        mask = None
         if self.config.segmentation and self.config.contour_points and res.segmentation_masks:
-            contour = mask_contour(res.segmentation_masks[0].numpy_view()[..., 0]
-                                   if res.segmentation_masks[0].numpy_view().ndim == 3
-                                   else res.segmentation_masks[0].numpy_view(), self.config.contour_points)
-        return PoseFrame(frame.index, frame.timestamp_ms, w, h, landmarks=lm, world=world, contour=contour)
+            mask = res.segmentation_masks[0]
+        return PoseFrame(frame.index, frame.timestamp_ms, w, h, landmarks=lm, world=world), mask
+
+    def outline(self, pf: PoseFrame, mask) -> PoseFrame:
+        """``pf`` with the silhouette outline traced from ``mask`` (unchanged when there is no mask)."""
+        if mask is None:
+            return pf
+        m = mask.numpy_view()
+        return replace(pf, contour=mask_contour(m[..., 0] if m.ndim == 3 else m, self.config.contour_points))
 
     def close(self) -> None:
         lm, self._landmarker = getattr(self, "_landmarker", None), None

@@ -95,11 +95,14 @@ def session_dict(exercise_name: str | None, source_info: dict, tracking: Trackin
 
 def posed(source, pose, ahead: int = 4) -> Iterator[tuple[PoseFrame, np.ndarray | None]]:
     """``(pose_frame, image)`` for each item of ``source``. With a pose model, inference runs on its own
-    thread up to ``ahead`` frames in front, so that the checks, the log and the video hand-off of one frame
-    overlap the model's work on the next (the model releases the GIL while it runs)."""
+    thread up to ``ahead`` frames in front, so that tracing the outline, the checks, the log and the video
+    hand-off of one frame overlap the model's work on the next (the model releases the GIL while it runs)."""
     if getattr(source, "yields_poses", False):
-        return ((pf, None) for pf in source)
-    return threaded(((pose.update(fr), fr.image) for fr in source), ahead, name="pose", background=False)
+        yield from ((pf, None) for pf in source)
+        return
+    for pf, mask, image in threaded(((*pose.infer(fr), fr.image) for fr in source), ahead, name="pose",
+                                    background=False):
+        yield pose.outline(pf, mask), image
 
 
 def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: str | None = None,

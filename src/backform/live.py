@@ -21,6 +21,7 @@ stopped delivering frames (``CameraLost``) or inference failed; the session file
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import platform
@@ -50,7 +51,7 @@ KEYS = {
     "q / Esc": "quit (the session is saved)",
     "space / p": "pause / resume",
     "r": "restart the set",
-    "n / Tab": "next exercise",
+    "n / Tab": "next exercise (with --program: skip to the next step)",
     "1-5": "choose exercise by number",
     "m": "mute / unmute the voice",
 }
@@ -218,8 +219,10 @@ class LiveStats:
 class LiveSessionLog(SessionLog):
     """The session log, with the set number and exercise on each record (a live session can switch)."""
 
-    def write_live(self, pf: PoseFrame, res: FrameResult | None, set_no: int, exercise: str, paused: bool = False) -> None:
-        self.write_frame(pf, res, set=set_no, exercise=exercise)
+    def write_live(self, pf: PoseFrame, res: FrameResult | None, set_no: int, exercise: str, paused: bool = False,
+                   step: str | None = None) -> None:
+        """``step``: with a programme, the kind of step (set, rest, done); rest frames have no result."""
+        self.write_frame(pf, res, set=set_no, exercise=exercise, **({"step": step} if step else {}))
 
 
 @dataclass
@@ -236,6 +239,7 @@ class LiveOptions:
     max_fps: float = DEFAULT_MAX_FPS     # analysis rate cap, as analyze's --max-fps (0: every frame)
     setup_check: bool = True
     display_width: int = 960             # the window's width (frames scaled to it; 0: the camera's size)
+    programme: object | None = None      # a backform.program.Programme to walk through (exercise is then ignored)
 
 
 def exercise_params(name: str, reps: int | None, hold: float | None) -> dict:
@@ -265,6 +269,16 @@ class LiveSession:
         self.opts = opts
         self.pose = pose
         self.names = list(names())
+        self.programme = opts.programme
+        self.step = None  # the programme step being done (a Step), None without a programme
+        if self.programme is not None:
+            from .program import resolve
+            # (params, baseline) per exercise: calibration-derived thresholds under the programme's, as analyze
+            self._resolved = {b.exercise: resolve(self.programme, b.exercise)[1:] for b in self.programme.blocks}
+            self._steps = self.programme.steps()
+            self.step = next(self._steps)
+            self.step_start_s = 0.0
+            opts.exercise = self.step.exercise
         if opts.exercise not in self.names:
             raise BackformError(f"unknown exercise {opts.exercise!r}; choose one of: {', '.join(self.names)}")
         self.stats = LiveStats()
@@ -299,6 +313,8 @@ class LiveSession:
         self.last_t = 0.0
         self.started_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._new_set(opts.exercise, t_s=0.0)
+        if self.step is not None:
+            self._announce(self.step.say, 0.0)
         header = {"fps": source.fps, "analysis_fps": source.fps / self.stride, "width": source.width, "height": source.height,
                   "frames": 0, "source": source.info()["path"], "exercise": opts.exercise, "live": True,
                   "model": getattr(pose, "model_name", None), "model_sha256": getattr(pose, "model_sha256", None)}
@@ -308,7 +324,12 @@ class LiveSession:
     def _new_set(self, name: str, t_s: float) -> None:
         from .exercises import get
         self.exercise_name = name
-        self.exercise = get(name, params=exercise_params(name, self.opts.reps, self.opts.hold) or None)
+        if self.step is not None:  # the programme's reps, hold, thresholds and calibration baseline
+            params, baseline = self._resolved[name]
+            self.exercise = get(name, params=params, baseline=baseline)
+        else:
+            self.exercise = get(name, params=exercise_params(name, self.opts.reps, self.opts.hold) or None)
+        self._set_open = True
         self.set_no = len(self.sets) + 1
         self.set_start_s = t_s
         self.coach = Coach(reps_target=self.exercise.reps_target)
@@ -319,6 +340,9 @@ class LiveSession:
                  self.exercise.hold_target_s)
 
     def _close_set(self, t_s: float) -> None:
+        if not self._set_open:  # a programme's rest: the set was closed when it ended
+            return
+        self._set_open = False
         ex = self.exercise
         rep = ex.finish(t_s)
         if rep is not None:  # a rep on its way down when the set ended counts (as in analyze): announce it
@@ -326,21 +350,82 @@ class LiveSession:
             res = FrameResult(index=-1, t_s=t_s, phase=Phase.START, rep_count=len(ex.reps),
                               side_counts=ex.side_counts(), faults=faults, completed=rep)
             self._say(self.coach.update(res))
-        self.sets.append({"set": self.set_no, "exercise": self.exercise_name, "start_s": round(self.set_start_s, 3),
-                          "end_s": round(t_s, 3), "rep_count": len(ex.reps), "reps": [r.to_json() for r in ex.reps],
-                          "faults": [f.to_json() for f in ex.faults]})
+        self.sets.append({**self._set_json(), "end_s": round(t_s, 3)})
+
+    def _set_json(self) -> dict:
+        ex = self.exercise
+        d = {"set": self.set_no, "exercise": self.exercise_name, "start_s": round(self.set_start_s, 3),
+             "end_s": None, "rep_count": len(ex.reps), "reps": [r.to_json() for r in ex.reps],
+             "faults": [f.to_json() for f in ex.faults]}
+        st = self.step
+        if st is not None and st.kind == "set":  # which set of the programme this is, and whether it was done
+            d.update(block=st.block, block_set=st.set, block_sets=st.sets, reps_prescribed=st.reps,
+                     per_side=st.per_side, complete=st.target_met(ex))
+        return d
 
     def session_json(self, final: bool = False) -> dict:
         d = session_dict(self.exercise_name, self.source.info(), self.tracking, self.exercise)
-        current = {"set": self.set_no, "exercise": self.exercise_name, "start_s": round(self.set_start_s, 3),
-                   "end_s": None, "rep_count": len(self.exercise.reps),
-                   "reps": [r.to_json() for r in self.exercise.reps],
-                   "faults": [f.to_json() for f in self.exercise.faults]}
+        open_ = [] if final or not self._set_open else [self._set_json()]
         d["live"] = {"started_utc": self.started_utc, "final": final, "end": self.end_reason,
-                     "sets": self.sets + ([] if final else [current]), "announcements": list(self.announcements),
+                     "sets": self.sets + open_, "announcements": list(self.announcements),
                      "voice": self.speaker.voice_name, "muted": self.speaker.muted,
                      "setup_ok_s": self.setup.ok_at, "stats": self.stats.summary()}
+        if self.programme is not None:
+            d["programme"] = self._programme_json(self.sets + open_, d.get("params") or {})
         return d
+
+    # -- walking through a programme ------------------------------------------------------------------------------
+    def _programme_json(self, sets: list[dict], params: dict) -> dict:
+        """Progress against the programme: per exercise the same ``score`` as ``analyze --program`` writes
+        (from the reps of that exercise's live sets), with the sets taken from the live session's own sets
+        rather than split by pauses; and the steps done vs prescribed."""
+        from .program import score
+        prog = self.programme
+        exercises = []
+        for b in prog.blocks:
+            bs = [s for s in sets if s.get("block") == b.index]
+            reps = [r for s in bs for r in s["reps"]]
+            sc = score({"exercise": b.exercise, "reps": reps,
+                        "params": params if b.exercise == self.exercise_name else {}}, b)
+            sc["done"].update(sets=len(bs), sets_complete=sum(bool(s.get("complete")) for s in bs),
+                              reps_per_set=[s["rep_count"] for s in bs])
+            if b.per_side:
+                sc["done"]["sides_per_set"] = [{k: sum(r.get("side") == k for r in s["reps"]) for k in ("left", "right")}
+                                               for s in bs]
+            exercises.append({"block": b.to_json(), "score": sc})
+        st = self.step
+        return {"name": prog.title, "patient": prog.patient, "path": str(prog.path) if prog.path else None,
+                "sets_prescribed": sum(b.sets for b in prog.blocks),
+                "sets_done": sum(bool(s.get("complete")) for s in sets),
+                "step": {"kind": st.kind, "exercise": st.exercise, "block": st.block, "set": st.set, "sets": st.sets},
+                "complete": st.kind == "done", "exercises": exercises}
+
+    def _announce(self, text: str, t_s: float) -> None:
+        """A programme transition, said ahead of rep and fault cues still waiting."""
+        self._say([dataclasses.replace(u, priority=3) for u in self.coach.say(text, "programme", t_s)])
+
+    def _next_step(self, t_s: float) -> None:
+        """Close the current set (if one is open) and begin the programme's next step: a set, a rest or the end."""
+        self._close_set(t_s)
+        self.step = next(self._steps, self.step)
+        self.step_start_s = t_s
+        log.info("programme step: %s %s set %s", self.step.kind, self.step.exercise, self.step.set)
+        if self.step.kind == "set":
+            self._new_set(self.step.exercise, t_s)
+            self.paused = False
+        self._announce(self.step.say, t_s)
+        if self.step.kind == "done":
+            self.end_reason = self.end_reason or "programme_done"
+        self._write_json()
+
+    def _programme_tick(self, t_s: float) -> None:
+        """After each analysed frame: a set ends when its reps are done, a rest when its time (frame
+        timestamps, not the wall clock) is up."""
+        st = self.step
+        if st.kind == "set" and st.target_met(self.exercise):
+            self._next_step(t_s)
+        elif st.kind == "rest" and t_s - self.step_start_s >= st.rest_s:
+            self._next_step(t_s)
 
     def _write_json(self, final: bool = False) -> None:
         with self._json_lock:
@@ -383,13 +468,18 @@ class LiveSession:
         if what == "pause":
             self.paused = not self.paused
             self._say(self.coach.say("Paused" if self.paused else "Go on", "status", t_s))
+        elif what == "skip":
+            if self.step is not None and self.step.kind != "done":
+                self._next_step(t_s)
         elif what in ("restart", "switch"):
+            if self.step is not None and (what == "switch" or self.step.kind != "set"):
+                return  # a programme sets the exercise (n skips to the next step)
             name = cmd[1] if what == "switch" else self.exercise_name
             if name == self.exercise_name and what == "switch":
                 return
             self._close_set(t_s)
             self._new_set(name, t_s)
-            self.paused = False
+            self.paused = False  # (a programme's set restarted keeps its step: same block and set)
             text = "Starting the set again" if what == "restart" else f"Now {name.replace('_', ' ')}"
             self._say(self.coach.say(text, "status", t_s))
             self._write_json()
@@ -428,7 +518,8 @@ class LiveSession:
                     continue
                 t0 = time.monotonic()
                 pf = self.pose.update(fr)
-                res = self.exercise.update(pf)
+                counting = self.step is None or self.step.kind == "set"  # a programme's rest counts no reps
+                res = self.exercise.update(pf) if counting else None
                 self.tracking.update(pf)
                 now = time.monotonic()
                 self.stats.inferred += 1
@@ -436,7 +527,7 @@ class LiveSession:
                 self.stats.result_latency_ms.append((now - c.t_capture) * 1000.0)
                 self.stats.infer_times.append(now)
                 # publish first: the display draws it now; set-up check, speech and the log come after
-                st = self.setup.update(pf, brightness(fr.image)) if self.opts.setup_check else None
+                st = self.setup.update(pf, brightness(fr.image)) if self.opts.setup_check and counting else None
                 with self._pub_lock:
                     seq = (self._published.seq + 1) if self._published else 1
                     self._published = Published(seq, c, pf, res, st, self.exercise_name, self.set_no, now)
@@ -444,11 +535,15 @@ class LiveSession:
                     self._display.repost()  # the next camera frame is >10 ms away: draw the result now
                 if st is not None:
                     self._setup_speech(st, res, t_s)
-                self._say(self.coach.update(res))
-                self.slog.write_live(pf, res, self.set_no, self.exercise_name)
-                last_t = t_s
-                if res.completed is not None:
+                if res is not None:
+                    self._say(self.coach.update(res))
+                self.slog.write_live(pf, res, self.set_no, self.exercise_name,
+                                     step=self.step.kind if self.step is not None else None)
+                last_t = self.last_t = t_s
+                if res is not None and res.completed is not None:
                     self._write_json()
+                if self.step is not None:
+                    self._programme_tick(t_s)
         except BaseException as e:  # noqa: BLE001
             log.exception("inference failed")
             self._errors.append(e)
@@ -469,6 +564,8 @@ class LiveSession:
             self._cmds.put(("pause",))
         elif ch in ("r", "R"):
             self._cmds.put(("restart",))
+        elif (ch in ("n", "N") or key == 9) and self.programme is not None:
+            self._cmds.put(("skip",))
         elif ch in ("n", "N") or key == 9:
             i = self.names.index(self.exercise_name)
             self._cmds.put(("switch", self.names[(i + 1) % len(self.names)]))
@@ -503,6 +600,11 @@ class LiveSession:
             overlay.text(img, f"{self.exercise_name}: starting...", (12 * k, 34 * k), 0.8)
         if pub is not None and pub.res is not None and not self.paused:
             self._draw_big(img, pub.res, k)
+        st = self.step
+        if st is not None and st.kind != "set":
+            left = max(0.0, st.rest_s - (self.last_t - self.step_start_s))
+            msg = f"Rest {left:.0f} s, then {st.exercise.replace('_', ' ')}" if st.kind == "rest" else "Programme done"
+            overlay.text(img, msg, (12 * k, 80 * k), 1.0, overlay.GREEN)
         status = []
         if self.paused:
             status.append("PAUSED")
@@ -582,7 +684,7 @@ class LiveSession:
             time.sleep(0.05)
 
     def _should_end(self) -> bool:
-        if self._errors:
+        if self._errors or self.end_reason == "programme_done":
             return True
         if self._capture_done.is_set() and self._infer_done.is_set():
             return True
@@ -638,7 +740,7 @@ class LiveSession:
                 log.warning("finishing the set failed: %s", e)
             self._write_json(final=True)
             self.slog.close()
-            self.speaker.close(drain_s=3.0 if self.end_reason == "source_ended" else 0.5)
+            self.speaker.close(drain_s=3.0 if self.end_reason in ("source_ended", "programme_done") else 0.5)
         result = self.session_json(final=True)
         if self.end_reason == "camera_lost":
             raise CameraLost(f"the camera stopped delivering frames after {self.stats.captured} frames; "
@@ -674,6 +776,15 @@ def cmd_live(args) -> int:
     import sys
     from .exercises import names
 
+    programme = None
+    if args.program:
+        from .program import load, resolve
+        programme = load(args.program)  # ProgrammeError: one line, naming the key and what is allowed
+        for b in programme.blocks:  # a calibration profile that cannot be read fails now, not mid-session
+            resolve(programme, b.exercise)
+        args.exercise = programme.blocks[0].exercise
+    elif args.exercise is None:
+        raise BackformError("give --exercise NAME or --program FILE")
     if args.exercise not in names():
         raise BackformError(f"unknown exercise {args.exercise!r}; choose one of: {', '.join(names())}")
     window = not args.no_window
@@ -689,19 +800,26 @@ def cmd_live(args) -> int:
         opts = LiveOptions(exercise=args.exercise, reps=args.reps, hold=args.hold, mute=args.mute, voice=args.voice,
                            window=window, out=out, max_seconds=args.max_seconds,
                            setup_check=not args.no_setup_check, display_width=args.display_width,
-                           max_fps=args.max_fps)
+                           max_fps=args.max_fps, programme=programme)
         sess = LiveSession(src, opts, pose)
         if not getattr(args, "quiet", False):
-            print(f"backform live: {args.exercise} from {src.info()['path']}; "
+            what = f"programme {programme.title}" if programme is not None else args.exercise
+        print(f"backform live: {what} from {src.info()['path']}; "
                   + ("keys: " + HELP_LINE if window else "no window (Ctrl-C to stop)"), file=sys.stderr)
         result = sess.run()
     finally:
         pose.close()
     if not getattr(args, "quiet", False):
         st = result["live"]["stats"]
-        print(f"{result['exercise']}: {result['rep_count']} reps, {len(result['faults'])} faults "
+        sets = result["live"]["sets"]
+        what = (f"{sum(x['rep_count'] for x in sets)} reps in {len(sets)} sets" if programme is not None
+                else f"{result['exercise']}: {result['rep_count']} reps, {len(result['faults'])} faults")
+        print(f"{what} "
               f"({result['live']['end']}); {st['inferred']} frames analysed at {st['inference_fps']:.1f}/s, "
               f"{st['dropped']} dropped; latency median {st['latency_ms']['median']} ms")
+        if programme is not None:
+            pr = result["programme"]
+            print(f"programme {pr['name']}: {pr['sets_done']} of {pr['sets_prescribed']} sets done")
         print(f"wrote {out / 'session.json'} and {out / 'session.log.jsonl'}")
     return 0
 
@@ -711,8 +829,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("live", help="coach live from a webcam (or a video played as a fake camera)",
                               description="Live coaching: mirrored window with the skeleton, reps, hold timer and "
                                           "faults; spoken cues; session saved as it goes. Keys: " + HELP_LINE)
-    p.add_argument("--exercise", "-e", required=True,
-                   help="bridge, bird_dog, prone_extension, prone_arm_lift or wall_slide")
+    p.add_argument("--exercise", "-e",
+                   help="bridge, bird_dog, prone_extension, prone_arm_lift or wall_slide (or --program)")
+    p.add_argument("--program", help="programme file (TOML): walk through its exercises, sets and rests, with its "
+                                     "reps, holds, thresholds and calibration (--exercise, --reps, --hold ignored)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--camera", default="0", help="camera index (default 0)")
     src.add_argument("--video", help="play this video file as a fake camera, at real-time pace")

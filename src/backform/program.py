@@ -284,7 +284,7 @@ def _say_set(b: Block, s: int, first: bool, title: str) -> str:
 def _say_rest(rest_s: float, next_: str) -> str:
     if rest_s <= 0:
         return f"Now {next_}."
-    return f"Rest for {rest_s:g} seconds. Then {next_}."
+    return f"Rest for {rest_s:g} {'second' if rest_s == 1 else 'seconds'}. Then {next_}."
 
 
 # --- loading -----------------------------------------------------------------------------------------------------

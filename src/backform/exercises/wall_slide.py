@@ -116,13 +116,17 @@ class WallSlide(Exercise):
         wall = ctx.stat("wrist_x", "p90", frames=up)
         return wall - ctx.stat("wrist_x", "p10")
 
+    @staticmethod
+    def _flexion(ctx: RepContext):
+        """Times, median-of-3 shoulder flexion and its finite mask over the rep's window."""
+        fr = ctx.between(ctx.window.start_s, ctx.window.end_s)
+        v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
+        return np.array([r.t for r in fr]), v, np.isfinite(v)
+
     def _crossings(self, ctx: RepContext, level: float):
         """First and last time the (median-of-3) shoulder flexion is at or above ``level`` of the rep's range."""
         w = ctx.window
-        fr = ctx.between(w.start_s, w.end_s)
-        t = np.array([r.t for r in fr])
-        v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
-        ok = np.isfinite(v)
+        t, v, ok = self._flexion(ctx)
         if ok.sum() < 3:
             return None
         above = np.nonzero(ok & (v >= w.rest + level * (float(np.nanmax(v)) - w.rest)))[0]
@@ -158,10 +162,7 @@ class WallSlide(Exercise):
         """Time at the top beyond what easing into and out of it takes, measured at ``pause_level`` of the
         range (lower than the 92% "top": the lift-off's extra ~9 deg of flexion must not eat the pause)."""
         w = ctx.window
-        fr = ctx.between(w.start_s, w.end_s)
-        t = np.array([r.t for r in fr])
-        v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
-        ok = np.isfinite(v)
+        t, v, ok = self._flexion(ctx)
         if ok.sum() < 3:
             return float("nan")
         lvl = w.rest + self.params.pause_level * (float(np.nanmax(v)) - w.rest)

@@ -861,24 +861,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m backform.live ...``: the ``live`` command on its own (same arguments)."""
+    """``python -m backform.live ...``: the ``live`` command on its own (same arguments), run by the CLI's
+    own ``main`` so that errors, interrupts and logging are handled in one place."""
     import sys
-    ap = argparse.ArgumentParser(prog="backform-live")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    sub = ap.add_subparsers(dest="command", required=True)
-    add_parser(sub)
+
+    from .cli import main as cli_main
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = [a for a in argv if a in ("-v", "--verbose")]
-    args = ap.parse_args([*verbose, "live", *[a for a in argv if a not in verbose]])
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args) or 0
-    except BackformError as e:
-        print(f"backform: error: {e}", file=sys.stderr)
-        return getattr(e, "exit_code", 2)
-    except KeyboardInterrupt:
-        return 130
+    return cli_main([*verbose, "live", *[a for a in argv if a not in verbose]])
 
 
 if __name__ == "__main__":

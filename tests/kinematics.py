@@ -316,11 +316,15 @@ def prone_arm_lift(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
 def wall_slide(b: Body, p: float, f: dict, lift: float = 0.0, **_) -> tuple[Skeleton, dict]:
     """Standing facing a wall at +X; p slides the arms from 78 to 168 deg of shoulder flexion. Faults:
     arms_not_overhead (deg short), low_back_arch (deg the trunk tilts back), no_lift_off (hands stay on the
-    wall). ``lift`` (0..1) moves the hands 9 cm back off the wall at the top."""
-    H = np.array([0.0, 0.95, 0.0])
+    wall). ``lift`` (0..1) takes the hands 9 cm back off the wall at the top, with 9 deg more shoulder flexion."""
     arch = p * f.get("low_back_arch", 0.0)
+    # arching back with the hands on the wall: the hips come forward toward the wall, the shoulders stay over
+    # the feet (otherwise the hands could no longer reach the wall)
+    H = np.array([b.torso * math.sin(math.radians(arch)), 0.95, 0.0])
     S = H + b.torso * _dir2(90.0 + arch)
     phi = 78.0 + p * (168.0 - f.get("arms_not_overhead", 0.0) - 78.0)
+    if "no_lift_off" not in f:
+        phi += 9.0 * lift  # lifting the hands off the wall is more shoulder flexion (as the renderer does it)
     wall_x = 0.33
     sk = Skeleton()
     sk.both("hip", H, b.hip_w / 2)

@@ -168,3 +168,17 @@ def test_side_tracker_is_sticky():
     for t in (0.3, 0.5, 0.7, 0.85):
         side = st.update(_PF(t, "right").pf)
     assert side == "right"                              # persisted >= 0.5 s
+
+
+def test_level_crossing_interpolates_first_and_last():
+    from backform.counting import level_crossing
+    t = [0.0, 1.0, 2.0, 3.0, 4.0]
+    s = [0.0, 10.0, 20.0, 10.0, 0.0]
+    assert level_crossing(t, s, 5.0, first=True) == pytest.approx(0.5)
+    assert level_crossing(t, s, 15.0, first=False) == pytest.approx(2.5)
+    assert level_crossing(t, s, 20.0, first=True) == pytest.approx(2.0)
+    assert level_crossing(t, s, 25.0) is None
+    # NaN samples are skipped: the crossing is between the finite neighbours
+    assert level_crossing([0.0, 1.0, 2.0], [0.0, float("nan"), 10.0], 5.0) == pytest.approx(1.0)
+    # already above at the first sample: that sample's time
+    assert level_crossing(t, [30.0, 20.0, 0.0, 0.0, 0.0], 25.0, first=True) == pytest.approx(0.0)

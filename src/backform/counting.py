@@ -137,6 +137,23 @@ def _crossing(t: np.ndarray, s: np.ndarray, i0: int, i1: int, level: float) -> f
     return float(t[i1])
 
 
+def level_crossing(t, s, level: float, first: bool = True) -> float | None:
+    """Time the series ``s`` (at times ``t``) is first (``first``) or last at or above ``level``, interpolated
+    with the neighbouring sample below it; None if it never is. NaN samples are skipped."""
+    t = np.asarray(t, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    ok = np.isfinite(s)
+    t, s = t[ok], s[ok]
+    above = np.nonzero(s >= level)[0]
+    if above.size == 0:
+        return None
+    if first:
+        i = int(above[0])
+        return _crossing(t, s, i - 1, i, level) if i > 0 else float(t[i])
+    i = int(above[-1])
+    return _crossing(t, s, i + 1, i, level) if i + 1 < len(s) else float(t[i])
+
+
 def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> RepWindow | None:
     """Re-measure a rep from its samples ``t``, ``s`` (from some rest before it to its end).
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import geometry as g
 from ..core import PoseFrame
-from ..counting import CounterParams, median3
+from ..counting import CounterParams, level_crossing, median3
 from ..landmarks import side as S
 from .base import Exercise, RepContext, judge, lm_in_frame, not_checked, register
 
@@ -49,6 +49,16 @@ class WallSlideParams:
     top_frac: float = 0.92          # "at the top" from 92% of the range, as the labels and truth define it
     pause_level: float = 0.6        # the pause is timed above 60% of the range: below the lift-off's bump (a
     #                                 rendered slide 40 deg short of overhead: the lift-off was 27% of its range)
+    # top and lower times (see refine_window): extrapolated from where the slide crosses these fractions of
+    # its range, on the steep part of the movement (rendered: 20%/50% kept all 12 holds within 0.26 s of the
+    # truth; 10%/50% 0.48 s, 20%/60% 0.34 s, 20%/40% 0.58 s)
+    time_low_frac: float = 0.2
+    time_mid_frac: float = 0.5
+    off_wall_far: float = 0.15      # body sizes: outside a side view the wall line drifts on screen as the
+    #                                 hands rise (back diagonal: 0.06), so only a jump this big marks the hands
+    #                                 as off the wall (rendered diagonal lift-off: 0.2-0.3)
+    off_wall_margin_s: float = 0.2  # frames this close to an off-wall frame do not set the slide's top: the
+    #                                 flexion starts rising with the lift-off before the wrist is 0.05 away
     min_overhead_deg: float = 150.0  # fully overhead ~165-170 deg (synthetic clean top 168); 2D error ~5 deg
     lift_off_min: float = 0.05      # body sizes (~2.5 cm): a 9-deg lift-off moves the hand ~9 cm (~0.18)
     arch_deg: float = 8.0           # trunk tilting back against the thigh; clean reps keep it within a few deg
@@ -132,31 +142,64 @@ class WallSlide(Exercise):
         above = np.nonzero(ok & (v >= w.rest + level * (float(np.nanmax(v)) - w.rest)))[0]
         return (float(t[above[0]]), float(t[above[-1]])) if above.size else None
 
-    def refine_window(self, ctx: RepContext):
-        """Top and lower times (92% of the range, as labelled) from the crossings of ``pause_level`` plus the
-        eased remainder: lifting the hands off the wall adds flexion at the top, and the 92% level of a slide
-        that stops short of overhead lands inside that lift-off (rendered: hold 1.5 s measured of 2.9).
+    def _slide_top(self, ctx: RepContext, t: np.ndarray, v: np.ndarray) -> float:
+        """The highest (median-of-3) shoulder flexion with the hands on the wall: the top of the slide itself,
+        without the lift-off above it. Hands off the wall = the wrist away from the wall line (as in
+        :meth:`_lift_off`) by ``lift_off_min`` from the side, by ``off_wall_far`` from other views; frames
+        within ``off_wall_margin_s`` of such a frame do not count either. The rep's highest flexion when no
+        frame is left or the wrist is not seen."""
+        p, w = self.params, ctx.window
+        peak = float(np.nanmax(v))
+        fr = ctx.between(w.start_s, w.end_s)
+        wx = median3(np.array([r.m["wrist_x"] for r in fr], dtype=np.float64))
+        rng = peak - w.rest
+        rising = np.arange(len(v)) <= int(np.nanargmax(v))
+        up = rising & np.isfinite(wx) & (v >= w.rest + 0.3 * rng) & (v <= w.rest + 0.9 * rng)
+        if up.sum() < 3:
+            return peak
+        wall = float(np.percentile(wx[up], 90))
+        far = p.lift_off_min if ctx.view == "side" else p.off_wall_far
+        off_t = t[np.isfinite(wx) & (np.abs(wx - wall) >= far)]
+        if off_t.size == 0:
+            return peak
+        near = np.min(np.abs(t[:, None] - off_t[None, :]), axis=1) <= p.off_wall_margin_s + 1e-9
+        keep = ~near & np.isfinite(v)
+        return float(np.max(v[keep])) if keep.any() else peak
 
-        Known limit (rendered clips, hold error > 0.3 s on 4 of 12 reps): the truth times 92% of the *slide*
-        (its ``phases``: the lift-off starts after the slide ends and is undone before the return), but the
-        range here still ends at the lift-off's peak. On a slide 40 deg short of overhead the lift-off is
-        ~20% of the measured range (75 -> 123 deg slide, 138 with the lift-off), so the 60% crossing sits at
-        ~70% of the slide on the way down (lower 0.6 s early); from the diagonal, MediaPipe's flexion jumps
-        +-10 deg while the hands are off the wall. Tried and dropped (each fixed some reps, broke others, none
-        kept all 12 within 0.3 s): the range from frames with the wrist on the wall line only, the 92%
-        crossing of that range, the first stall after the rise, the 54%-of-peak-speed point of the ease."""
+    def refine_window(self, ctx: RepContext):
+        """Top and lower times: when the slide passes 92% of its own range (as labelled), from where it
+        crosses ``time_low_frac`` and ``time_mid_frac`` of that range on the way up and down, extrapolated
+        with the eased shape of a smooth movement (:func:`ease_fraction`'s cosine).
+
+        Why not the 92% crossing itself: (1) lifting the hands off the wall adds flexion at the top (a rendered
+        9-deg lift-off, 15 deg as MediaPipe reads it: 30% of a slide that stops 40 deg short of overhead), so
+        the range is the slide's own (:meth:`_slide_top`); (2) the top of a slide is flat and MediaPipe reads
+        the last part of it compressed (rendered diagonal: 152 deg measured where the arms were at 167), so a
+        crossing near the top moves by tenths of a second with a degree of error, while the middle of the
+        movement is steep and read well. Measured on the 6 rendered wall-slide clips (12 reps, side, diagonal
+        and back-diagonal views): hold error -0.08..+0.26 s (the 92% crossing of the whole flexion range:
+        -0.93..+0.21)."""
         w = ctx.window
-        c = self._crossings(ctx, self.params.pause_level)
-        if c is None:
+        t, v, ok = self._flexion(ctx)
+        if ok.sum() < 5:
             return w
-        x = lambda lv: math.acos(1.0 - 2.0 * lv) / math.pi  # noqa: E731
-        lv, edge = self.params.pause_level, self.counter.p.edge_frac
-        k = (x(self.counter.p.top_frac) - x(lv)) / (x(lv) - x(edge))  # remainder per unit of 10%->level time
-        top = c[0] + k * max(c[0] - w.start_s, 0.0)
-        low = c[1] - k * max(w.end_s - c[1], 0.0)
-        if not (w.start_s < top <= low < w.end_s):
+        p = self.params
+        top = self._slide_top(ctx, t, v)
+        if not top > w.rest:
             return w
-        return dataclasses.replace(w, top_s=top, lower_s=low, hold_s=low - top)
+        lv = lambda f: w.rest + f * (top - w.rest)  # noqa: E731
+        lo, mid = p.time_low_frac, p.time_mid_frac
+        up_lo, up_mid = level_crossing(t, v, lv(lo), first=True), level_crossing(t, v, lv(mid), first=True)
+        dn_mid, dn_lo = level_crossing(t, v, lv(mid), first=False), level_crossing(t, v, lv(lo), first=False)
+        if None in (up_lo, up_mid, dn_mid, dn_lo):
+            return w
+        x = lambda f: math.acos(1.0 - 2.0 * f) / math.pi  # noqa: E731  (time of level f in a cosine ease, 0..1)
+        k = (x(self.counter.p.top_frac) - x(mid)) / (x(mid) - x(lo))
+        top_s = up_mid + k * (up_mid - up_lo)
+        low_s = dn_mid - k * (dn_lo - dn_mid)
+        if not (w.start_s < top_s <= low_s < w.end_s):
+            return w
+        return dataclasses.replace(w, top_s=top_s, lower_s=low_s, hold_s=low_s - top_s)
 
     def _pause(self, ctx: RepContext) -> float:
         """Time at the top beyond what easing into and out of it takes, measured at ``pause_level`` of the

@@ -252,6 +252,10 @@ def test_rep_times_follow_the_label_definitions():
         assert r.t_down - 1 / 30 <= row["lower_s"] < row["end_s"] < r.t_end
         assert row["hold_s"] == pytest.approx(row["lower_s"] - row["top_s"], abs=1e-6)
         assert row["hold_s"] > r.hold  # 92% plateau is a little wider than the exact hold
+        # crossings interpolated between frames: the eased rise crosses 92% at x = acos(1 - 2 * 0.92) / pi
+        x92 = math.acos(1 - 2 * 0.92) / math.pi
+        assert row["top_s"] == pytest.approx(r.t_up + r.up * x92, abs=2e-3)
+        assert row["lower_s"] == pytest.approx(r.t_down + r.down * (1 - x92), abs=2e-3)
 
 
 @needs_samples

@@ -359,6 +359,8 @@ class Camera:
     noise_px: float = 0.0    # Gaussian jitter of the image landmarks
     seed: int = 0
     far_visibility: float = 0.6
+    pitch: float = 0.0       # degrees the camera looks down (0: at the body's level); the world landmarks keep
+    #                          the body's own frame, as MediaPipe's did on renders from 1.0-1.5 m high
 
 
 def _outline(sk: Skeleton, meta: dict, b: Body, side: str, n: int = 256) -> np.ndarray | None:
@@ -385,6 +387,10 @@ def project(sk: Skeleton, meta: dict, b: Body, cam: Camera, rng: np.random.Gener
     X = P[:, 0] * math.cos(ps) + P[:, 2] * math.sin(ps)
     Z = -P[:, 0] * math.sin(ps) + P[:, 2] * math.cos(ps)
     Y = P[:, 1]
+    world = np.array([X, -Y, Z]).T
+    if cam.pitch:  # looking down: nearer points (smaller Z) lower on screen
+        pt = math.radians(cam.pitch)
+        Y, Z = Y * math.cos(pt) + Z * math.sin(pt), Z * math.cos(pt) - Y * math.sin(pt)
     px = cam.cx + X * cam.ppm
     py = cam.cy - Y * cam.ppm
     if cam.noise_px:
@@ -400,8 +406,8 @@ def project(sk: Skeleton, meta: dict, b: Body, cam: Camera, rng: np.random.Gener
         if (nm.startswith("right") and near_left) or (nm.startswith("left") and not near_left):
             vis[m] = cam.far_visibility if abs(math.sin(ps)) < 0.9 else 0.95
     lm[:, 3], lm[:, 4] = vis, 0.99
-    hip_mid = (np.array([X, -Y, Z]).T[L.LEFT_HIP] + np.array([X, -Y, Z]).T[L.RIGHT_HIP]) / 2
-    world = (np.array([X, -Y, Z]).T - hip_mid).astype(np.float32)
+    hip_mid = (world[L.LEFT_HIP] + world[L.RIGHT_HIP]) / 2
+    world = (world - hip_mid).astype(np.float32)
     contour = None
     o = _outline(sk, meta, b, "left" if near_left else "right")
     if o is not None:

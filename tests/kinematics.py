@@ -212,7 +212,8 @@ def bridge(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
 def bird_dog(b: Body, p: float, f: dict, side: str = "left", **_) -> tuple[Skeleton, dict]:
     """Hands and knees, head toward +X; p raises the ``side`` arm and the opposite leg. Faults: arm_low /
     arm_high / leg_low / leg_high (deg off horizontal), trunk_rotation (deg, lifted-leg side up),
-    back_sag / back_arch (back-outline bow, torso lengths)."""
+    back_sag / back_arch (the low back dropping / humping: height of a bump in the back outline centred on
+    the lumbar spine, 0.65 of the way from shoulder to hip, shoulders and hips staying put; torso lengths)."""
     S = np.array([0.50, 0.62, 0.0])
     H = np.array([0.0, 0.62, 0.0])
     arm_top = -f.get("arm_low", 0.0) + f.get("arm_high", 0.0)
@@ -253,7 +254,13 @@ def bird_dog(b: Body, p: float, f: dict, side: str = "left", **_) -> tuple[Skele
     sk.head(S + (0.15, 0.08, 0), S + (0.24, 0.02, 0))
     sk.extremities(foot_dir=(-1.0, 0.0, 0.0))
     bow = p * (f.get("back_arch", 0.0) - f.get("back_sag", 0.0))
-    return sk, {"chord": ("shoulder", "hip"), "up_bow": bow, "down_bow": -bow}
+    return sk, {"chord": ("shoulder", "hip"), "up_bow": bow, "down_bow": -bow, "bump": _lumbar_bump}
+
+
+def _lumbar_bump(u):
+    """Raised cosine on 0.4..0.9 of the shoulder->hip chord, 1 at 0.65 (the lumbar spine)."""
+    x = np.clip((np.asarray(u, float) - 0.65) / 0.25, -1.0, 1.0)
+    return 0.5 * (1.0 + np.cos(np.pi * x))
 
 
 def prone_extension(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
@@ -375,7 +382,8 @@ def _outline(sk: Skeleton, meta: dict, b: Body, side: str, n: int = 256) -> np.n
     if nrm[1] < 0:
         nrm = -nrm  # the ceiling side
     u = np.linspace(-0.05, 1.05, n // 2)
-    bump = 4 * np.clip(u, 0, 1) * (1 - np.clip(u, 0, 1))
+    # the bow's shape along the chord: a parabola, unless the posture gives its own (``meta["bump"]``)
+    bump = meta["bump"](np.clip(u, 0, 1)) if "bump" in meta else 4 * np.clip(u, 0, 1) * (1 - np.clip(u, 0, 1))
     up = a + np.outer(u * ln, e) + np.outer(b.thick + meta.get("up_bow", 0.0) * ln * bump, nrm)
     down = a + np.outer(u * ln, e) - np.outer(b.thick - meta.get("down_bow", 0.0) * ln * bump, nrm)
     return np.vstack([up, down[::-1]])

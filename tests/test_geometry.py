@@ -130,3 +130,38 @@ def test_near_side_prefers_visible():
     pf = PoseFrame(0, 0.0, 100, 100, landmarks=lm)
     assert g.near_side(pf) == "right"
     assert g.near_side(PoseFrame(0, 0.0, 100, 100)) is None
+
+
+def test_depth_below_ends_exact():
+    # end peaks (0.2, 0.3) and (0.9, 0.2); the middle points (u 0.5..0.8) lie at 0: the line there averages
+    # 0.3 - (0.65 - 0.2) * 0.1 / 0.7, so the middle hangs that far below it
+    u = np.round(np.arange(1, 11) / 10, 10)
+    d = np.array([0.1, 0.3, 0.2, 0.1, 0.0, 0.0, 0.0, 0.0, 0.2, 0.1])
+    assert g.depth_below_ends(u, d) == pytest.approx(-(0.3 - 0.45 * 0.1 / 0.7), abs=1e-12)
+    # a hump: the middle 0.05 above flat ends
+    assert g.depth_below_ends(u, np.where((u > 0.45) & (u < 0.85), 0.25, 0.2)) == pytest.approx(0.05, abs=1e-12)
+    # a straight but tilted profile has no depth
+    assert g.depth_below_ends(u, 0.1 + 0.3 * u) == pytest.approx(0.0, abs=1e-12)
+    # NaN: no finite point at one end, or too few in the middle
+    d2 = d.copy()
+    d2[8:] = np.nan
+    assert math.isnan(g.depth_below_ends(u, d2))
+    d3 = d.copy()
+    d3[4:7] = np.nan
+    assert math.isnan(g.depth_below_ends(u, d3))
+
+
+def test_contour_back_depth_exact():
+    # chord (0,0)->(100,0), y down in pixels; the back (upper outline) 20 px above the chord at both ends and
+    # 10 px above it from x=30 to x=90: the middle lies 0.1 chord lengths below the ends' line
+    x = np.arange(0, 101, dtype=float)
+    h = np.where((x >= 30) & (x <= 90), 10.0, 20.0)
+    upper = np.stack([x, -h], 1)
+    lower = np.stack([x[::-1], np.full(x.size, 15.0)], 1)
+    c = np.vstack([upper, lower])
+    assert g.contour_back_depth(c, (0, 0), (100, 0), +1) == pytest.approx(-0.1, abs=1e-12)
+    # a hump: 10 px above the chord, 20 px from x=42 to x=84 (inside the middle, clear of the ends): +0.1
+    upper2 = np.stack([x, -np.where((x >= 42) & (x <= 84), 20.0, 10.0)], 1)
+    assert g.contour_back_depth(np.vstack([upper2, lower]), (0, 0), (100, 0), +1) == pytest.approx(0.1, abs=1e-12)
+    # in chord lengths: the same outline twice the size, elsewhere on screen, gives the same depth
+    assert g.contour_back_depth(2 * c + (50, 80), (50, 80), (250, 80), +1) == pytest.approx(-0.1, abs=1e-12)

@@ -238,6 +238,40 @@ def contour_bow(contour_px, a, b, sign: float) -> float:
     return bow_sagitta(u, d)
 
 
+def depth_below_ends(u, d, lo=(0.1, 0.4), hi=(0.85, 1.0), mid=(0.45, 0.85), min_points: int = 3) -> float:
+    """How far the middle of a profile d(u) lies off the straight line through its highest point near each
+    end: the line through the largest d with u in ``lo`` and the largest d with u in ``hi``; returned is the
+    mean of d - line over the points with ``mid[0] <= u < mid[1]`` (positive = the middle bulges toward +d beyond the
+    ends, negative = it hangs below them). Unlike :func:`bow_sagitta` it sees a bend confined to part of the
+    profile (a lumbar sag or hump between the shoulder blades and the sacrum). NaN when an end has no finite
+    point or ``mid`` fewer than ``min_points``."""
+    u, d = _arr(u), _arr(d)
+    ok = np.isfinite(u) & np.isfinite(d)
+
+    def peak(r):
+        m = ok & (u >= r[0]) & (u <= r[1])
+        if not np.any(m):
+            return None
+        k = np.flatnonzero(m)[np.argmax(d[m])]
+        return u[k], d[k]
+
+    a, b = peak(lo), peak(hi)
+    m = ok & (u >= mid[0]) & (u < mid[1])
+    if a is None or b is None or m.sum() < min_points or not (b[0] > a[0]):
+        return float("nan")
+    line = a[1] + (u[m] - a[0]) * (b[1] - a[1]) / (b[0] - a[0])
+    return float(np.mean(d[m] - line))
+
+
+def contour_back_depth(contour_px, a, b, sign: float, bins: int = 20) -> float:
+    """:func:`depth_below_ends` of the silhouette outline on side ``sign`` of the chord a->b (whole chord,
+    ``bins`` bins), in chord lengths: for a trunk on all fours seen from the side (a = shoulder, b = hip, sign =
+    up), how far the lumbar back drops below (-) or rises above (+) the line across the shoulder blades and
+    the sacrum."""
+    u, d = chord_profile(contour_px, a, b, sign, u_lo=0.0, u_hi=1.0, bins=bins)
+    return depth_below_ends(u, d)
+
+
 def contour_midline_bow(contour_px, a, b) -> float:
     """Sagitta (/ chord length) of the midline between the outlines on both sides of chord a->b, positive
     toward the left of a->b (y up). Used for a trunk's sag or rounding."""

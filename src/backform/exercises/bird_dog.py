@@ -11,12 +11,20 @@ Checks (and from where they can be judged):
 - ``arm_low``/``arm_high``/``leg_low``/``leg_high``: shoulder->wrist / hip->ankle angle to the horizontal at
   the top, side view only (a diagonal view distorts it: the labeller did not judge merged_bird_dog reps
   1-4); not checked when the hand or foot is outside the image.
-- ``back_sag``/``back_arch``: the back outline bowing down or up between shoulder and hip at the top,
-  against the person's own clean top (``baseline={"trunk_bow": ...}``, a calibration rep's metric, else the
-  earlier reps of this session with the same arm and view); side view;
-  needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points along the back). Without both:
-  not checked. Measured: with 256 points a synthetic 25 deg sag moved the bow by -0.05/-0.06 against
-  +0.02/-0.03 on clean reps; the hands-and-knees rest is no baseline (clean real reps: -0.05 to -0.33).
+- ``back_sag``/``back_arch``: the lumbar back dropping below or rising above the line across the back's two
+  high points (shoulder blades, sacrum) at the top, against the person's own clean top (``trunk_bow``:
+  :func:`geometry.contour_back_depth` of the outline above the shoulder->hip chord, torso lengths, + = up;
+  ``baseline={"trunk_bow": ...}``, a calibration rep's metric, else the earlier reps of this session with the
+  same arm and view); side view; needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points
+  along the back). Without both: not checked. A sag or a rounded back bends the lumbar spine with hands and
+  knees planted: shoulders and hips stay where they are and the low back between them drops or humps (the
+  outline between the ends, not the trunk line, changes). A parabola fitted to the whole back
+  (:func:`geometry.contour_bow`, used before) missed it: the change sits in the lumbar half and the shoulder
+  blades and buttocks pin the ends. Measured (256 points, median over the top): rendered 25 deg lumbar flexion
+  +0.031 and extension -0.038 against the same arm's clean rep; clean same-arm reps -0.008..+0.011 (real:
+  lena_bird_dog 2-3, merged_bird_dog 7-8 from the side; rendered: bird_dog_same_side 3); the parabola's bow
+  had moved +0.010 / -0.023 against clean swings up to 0.03. The hands-and-knees rest is no baseline
+  (raising an arm and a leg reshapes the back outline at both ends).
 - ``trunk_rotation``: two measures, either one flags it. (a) Roll of the trunk (mean of shoulder-line and
   hip-line tilt, world landmarks) at the top against rest. Arm and leg raises tilt the two lines in opposite
   directions and the mean cancels part of it (clean real reps still move it up to 15 deg, hence
@@ -58,8 +66,9 @@ class BirdDogParams:
     arm_high_deg: float = 20.0      # deg, plus natural variation; lena's arm 10-15 deg low was judged mild
     leg_low_deg: float = -15.0
     leg_high_deg: float = 15.0      # labels: merged_bird_dog legs 23-28 deg above horizontal are leg_high
-    bow_change: float = 0.04        # DESIGN: midline bow separates 15 deg of sag (just) and 30 deg reliably;
-    #                                 0.04 of torso length ~ 20-25 deg of lumbar sag or rounding
+    bow_change: float = 0.02        # torso lengths of lumbar back depth against the same arm's clean top:
+    #                                 rendered 25 deg lumbar flexion/extension +0.031/-0.038, clean same-arm reps
+    #                                 within 0.011 (real and rendered); ~15-20 deg of lumbar bend
     rotation_deg: float = 17.0      # clean real reps move the shoulder/hip-mean roll up to 15 deg (arm and
     #                                 leg raises); DESIGN: whole-trunk roll visible from 10 deg in a diagonal
     shoulder_drop: float = 0.01     # torso lengths: the working arm's shoulder dropping this far against the
@@ -130,9 +139,10 @@ class BirdDog(Exercise):
         m["trunk_bow"] = float("nan")
         if pf.contour is not None and len(pf.contour) >= self.params.min_contour_points:
             c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
-            # the back outline only (the belly side is crossed by the supporting arm and thigh);
-            # positive = bowing toward the ceiling (rounding), negative = sagging toward the floor
-            m["trunk_bow"] = g.contour_bow(c, sh, hip, g.up_sign(sh, hip))
+            # the back outline only (the belly side is crossed by the supporting arm and thigh): the lumbar
+            # back against the line across shoulder blades and sacrum; positive = humped toward the ceiling
+            # (rounding), negative = sagging toward the floor
+            m["trunk_bow"] = g.contour_back_depth(c, sh, hip, g.up_sign(sh, hip))
         return m
 
     def signal(self, m: dict) -> float:
@@ -181,7 +191,7 @@ class BirdDog(Exercise):
         # Against the person's own clean top: a calibration rep's ``trunk_bow``, else the median of this
         # session's earlier reps with the same working arm seen from the same view (same posture). The rest on
         # hands and knees is no baseline: raising an arm and a leg reshapes the back outline at both ends
-        # (clean real reps: -0.05 to -0.33 against rest; same-side tops agree within 0.015-0.04).
+        # (same-arm clean tops agree within 0.011: module doc).
         base = self.baseline.get("trunk_bow")
         if base is None:
             prev = [self._rep_bows[(r.n)] for r in ctx.previous

@@ -401,7 +401,17 @@ def _bisect(fn, lo, hi, it=40):
 
 # ---------------------------------------------------------------- bird dog
 class BirdDog(Exercise):
-    """Hands and knees; raise the opposite arm and leg to horizontal in line with the trunk."""
+    """Hands and knees; raise the opposite arm and leg to horizontal in line with the trunk.
+
+    ``back_sag`` / ``back_arch``: the lumbar spine extends / flexes by the fault's degrees (spread over the
+    three lumbar bones) while hands and knees stay planted: arms and thighs keep their world directions, so
+    the shoulder and hip joints must stay where they were. The pelvis tilts (anterior for a sag, posterior
+    for a rounded back) by the amount that keeps the hip-joint -> shoulder-joint line at its clean angle
+    (solved per frame), and the thorax turns the other way; the lumbar spine between them drops (sag) or
+    humps up (rounding). (Tilting pelvis and thorax by half the bend each about the pelvis centre instead
+    swung the trunk line by ~8 deg: a rounded back then lifted the support knee 6 cm off the floor and a
+    sag lifted the hands, with a flatter back outline than a real rounded back.)
+    """
 
     name = "bird_dog"
 
@@ -412,6 +422,29 @@ class BirdDog(Exercise):
         pitch = math.degrees(math.asin(np.clip((arm - thigh) / trunk, -0.5, 0.5)))
         return dict(pitch=pitch)
 
+    @staticmethod
+    def _trunk_tilt(rig, G, pitch, roll, tilt, bend) -> float:
+        """Hip-joint -> shoulder-joint line's angle in the body's sagittal plane (deg) for a pelvis tilt."""
+        P = Posture(rig)
+        P.world("root", G @ rx(-pitch) @ rz(roll) @ rx(tilt))
+        P.spread(LUMBAR, -bend)
+        W, _ = rig.resolve(P.d)
+        heads = rig.fk(W)
+        d = _mid(rig, heads, "upperarm01") - _mid(rig, heads, "upperleg01")
+        return math.degrees(math.atan2(d[2], -d[0]))
+
+    def _pelvis_tilt(self, rig, G, ctx, roll, bend) -> float:
+        """Pelvis tilt (deg about the body's x axis, + = the root's rx) that keeps the trunk line at its
+        clean angle with the lumbar spine bent by ``bend`` (0 without a bend: clean postures unchanged)."""
+        if bend == 0.0:
+            return 0.0
+        key = ("tilt", round(roll, 6), round(bend, 6))
+        if key not in ctx:
+            ref = self._trunk_tilt(rig, G, ctx["pitch"], roll, 0.0, 0.0)
+            ctx[key] = _bisect(lambda a: self._trunk_tilt(rig, G, ctx["pitch"], roll, a, bend) - ref,
+                               -abs(bend) - 10.0, abs(bend) + 10.0, it=30)
+        return ctx[key]
+
     def posture(self, rig, st, ctx):
         p, f = st["p"], st["faults"]
         arm_s = SIDES[st["side"] or "left"]
@@ -420,7 +453,8 @@ class BirdDog(Exercise):
         bend = p * (f.get("back_sag", 0.0) - f.get("back_arch", 0.0))  # + = lumbar extension (sag)
         P = Posture(rig)
         G = G_PRONE
-        P.world("root", G @ rx(-ctx["pitch"]) @ rz(roll) @ rx(bend / 2))
+        tilt = self._pelvis_tilt(rig, G, ctx, roll, bend)
+        P.world("root", G @ rx(-ctx["pitch"]) @ rz(roll) @ rx(tilt))
         P.spread(LUMBAR, -bend)
         P.spread(NECK, 6.0)
         arm_final = 180.0 - f.get("arm_low", 0.0) + f.get("arm_high", 0.0)

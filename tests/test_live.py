@@ -195,3 +195,13 @@ def test_unwritable_out_folder_is_a_clear_error(tmp_path, numbered_video):
     (tmp_path / "file").write_text("x")
     with pytest.raises(BackformError, match="cannot write the session"):
         LiveSession(FakeCamera(numbered_video), opts(tmp_path / "file"), StubPose())
+
+
+def test_quiet_live_run_prints_nothing(numbered_video, tmp_path, model_path):
+    """``-q``: no banner and no summary (the banner's text was built only when not quiet, and then used)."""
+    r = subprocess.run([sys.executable, "-m", "backform", "live", "--exercise", "bridge", "--video", str(numbered_video),
+                        "--no-window", "--mute", "--no-setup-check", "--max-seconds", "2", "--out", str(tmp_path / "s"),
+                        "-q"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and "backform live:" not in r.stderr
+    assert (tmp_path / "s" / "session.json").is_file()

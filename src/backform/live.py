@@ -804,7 +804,7 @@ def cmd_live(args) -> int:
         sess = LiveSession(src, opts, pose)
         if not getattr(args, "quiet", False):
             what = f"programme {programme.title}" if programme is not None else args.exercise
-        print(f"backform live: {what} from {src.info()['path']}; "
+            print(f"backform live: {what} from {src.info()['path']}; "
                   + ("keys: " + HELP_LINE if window else "no window (Ctrl-C to stop)"), file=sys.stderr)
         result = sess.run()
     finally:

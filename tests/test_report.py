@@ -237,3 +237,27 @@ def test_trend_page_in_headless_chromium(sessions, tmp_path):
     r = chromium_run(out.resolve().as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1280,1400")
     assert shot.is_file()
     save_artifact(shot, "trend.png")
+
+
+def test_live_session_of_several_sets_lists_every_set(sessions, tmp_path):
+    """A live programme session keeps only its last set in the top-level reps; the report lists every set."""
+    folder = tmp_path / "live"
+    shutil.copytree(sessions["bridge"], folder)
+    s = json.loads((folder / "session.json").read_text())
+    first = {"set": 1, "exercise": "bird_dog", "start_s": 0.0, "end_s": 30.0, "rep_count": 2,
+             "reps": [{"n": 1, "hold_s": 2.4}, {"n": 2, "hold_s": 1.1}],
+             "faults": [{"code": "short_hold", "rep": 2}], "block": 0, "block_set": 1, "block_sets": 2,
+             "reps_prescribed": 10, "per_side": True, "complete": False}
+    last = {"set": 2, "exercise": "bridge", "start_s": 40.0, "end_s": 80.0, "rep_count": s["rep_count"],
+            "reps": s["reps"], "faults": s["faults"]}
+    s["live"] = {"sets": [first, last]}
+    (folder / "session.json").write_text(json.dumps(s))
+    page = R.write_report(folder).read_text()
+    assert "Sets in this live session (2)" in page
+    rows = re.findall(r'<tr data-set="(\d+)">(.*?)</tr>', page)
+    assert [n for n, _ in rows] == ["1", "2"]
+    assert "bird dog" in rows[0][1] and "2 / 10 per side" in rows[0][1] and "rep 2: short_hold" in rows[0][1]
+    assert "2.4 s, 1.1 s" in rows[0][1] and "<td>no</td>" in rows[0][1]
+    assert f"<td>{s['rep_count']}</td>" in rows[1][1]
+    # a single-exercise session (no live sets) has no such section
+    assert "Sets in this live session" not in R.write_report(sessions["bridge"]).read_text()

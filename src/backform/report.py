@@ -684,6 +684,33 @@ def reps_table_html(session: dict, target_hold: float, tol: float) -> str:
     return "\n".join(o)
 
 
+def live_sets_html(session: dict) -> str:
+    """A live session of several sets (a programme, or sets restarted by hand): every set, with its exercise,
+    reps, holds and faults. The rest of the page (reps table, charts) is the last set's."""
+    sets = (session.get("live") or {}).get("sets") or []
+    if len(sets) < 2:
+        return ""
+    rows = []
+    for st in sets:
+        reps = st.get("reps") or []
+        done = f'{st.get("rep_count", len(reps))}'
+        if st.get("reps_prescribed") is not None:
+            done += f' / {st["reps_prescribed"]}' + (" per side" if st.get("per_side") else "")
+        which = (f'{st["block_set"]} of {st["block_sets"]}' if st.get("block_set") is not None else "–")
+        holds = ", ".join(fmt(r.get("hold_s"), 1, " s") for r in reps) or "–"
+        faults = "; ".join(f'rep {f.get("rep")}: {esc(f.get("code"))}' for f in st.get("faults") or []) or "none"
+        complete = {True: "yes", False: "no"}.get(st.get("complete"), "–")
+        rows.append(f'<tr data-set="{esc(st.get("set"))}"><td>{esc(st.get("set"))}</td>'
+                    f'<td>{esc(str(st.get("exercise") or "").replace("_", " "))}</td><td>{which}</td>'
+                    f'<td>{fmt(st.get("start_s"), 1, " s")} – {fmt(st.get("end_s"), 1, " s")}</td><td>{done}</td>'
+                    f'<td>{holds}</td><td>{faults}</td><td>{complete}</td></tr>')
+    return ('<table class="sets" id="live-sets"><thead><tr><th>set</th><th>exercise</th><th>programme set</th>'
+            '<th>time</th><th>reps</th><th>holds</th><th>faults</th><th>target met</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>"
+            + f'<p class="note">The sections below show the last set ({esc(str(sets[-1].get("exercise") or "").replace("_", " "))}, '
+              f'set {esc(sets[-1].get("set"))}); session.json holds every set under <code>live.sets</code>.</p>')
+
+
 def stills_html(stills: list[dict], privacy: str) -> str:
     if not stills:
         return '<p class="note">No fault moments to show.</p>'
@@ -738,6 +765,10 @@ def render_session(session: dict, ld: LogData | None, folder: Path, programme=No
                  f'is checked from the {esc(" or ".join(session.get("supported_views") or []))}.</div>')
     if programme is not None and programme.notes:
         o.append(f'<p class="note">{esc(programme.notes)}</p>')
+    sets_html = live_sets_html(session)
+    if sets_html:
+        o.append(f"<h2>Sets in this live session ({len(session['live']['sets'])})</h2>")
+        o.append(sets_html)
     o.append("<h2>Against the programme</h2>")
     o.append(summary_html(session, sc, block, programme))
     o.append("<h2>Faults</h2>")

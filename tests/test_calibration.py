@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tomllib
 from collections import Counter
 
@@ -204,3 +205,21 @@ def test_calibrate_command(tmp_path, capsys):
     assert -50 < baseline["chin_deg"] < -44  # the kinematic body's head at a 20 deg chest lift
     with pytest.raises(SystemExit):
         ap.parse_args(["calibrate", str(prone), "--posture", "sitting"])
+
+
+def test_binary_or_unreadable_profile_is_one_line(tmp_path):
+    p = tmp_path / "photo.toml"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00binary")
+    with pytest.raises(C.CalibrationError, match="not a text file") as ei:
+        C.load(p)
+    assert "\n" not in str(ei.value)
+    d = tmp_path / "locked.toml"
+    d.write_text("[calibration]\n")
+    d.chmod(0)
+    try:
+        if os.access(d, os.R_OK):  # running as root: permissions do not stop reading
+            pytest.skip("files are readable whatever their mode here (root)")
+        with pytest.raises(C.CalibrationError, match="cannot read calibration profile"):
+            C.load(d)
+    finally:
+        d.chmod(0o644)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ import numpy as np
 
 from .core import Phase, PoseFrame
 from .errors import BackformError
+from .tomlfile import read_toml
 from .landmarks import L, side as S
 
 log = logging.getLogger(__name__)
@@ -198,10 +198,7 @@ def load(path: str | os.PathLike) -> Calibration:
         p = p / "default.toml"
     if not p.is_file():
         raise CalibrationError(f"calibration profile not found: {p} (make one with `backform calibrate`)")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise CalibrationError(f"{p}: not valid TOML ({e})") from None
+    data = read_toml(p, CalibrationError, "calibration profile")
     head = data.get("calibration", {})
     if head.get("schema") != SCHEMA:
         raise CalibrationError(f"{p} is not a backform calibration profile (expected schema {SCHEMA!r})")

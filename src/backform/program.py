@@ -31,12 +31,12 @@ import dataclasses
 import logging
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from .errors import BackformError
+from .tomlfile import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -368,12 +368,7 @@ def load(path: str | os.PathLike) -> Programme:
     p = Path(path)
     if not p.is_file():
         raise ProgrammeError(f"programme file not found: {p}")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ProgrammeError(f"{p}: not valid TOML ({e})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProgrammeError(f"cannot read programme {p}: {e}") from None
+    data = read_toml(p, ProgrammeError, "programme")
     prog = parse(data, p)
     log.info("programme %s: %s", p, ", ".join(f"{b.exercise} {b.sets}x{b.reps}" for b in prog.blocks))
     return prog

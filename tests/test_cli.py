@@ -85,3 +85,14 @@ def test_analyze_and_track_real_clip(clips_dir, tmp_path, model_path):
     assert p.returncode == 0, p.stderr
     s2 = json.loads((out2 / "session.json").read_text())
     assert s2["tracking"]["frames"] == tr["frames"] and s2["tracking"]["pose_frames"] == tr["pose_frames"]
+
+
+@pytest.mark.slow
+def test_demo_quick_start(tmp_path, model_path):
+    """The README's quick start: ``backform demo`` analyses the clean bridge sample and compares with its truth."""
+    out = tmp_path / "demo"
+    p = run("demo", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "ground truth: 2 reps, faults none; found 2 reps, faults none" in p.stdout, p.stdout
+    for name in ("session.json", "annotated.mp4", "session.log.jsonl", "report.html"):
+        assert (out / name).is_file(), name

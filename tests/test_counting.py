@@ -182,3 +182,23 @@ def test_level_crossing_interpolates_first_and_last():
     assert level_crossing([0.0, 1.0, 2.0], [0.0, float("nan"), 10.0], 5.0) == pytest.approx(1.0)
     # already above at the first sample: that sample's time
     assert level_crossing(t, [30.0, 20.0, 0.0, 0.0, 0.0], 25.0, first=True) == pytest.approx(0.0)
+
+
+def test_rep_that_stalls_part_way_down_ends_there():
+    """The first frames read 7 units too low (a tracker settling), so the rest level is too low and the
+    person's real rest sits 40% up the range: the rep ends once the lowering has stalled there for
+    ``stall_s``, and the next rep is counted from the new rest."""
+    ts = np.arange(0, 16, 1 / 15)
+    sig = []
+    for t in ts:
+        s = signal(t, [2.0, 9.0], amp=11.0, up=1.0, hold=3.0, down=1.0, rest=-6.0)
+        if t < 0.3:
+            s = -13.0 + (t / 0.3) * 7.0  # -13 -> -6 over the first 0.3 s
+        sig.append((t, s))
+    c, wins = run(sig, CounterParams(start_delta=3.0, rest_delta=1.5, min_range=5.0))
+    assert len(wins) == 2, wins
+    assert wins[1].top_s == pytest.approx(9.0 + math.acos(1 - 2 * 0.92) / math.pi, abs=0.05)
+    assert wins[1].hold_s == pytest.approx(3 + 2 * (1 - math.acos(1 - 2 * 0.92) / math.pi), abs=0.08)
+    # without the stall rule (stall_s longer than the clip) the first rep would stay open to the end
+    c, wins = run(sig, CounterParams(start_delta=3.0, rest_delta=1.5, min_range=5.0, stall_s=100.0))
+    assert len(wins) == 1

@@ -47,6 +47,10 @@ class CounterParams:
     edge_frac: float = 0.1      # start/end times: the last/first frame within this fraction of rest (labels: 8%)
     min_phase_s: float = 0.1    # a transition must persist this long: 2 frames at 15/s, 3 at 30/s
     settle_s: float = 0.3       # part way down and not falling any further for this long: back at rest
+    stall_frac: float = 0.5     # ... and below this fraction, not falling for stall_s: also back at rest. The
+    stall_s: float = 1.0        # rest level can be too low: MediaPipe's first frames of a clip settle by up
+    #                             to 7 deg (a rendered prone extension: -12.9 -> -6 in 0.3 s), and a rep
+    #                             that never gets back "down" to that level stayed open to the end
     min_rep_s: float = 0.5      # shorter excursions are jitter, not reps
     max_rep_s: float = 40.0     # longer than this (prone holds are at most 10 s): the person left the exercise
     max_gap_s: float = 0.5      # tracking drop-outs up to this long are bridged (timer keeps running)
@@ -357,11 +361,16 @@ class RepCounter:
         near = (frac <= p.edge_frac) if rng >= p.min_range else (s - self._rep_rest <= p.rest_delta)
         if self._d_rest.update(t, near):
             return self._close()
-        if rng >= p.min_range and frac <= p.return_frac:
+        if rng >= p.min_range and frac <= max(p.return_frac, p.stall_frac) and self.phase == Phase.LOWERING \
+                or rng >= p.min_range and frac <= p.return_frac:
             if self._low_min is None or s < self._low_min - 0.02 * rng:
                 self._low_min, self._low_min_t = s, t
-            elif t - self._low_min_t >= p.settle_s:
-                return self._close()
+            elif t - self._low_min_t >= (p.settle_s if frac <= p.return_frac else p.stall_s):
+                stalled = frac > p.return_frac
+                win = self._close()
+                if stalled:  # the level it stalled at is the rest now (the old one was below the person's rest)
+                    self.rest = s
+                return win
         else:
             self._low_min = None
 

@@ -36,14 +36,13 @@ Checks:
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import geometry as g
 from ..core import PoseFrame
-from ..counting import CounterParams, frame_view, rep_times
+from ..counting import CounterParams, frame_view
 from ..landmarks import side as S
 from .base import Exercise, RepContext, judge, not_checked, register
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
@@ -114,14 +113,11 @@ class ProneArmLift(Exercise):
         m = prone_measures(pf, side, self.params.face_clear)
         P = pf.pixels()
         scale = g.body_scale(P)
-        hs, hws, angs, a2s, drops, ws = [], [], [], [], [], []
+        hs, angs, a2s, drops, ws = [], [], [], [], []
         src = pf.world if pf.world is not None else P
         for s in ("left", "right"):
             sh, el, wr = P[S("shoulder", s)], P[S("elbow", s)], P[S("wrist", s)]
             hs.append((sh[1] - (el[1] + wr[1]) / 2.0) / scale)
-            if pf.world is not None:  # the same from the world landmarks (metres, y down as on screen)
-                W = pf.world
-                hws.append(W[S("shoulder", s)][1] - (W[S("elbow", s)][1] + W[S("wrist", s)][1]) / 2.0)
             angs.append(g.joint_angle(src[S("shoulder", s)], src[S("elbow", s)], src[S("wrist", s)]))
             a2s.append(g.joint_angle(sh, el, wr))
             drops.append((el[1] - sh[1]) / scale)
@@ -134,9 +130,6 @@ class ProneArmLift(Exercise):
             ok[:] = False
         m["arm_height"] = float(np.average(hs[ok], weights=ws[ok])) if ok.any() else float("nan")
         m["elbow_deg"] = float(np.average(angs[oka], weights=ws[oka])) if oka.any() else float("nan")
-        hw = np.array(hws if hws else [np.nan, np.nan], dtype=np.float64)
-        okw = ok & np.isfinite(hw)
-        m["arm_height_world"] = float(np.average(hw[okw], weights=ws[okw])) if okw.any() else float("nan")
         # the arm shape on screen: the better-seen arm alone, not an average (camera 1.5 m high, near-straight
         # arms: the far arm, half hidden at visibility 0.3-0.5, reads 18-32 deg where the near one reads 172)
         b = int(np.argmax(ws))
@@ -169,27 +162,6 @@ class ProneArmLift(Exercise):
 
     def signal(self, m: dict) -> float:
         return m["arm_height"]
-
-    def refine_window(self, ctx: RepContext):
-        """Side view: the top and lower times from the world landmarks' arm height, the rep itself counted on
-        the on-screen one. Seen from the side at floor level the on-screen hands trail the small lift (0.15
-        body sizes): they creep on for ~0.7 s after the arms have stopped and leave the top late on the way
-        down, so the 92% crossings came up to 0.36 s late on rendered reps (hold errors up to 0.38 s). The
-        world landmarks' arm height follows the rendered lift within 0.27 s on all 10 rendered reps; on the
-        real W clip (merged_prone_w) the hold errors are 0.06-0.22 s (0.06-0.16 with the on-screen timing).
-        Other views keep the on-screen timing (the head-on view times the silhouette's hands)."""
-        w = ctx.window
-        if ctx.view != "side":
-            return w
-        fr = ctx.rest + ctx.frames
-        s = np.array([r.m.get("arm_height_world", np.nan) for r in fr], dtype=np.float64)
-        rest = ctx.stat("arm_height_world", frames=ctx.rest or ctx.frames[:2])
-        if np.isfinite(s).sum() < 5 or not np.isfinite(rest):
-            return w
-        ww = rep_times(np.array([r.t for r in fr]), s, rest, self.counter.p, complete=w.complete)
-        if ww is None or not (w.start_s - 0.5 <= ww.top_s <= ww.lower_s <= w.end_s + 0.5):
-            return w
-        return dataclasses.replace(w, top_s=ww.top_s, lower_s=ww.lower_s, hold_s=ww.hold_s)
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)

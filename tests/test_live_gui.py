@@ -135,16 +135,23 @@ def _wait(pred, timeout_s: float = 30.0) -> bool:
     return False
 
 
-def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
-    """Real key presses (XTEST, via xdotool) on the live window: mute, restart the set, next exercise, quit."""
+def _live_bridge_window(xvfb, clips_dir, model_path, out):
+    """``backform.live`` with its window on the Xvfb display, looping a real bridge clip (skips without
+    xdotool, which the callers drive it with). Returns (process, environment)."""
     if not shutil.which("xdotool"):
         pytest.skip("xdotool not installed (apt-get install xdotool)")
-    out = tmp_path / "keys"
     env = dict(os.environ, DISPLAY=xvfb)
     proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video",
                              str(clips_dir / "lena_glute_bridge.mp4"), "--loop", "10", "--size", "640x480",
                              "--out", str(out), "--voice", "none", "--model", str(model_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, env
+
+
+def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
+    """Real key presses (XTEST, via xdotool) on the live window: mute, restart the set, next exercise, quit."""
+    out = tmp_path / "keys"
+    proc, env = _live_bridge_window(xvfb, clips_dir, model_path, out)
 
     def key(k):
         subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
@@ -218,14 +225,8 @@ def wm_close(display: str, window: int) -> None:
 
 
 def test_window_close_button_ends_cleanly(xvfb, clips_dir, model_path, tmp_path):
-    if not shutil.which("xdotool"):
-        pytest.skip("xdotool not installed (apt-get install xdotool)")
     out = tmp_path / "close"
-    env = dict(os.environ, DISPLAY=xvfb)
-    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video",
-                             str(clips_dir / "lena_glute_bridge.mp4"), "--loop", "10", "--size", "640x480",
-                             "--out", str(out), "--voice", "none", "--model", str(model_path)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, env = _live_bridge_window(xvfb, clips_dir, model_path, out)
     try:
         wid = []
 

@@ -6,24 +6,19 @@ filled by ``bench/accuracy.py``); without one, the clip is analysed with the pos
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import statistics
-import sys
 from pathlib import Path
 
 import pytest
+from _bench import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BACKFORM_SHARED", ROOT.parent / "shared"))
 LABELS = SHARED / "clips" / "labels.json"
 CLIPS = [d["clip"] for d in json.loads(LABELS.read_text())] if LABELS.is_file() else []
 
-_spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules["bench_accuracy"] = bench  # dataclasses look their module up while the class is built
-_spec.loader.exec_module(bench)
 
 
 def _existing_recording(clip: str) -> Path | None:

@@ -8,24 +8,17 @@ are looked up in ``$BACKFORM_LANDMARKS`` and the bench cache (``~/.cache/backfor
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from _bench import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 TRUTHS = sorted(SAMPLES.glob("*.truth.json"))
 
-_spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
-bench = sys.modules.get("bench_accuracy")
-if bench is None:
-    bench = importlib.util.module_from_spec(_spec)
-    sys.modules["bench_accuracy"] = bench  # dataclasses look their module up while the class is built
-    _spec.loader.exec_module(bench)
 
 HOLD_TOL_S = 0.3  # acceptance: hold durations within 0.3 s of the ground truth
 

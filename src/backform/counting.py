@@ -131,7 +131,7 @@ def median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _crossing(t: np.ndarray, s: np.ndarray, i0: int, i1: int, level: float) -> float:
+def crossing_time(t: np.ndarray, s: np.ndarray, i0: int, i1: int, level: float) -> float:
     """Time where the straight line between samples i0 and i1 crosses ``level`` (sub-frame timing); the
     time of i1 if that is not possible."""
     if 0 <= i0 < len(s) and 0 <= i1 < len(s) and np.isfinite(s[i0]) and np.isfinite(s[i1]) and s[i0] != s[i1]:
@@ -153,9 +153,9 @@ def level_crossing(t, s, level: float, first: bool = True) -> float | None:
         return None
     if first:
         i = int(above[0])
-        return _crossing(t, s, i - 1, i, level) if i > 0 else float(t[i])
+        return crossing_time(t, s, i - 1, i, level) if i > 0 else float(t[i])
     i = int(above[-1])
-    return _crossing(t, s, i + 1, i, level) if i + 1 < len(s) else float(t[i])
+    return crossing_time(t, s, i + 1, i, level) if i + 1 < len(s) else float(t[i])
 
 
 def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> RepWindow | None:
@@ -187,12 +187,12 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> Rep
     before = np.nonzero(ok[:i_top] & (sm[:i_top] <= edge_lvl))[0]
     i_start = int(before[-1]) if before.size else int(np.argmax(ok))
     after = np.nonzero(ok[i_low:] & (sm[i_low:] <= edge_lvl))[0]
-    top = _crossing(t, sm, i_top - 1, i_top, top_lvl) if i_top > 0 else float(t[i_top])
-    low = _crossing(t, sm, i_low + 1, i_low, top_lvl) if i_low + 1 < len(sm) else float(t[i_low])
-    start = _crossing(t, sm, i_start, i_start + 1, edge_lvl) if before.size else float(t[i_start])
+    top = crossing_time(t, sm, i_top - 1, i_top, top_lvl) if i_top > 0 else float(t[i_top])
+    low = crossing_time(t, sm, i_low + 1, i_low, top_lvl) if i_low + 1 < len(sm) else float(t[i_low])
+    start = crossing_time(t, sm, i_start, i_start + 1, edge_lvl) if before.size else float(t[i_start])
     if after.size:
         i_end = i_low + int(after[0])
-        end = _crossing(t, sm, i_end - 1, i_end, edge_lvl)
+        end = crossing_time(t, sm, i_end - 1, i_end, edge_lvl)
     else:  # never came all the way down: end at the last sample (counted back at rest by return_frac)
         end = float(t[ok][-1])
     # hold: time at the top (brief dips below the top level included), minus tracking gaps too long to bridge
@@ -361,8 +361,8 @@ class RepCounter:
         near = (frac <= p.edge_frac) if rng >= p.min_range else (s - self._rep_rest <= p.rest_delta)
         if self._d_rest.update(t, near):
             return self._close()
-        if rng >= p.min_range and frac <= max(p.return_frac, p.stall_frac) and self.phase == Phase.LOWERING \
-                or rng >= p.min_range and frac <= p.return_frac:
+        low_limit = max(p.return_frac, p.stall_frac) if self.phase == Phase.LOWERING else p.return_frac
+        if rng >= p.min_range and frac <= low_limit:
             if self._low_min is None or s < self._low_min - 0.02 * rng:
                 self._low_min, self._low_min_t = s, t
             elif t - self._low_min_t >= (p.settle_s if frac <= p.return_frac else p.stall_s):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..counting import crossing_time
 from ..landmarks import NAMES, L, side as lm_side
 
 SCHEMA = "backform.truth/1"
@@ -103,15 +104,6 @@ def angles(J: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _cross(tt: np.ndarray, pp: np.ndarray, i0: int, i1: int, level: float) -> float:
-    """Time where the straight line from sample i0 to i1 crosses ``level``; the time of i1 if it does not."""
-    if 0 <= i0 < len(pp) and 0 <= i1 < len(pp) and pp[i0] != pp[i1]:
-        u = (level - pp[i0]) / (pp[i1] - pp[i0])
-        if 0.0 <= u <= 1.0:
-            return float(tt[i0] + u * (tt[i1] - tt[i0]))
-    return float(tt[i1])
-
-
 def rep_times(t: np.ndarray, p: np.ndarray, rep_windows: list[tuple[float, float]]) -> list[dict]:
     """labels.json-style times per rep from the progress curve ``p`` (0 rest .. 1 top) at frame times ``t``.
 
@@ -131,10 +123,10 @@ def rep_times(t: np.ndarray, p: np.ndarray, rep_windows: list[tuple[float, float
         top_i, low_i = int(hi[0]), int(hi[-1])
         before = np.where(pp[: top_i + 1] <= lo_lv)[0]
         after = np.where(pp[low_i:] <= lo_lv)[0]
-        start = _cross(tt, pp, int(before[-1]), int(before[-1]) + 1, lo_lv) if len(before) else float(tt[0])
-        end = _cross(tt, pp, low_i + int(after[0]) - 1, low_i + int(after[0]), lo_lv) if len(after) else None
-        top = _cross(tt, pp, top_i - 1, top_i, hi_lv) if top_i > 0 else float(tt[top_i])
-        low = _cross(tt, pp, low_i + 1, low_i, hi_lv) if low_i + 1 < len(pp) else float(tt[low_i])
+        start = crossing_time(tt, pp, int(before[-1]), int(before[-1]) + 1, lo_lv) if len(before) else float(tt[0])
+        end = crossing_time(tt, pp, low_i + int(after[0]) - 1, low_i + int(after[0]), lo_lv) if len(after) else None
+        top = crossing_time(tt, pp, top_i - 1, top_i, hi_lv) if top_i > 0 else float(tt[top_i])
+        low = crossing_time(tt, pp, low_i + 1, low_i, hi_lv) if low_i + 1 < len(pp) else float(tt[low_i])
         top, low = round(top, 3), round(low, 3)
         res.append(dict(start_s=round(start, 3), top_s=top, lower_s=low,
                         end_s=None if end is None else round(end, 3), hold_s=round(low - top, 3)))

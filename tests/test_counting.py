@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from backform.core import Phase
-from backform.counting import (CounterParams, HoldTimer, RepCounter, SideTracker, bridged_duration, median3,
-                               rep_times)
+from backform.counting import (CounterParams, HoldTimer, RepCounter, SideTracker, bridged_duration, centred_median,
+                               median3, rep_times)
 
 P = CounterParams(start_delta=5.0, rest_delta=3.0, min_range=8.0)
 
@@ -139,6 +139,13 @@ def test_hold_timer_bridges_short_gaps_only():
 def test_bridged_duration_and_median3():
     assert bridged_duration([0, 0.1, 0.2, 1.0], [True, True, True, True], 0.5) == pytest.approx(0.2)
     assert list(median3(np.array([0, 0, 9, 0, 0.0]))) == [0, 0, 0, 0, 0]
+
+
+def test_centred_median_does_not_delay_a_ramp():
+    assert list(centred_median(np.array([1, 9, 9, 2, 3, 4.0]), 5)) == [1, 2, 3, 4, 4, 4]
+    ramp = np.arange(10.0)
+    assert list(centred_median(ramp, 5)) == list(ramp)  # a causal median of 5 would lag it by 2 samples
+    assert list(centred_median(np.array([1.0, np.nan, 3.0]), 3)) == [1, 2, 3]
 
 
 def test_rep_times_plateau_keeps_an_overshooting_hold():

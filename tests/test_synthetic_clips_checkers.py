@@ -22,14 +22,6 @@ TRUTHS = sorted(SAMPLES.glob("*.truth.json"))
 
 HOLD_TOL_S = 0.3  # acceptance: hold durations within 0.3 s of the ground truth
 
-# Clips whose holds are not yet all within HOLD_TOL_S, with the reason (counts and faults are still asserted).
-KNOWN_HOLD = {
-    "prone_arm_lift_clean_s120": "floor-level side view: MediaPipe's hands creep on for ~0.7 s after the arms "
-                                 "stop, so the top comes 0.36 s late (hold 0.33 s off). Timing on the world "
-                                 "landmarks fixed the sample clips but was far worse on held-out renders",
-    "prone_arm_lift_chin_not_tucked_s121": "as above: the hands leave the top late on the way down (0.38 s)",
-}
-
 
 def _clip(truth: Path):
     d = json.loads(truth.read_text())
@@ -66,8 +58,4 @@ def test_synthetic_clip(truth, request):
     assert s.missed == [] and s.unjudged == [], (s.missed, s.unjudged, reps)
     assert s.false == [], (s.false, reps)
     assert len(s.hold_errs) == len(clip.reps)
-    stem = truth.name.removesuffix(".truth.json")
-    if max(s.hold_errs) > HOLD_TOL_S and stem in KNOWN_HOLD:
-        assert max(s.hold_errs) <= 0.5, [round(h, 2) for h in s.hold_errs]  # no worse than when listed
-        pytest.xfail(KNOWN_HOLD[stem])
     assert max(s.hold_errs) <= HOLD_TOL_S, ([round(h, 2) for h in s.hold_errs], reps)

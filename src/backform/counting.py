@@ -119,16 +119,24 @@ def bridged_duration(times, mask, max_gap_s: float) -> float:
     return float(dt[ok].sum())
 
 
+def centred_median(x: np.ndarray, n: int = 3) -> np.ndarray:
+    """Median of each sample with its ``n // 2`` neighbours on each side (NaN-aware; the ends are padded with
+    the first/last sample). For whole-rep re-timing, where the samples after a frame are known: unlike a
+    causal median it does not delay the edges."""
+    x = np.asarray(x, dtype=np.float64)
+    h = n // 2
+    if h < 1 or x.size < n:
+        return x.copy()
+    p = np.concatenate([np.full(h, x[0]), x, np.full(h, x[-1])])
+    st = np.lib.stride_tricks.sliding_window_view(p, 2 * h + 1)
+    with np.errstate(all="ignore"):
+        out = np.nanmedian(st, axis=1) if np.isnan(st).any() else np.median(st, axis=1)
+    return out
+
+
 def median3(x: np.ndarray) -> np.ndarray:
     """Median of each sample with its neighbours (NaN-aware); removes single-frame spikes."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size < 3:
-        return x.copy()
-    p = np.concatenate([[x[0]], x, [x[-1]]])
-    st = np.stack([p[:-2], p[1:-1], p[2:]])
-    with np.errstate(all="ignore"):
-        out = np.nanmedian(st, axis=0) if np.isnan(st).any() else np.median(st, axis=0)
-    return out
+    return centred_median(x, 3)
 
 
 def crossing_time(t: np.ndarray, s: np.ndarray, i0: int, i1: int, level: float) -> float:

@@ -5,7 +5,8 @@
 Prints frames/s of the bare model (detect_for_video on frames already in memory, same options as the
 pipeline: VIDEO mode, segmentation on) and of the whole pipeline (decode from a 640x480 file on a
 background thread, pose, silhouette contour, smoothing, exercise checks, overlay and H.264/MPEG-4 encode
-on a background thread), their ratio (median of interleaved runs), and ms/frame of each stage measured alone.
+on a background thread), their ratio (median of interleaved runs), the pipeline with the pose stage's tracking
+cross-check off (its cost), and ms/frame of each stage measured alone.
 Target: pipeline >= 0.9 x bare.
 """
 from __future__ import annotations
@@ -57,13 +58,13 @@ def bare(frames, fps) -> float:
         return len(frames) / (time.perf_counter() - t)
 
 
-def pipeline(video: Path, out: Path, exercise: str | None) -> float:
+def pipeline(video: Path, out: Path, exercise: str | None, config: PoseConfig = PoseConfig()) -> float:
     src = VideoFileSource(video, max_fps=0)
     ex = None
     if exercise:
         from backform.exercises import get
         ex = get(exercise)
-    with PoseEstimator(None, PoseConfig()) as pe:
+    with PoseEstimator(None, config) as pe:
         vw = AnnotatedVideoWriter(out / "annotated.mp4", src.fps, src.width, src.height, exercise=exercise or "")
         t = time.perf_counter()
         res = analyze(src, out, exercise=ex, exercise_name=exercise, pose=pe, smoother=make_smoother(),
@@ -120,19 +121,23 @@ def main() -> int:
         tmp = Path(tmp)
         video, frames = make_640(Path(a.clip), a.frames, tmp / "in640.mp4")
         fps = VideoFileSource(video).fps
-        bares, pipes = [], []
+        bares, pipes, nochecks = [], [], []
         bare(frames[:30], fps)  # warm-up: caches, model load, encoder start
-        for r in range(a.runs):  # interleaved, so machine load hits both alike
+        for r in range(a.runs):  # interleaved, so machine load hits all alike
             bares.append(bare(frames, fps))
             pipes.append(pipeline(video, tmp, a.exercise))
+            nochecks.append(pipeline(video, tmp, a.exercise, PoseConfig(crosscheck_s=0.0)))
             print(f"run {r + 1}: bare {bares[-1]:5.1f} frames/s   pipeline {pipes[-1]:5.1f} frames/s   "
-                  f"ratio {pipes[-1] / bares[-1]:.2f}", flush=True)
+                  f"ratio {pipes[-1] / bares[-1]:.2f}   without the tracking cross-check {nochecks[-1]:5.1f}",
+                  flush=True)
         st = stage_times(video, frames, fps, tmp, a.exercise)
-    b, p = statistics.median(bares), statistics.median(pipes)
+    b, p, nc = statistics.median(bares), statistics.median(pipes), statistics.median(nochecks)
     print(f"\n{len(frames)} frames of 640x480 from {Path(a.clip).name}; medians of {a.runs} interleaved runs")
     print(f"bare PoseLandmarker   {b:6.1f} frames/s")
     print(f"whole pipeline        {p:6.1f} frames/s")
     print(f"ratio pipeline/bare   {p / b:6.2f}   (target >= 0.90)")
+    print(f"pipeline without the tracking cross-check {nc:6.1f} frames/s: the cross-check costs "
+          f"{100 * (1 - p / nc):.0f}% (ratio to bare without it {nc / b:.2f})")
     print("ms/frame per stage, each alone: " + ", ".join(f"{k} {v:.1f}" for k, v in st.items()))
     return 0
 

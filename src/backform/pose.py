@@ -15,7 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from . import geometry as g
 from .core import Frame, PoseFrame
+from .landmarks import SIDES, other, side
 from .sources import pose_input
 from .model import MODEL_NAME, ModelError, check_model_file, ensure_model, sha256_file
 
@@ -63,6 +65,19 @@ class PoseConfig:
     # The landmark model sees 256x256 and the detector 224x224, so 960 px loses nothing; it makes the mask
     # (and colour conversion) of a 1080p frame ~4x cheaper: 34 -> 23 ms/frame measured on merged_superman.mp4.
     max_side: int = 960         # downscale frames whose longer side exceeds this (0: never)
+    # Tracking cross-check. VIDEO mode can lock onto a wrong skeleton and keep it while the person lies still
+    # (a rendered bridge at rest: shoulders and hips placed on the thighs from the first frame until the
+    # lift 2 s later, while an IMAGE-mode detection of the same frames was right, and the first rep was lost).
+    # The first frame with a pose, the first after frames without one, and then one frame every
+    # ``crosscheck_s`` seconds also go through IMAGE mode; when the two trunks and legs disagree by more than
+    # ``crosscheck_tol`` body sizes, the IMAGE result is used and the check repeats on every frame until they
+    # agree. Measured (trunk and legs, landmarks seen in both at visibility >= 0.5,
+    # left/right swap allowed): the locked bridge 0.62-0.74; the 30 sample clips and the real clips at most
+    # 0.32 (a floor-level front view, where the hips hide behind the head: 0.26-0.72, hence also the minimum
+    # of landmarks seen). An IMAGE-mode inference costs ~1.8x a tracked one (33 vs 18 ms here); one every 5 s
+    # is ~1% at 20 poses/s. 0: off.
+    crosscheck_s: float = 5.0
+    crosscheck_tol: float = 0.5
 
 
 def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.ndarray | None:
@@ -89,34 +104,73 @@ def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.
     return np.stack([(xs + 0.5) / mw, (ys + 0.5) / mh], axis=1).astype(np.float32)
 
 
+def _pixel_rows(landmarks, w: int, h: int) -> np.ndarray:
+    """MediaPipe landmarks -> (33, 4) rows: x, y in pixels, z, visibility."""
+    return np.array([[p.x * w, p.y * h, p.z, p.visibility or 0.0] for p in landmarks], dtype=np.float64)
+
+
+_TRUNK_LEGS = [(j, s) for j in ("shoulder", "hip", "knee", "ankle") for s in SIDES]
+
+
+def skeleton_disagreement(a: np.ndarray, b: np.ndarray, min_vis: float = 0.5, min_points: int = 4) -> float:
+    """How far apart two skeletons' trunks and legs are: mean distance of shoulders, hips, knees and ankles
+    seen (visibility >= ``min_vis``) in both, in body sizes of ``b``; the smaller of as-is and with ``b``'s
+    left and right swapped (a side view may swap them; that is not a lock-on). ``a``/``b``: (33, >=4) pixel
+    x, y, (z,) visibility rows as ``PoseFrame.pixels()`` with visibility in column 3. NaN when fewer than
+    ``min_points`` are seen in both."""
+    idx = np.array([side(j, s) for j, s in _TRUNK_LEGS])
+    swp = np.array([side(j, other(s)) for j, s in _TRUNK_LEGS])
+    scale = g.body_scale(b[:, :2])
+    best = float("nan")
+    for ib in (idx, swp):
+        seen = (a[idx, 3] >= min_vis) & (b[ib, 3] >= min_vis)
+        if seen.sum() < min_points or not scale > 0:
+            continue
+        d = float(np.mean(np.linalg.norm(a[idx][seen, :2] - b[ib][seen, :2], axis=1)) / scale)
+        best = d if not np.isfinite(best) else min(best, d)
+    return best
+
+
 class PoseEstimator:
     """Wraps one ``PoseLandmarker`` (VIDEO mode). ``update(frame)`` -> ``PoseFrame``. Close it when done."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, config: PoseConfig = PoseConfig()):
         import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        from mediapipe.tasks.python import vision
 
         self._mp = mp
         self.config = config
         self.model_path = Path(ensure_model(model_path))
         self.model_sha256 = sha256_file(self.model_path)
         self.model_name = MODEL_NAME if model_path is None else self.model_path.stem
+        self._landmarker = self._create(vision.RunningMode.VIDEO)
+        # IMAGE mode, for the tracking cross-check (made here: loading it mid-run cost a short run ~4%)
+        self._image_landmarker = self._create(vision.RunningMode.IMAGE) if config.crosscheck_s else None
+        self._last_ts = -1
+        self._last_check_ts: int | None = None
+        self._locked = False            # the tracker disagreed with the last cross-check
+        self._had_pose = False          # the previous frame had a pose
+        self.crosschecks = 0            # cross-checks made, and frames that took the IMAGE-mode result
+        self.crosscheck_replaced = 0
+
+    def _create(self, mode):
+        from mediapipe.tasks.python import BaseOptions, vision
+        c = self.config
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=mode,
             num_poses=1,
-            min_pose_detection_confidence=config.min_pose_detection_confidence,
-            min_pose_presence_confidence=config.min_pose_presence_confidence,
-            min_tracking_confidence=config.min_tracking_confidence,
-            output_segmentation_masks=config.segmentation,
+            min_pose_detection_confidence=c.min_pose_detection_confidence,
+            min_pose_presence_confidence=c.min_pose_presence_confidence,
+            min_tracking_confidence=c.min_tracking_confidence,
+            output_segmentation_masks=c.segmentation,
         )
         try:
             with _quiet_stderr():
-                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+                return vision.PoseLandmarker.create_from_options(opts)
         except Exception as e:  # mediapipe raises RuntimeError/ValueError with long native messages
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {first}") from None
-        self._last_ts = -1
 
     def model_info(self) -> dict:
         return {"name": self.model_name, "path": str(self.model_path), "sha256": self.model_sha256}
@@ -138,7 +192,8 @@ class PoseEstimator:
         if ts <= self._last_ts:  # MediaPipe requires strictly increasing integer milliseconds
             ts = self._last_ts + 1
         self._last_ts = ts
-        res = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        res = self._crosscheck(image, ts, self._landmarker.detect_for_video(image, ts), w, h)
         if not res.pose_landmarks:
             return PoseFrame(frame.index, frame.timestamp_ms, w, h), None
         lm = np.array([[p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0] for p in res.pose_landmarks[0]],
@@ -151,6 +206,36 @@ class PoseEstimator:
             mask = res.segmentation_masks[0]
         return PoseFrame(frame.index, frame.timestamp_ms, w, h, landmarks=lm, world=world), mask
 
+    def _crosscheck(self, image, ts: int, res, w: int, h: int):
+        """``res`` (the tracker's result), or the IMAGE-mode result of the same frame when the tracker holds a
+        different skeleton (see ``PoseConfig.crosscheck_s``)."""
+        every = self.config.crosscheck_s
+        had_pose = self._had_pose
+        found, self._had_pose = bool(res.pose_landmarks), bool(res.pose_landmarks)
+        if not every or self._image_landmarker is None or not found:
+            return res
+        # checked: the first pose, and the first after frames without one (a new detection is where a wrong
+        # skeleton gets locked in), every frame while locked, and otherwise every ``every`` seconds
+        due = self._last_check_ts is None or ts - self._last_check_ts >= every * 1000.0
+        if not (self._locked or due or not had_pose):
+            return res
+        self._last_check_ts = ts
+        fresh = self._image_landmarker.detect(image)
+        self.crosschecks += 1
+        d = float("nan")
+        if fresh.pose_landmarks:
+            d = skeleton_disagreement(_pixel_rows(res.pose_landmarks[0], w, h),
+                                      _pixel_rows(fresh.pose_landmarks[0], w, h))
+        locked = bool(np.isfinite(d) and d > self.config.crosscheck_tol)
+        if locked != self._locked:
+            log.info("pose tracking %s at %.2f s (%.2f body sizes from a fresh detection)",
+                     "locked on another skeleton: using fresh detections" if locked else "agrees again", ts / 1000.0, d)
+        self._locked = locked
+        if locked:
+            self.crosscheck_replaced += 1
+            return fresh
+        return res
+
     def outline(self, pf: PoseFrame, mask) -> PoseFrame:
         """``pf`` with the silhouette outline traced from ``mask`` (unchanged when there is no mask)."""
         if mask is None:
@@ -159,9 +244,11 @@ class PoseEstimator:
         return replace(pf, contour=mask_contour(m[..., 0] if m.ndim == 3 else m, self.config.contour_points))
 
     def close(self) -> None:
-        lm, self._landmarker = getattr(self, "_landmarker", None), None
-        if lm is not None:
-            lm.close()
+        for attr in ("_landmarker", "_image_landmarker"):
+            lm = getattr(self, attr, None)
+            setattr(self, attr, None)
+            if lm is not None:
+                lm.close()
 
     def __enter__(self):
         return self
@@ -176,4 +263,4 @@ class PoseEstimator:
             pass
 
 
-__all__ = ["PoseEstimator", "PoseConfig", "ModelError", "check_model_file", "mask_contour"]
+__all__ = ["PoseEstimator", "PoseConfig", "ModelError", "check_model_file", "mask_contour", "skeleton_disagreement"]

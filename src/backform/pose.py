@@ -71,10 +71,11 @@ class PoseConfig:
     # The first frame with a pose, the first after frames without one, and then one frame every
     # ``crosscheck_s`` seconds also go through IMAGE mode; when the two trunks and legs disagree by more than
     # ``crosscheck_tol`` body sizes, the IMAGE result is used and the check repeats on every frame until they
-    # agree. Measured (trunk and legs, landmarks seen in both at visibility >= 0.5,
-    # left/right swap allowed): the locked bridge 0.62-0.74; the 30 sample clips and the real clips at most
-    # 0.32 (a floor-level front view, where the hips hide behind the head: 0.26-0.72, hence also the minimum
-    # of landmarks seen). An IMAGE-mode inference costs ~1.8x a tracked one (33 vs 18 ms here); one every 5 s
+    # agree. Measured (trunk and legs, landmarks seen in both at visibility >= 0.5, left/right swap allowed,
+    # a check every 0.7 s): the locked bridge 0.62-0.74; the 30 sample clips and the real side and diagonal
+    # clips at most 0.34 even without the visibility gate (0.04-0.11 with it on the ones that came close); the
+    # real floor-level front view (wanshape_prone_t_raises: the hips hidden behind the head) 0.26-0.72, so a
+    # check can fire there (3 frames replaced at one check a second, no result changed; none at every 5 s). An IMAGE-mode inference costs ~1.8x a tracked one (33 vs 18 ms here); one every 5 s
     # is ~1% at 20 poses/s. 0: off.
     crosscheck_s: float = 5.0
     crosscheck_tol: float = 0.5

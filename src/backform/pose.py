@@ -75,9 +75,12 @@ class PoseConfig:
     # a check every 0.7 s): the locked bridge 0.62-0.74; the 30 sample clips and the real side and diagonal
     # clips at most 0.34 even without the visibility gate (0.04-0.11 with it on the ones that came close); the
     # real floor-level front view (wanshape_prone_t_raises: the hips hidden behind the head) 0.26-0.72, so a
-    # check can fire there (3 frames replaced at one check a second, no result changed; none at every 5 s). An IMAGE-mode inference costs ~1.8x a tracked one (33 vs 18 ms here); one every 5 s
-    # is ~1% at 20 poses/s. 0: off.
-    crosscheck_s: float = 5.0
+    # check can fire there (3 frames replaced at one check a second, no result changed; none at every 5 or
+    # 10 s). Lock-ins start at a detection (the first pose, or after a loss): those frames are always checked;
+    # the periodic check is the safety net. An IMAGE-mode inference costs ~1.8x a tracked one (33 vs 18 ms
+    # here): one every 10 s is ~1% of the pipeline at 20 poses/s (bench/throughput.py, 8-s clip: 1%, ratio to
+    # the bare model 0.90 with it, 0.91 without). 0: off.
+    crosscheck_s: float = 10.0
     crosscheck_tol: float = 0.5
 
 

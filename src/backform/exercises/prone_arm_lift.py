@@ -43,9 +43,8 @@ import numpy as np
 
 from .. import geometry as g
 from ..core import PoseFrame
-from ..counting import CounterParams, centred_median, frame_view, rep_times
+from ..counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
 from ..landmarks import side as S
-from ..counting import RepWindow
 from .base import Exercise, RepContext, judge, not_checked, register
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
 

@@ -69,9 +69,8 @@ def corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
 
 
-def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_path):
-    clip = clips_dir / "lena_glute_bridge.mp4"
-    out = tmp_path / "live"
+def _live_run_with_screenshot(xvfb, clip, model_path, out: Path, shots: Path):
+    """Play ``clip`` through the live window; a screenshot showing confident (green) joints, if one came."""
     env = dict(os.environ, DISPLAY=xvfb)
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video", str(clip),
@@ -89,7 +88,7 @@ def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_
         # on a loaded machine the window can be mapped late (seen: 8 shots over 2.4 s all black): take up to
         # 30, 0.3 s apart, while the 13-s clip plays, and keep the first that shows confident (green) joints
         for attempt in range(30):
-            shot = screenshot(xvfb, tmp_path / f"shot{attempt}.png")
+            shot = screenshot(xvfb, shots / f"shot{attempt}.png")
             if near(shot[:720, :960], (80, 200, 80), 30).sum() > 30 or proc.poll() is not None:
                 break
             time.sleep(0.3)
@@ -97,7 +96,21 @@ def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, stderr
+    return proc.returncode, stdout, stderr, shot
+
+
+def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_path):
+    clip = clips_dir / "lena_glute_bridge.mp4"
+    # Qt under Xvfb (no window manager) sometimes never paints the window: every screenshot pure black while
+    # the session runs to its end normally (seen in ~1 of 4 runs here, with this session's code and with the
+    # code before it). Such a run says nothing about what the window shows: it is repeated, up to 3 runs.
+    for run in range(3):
+        out, shots = tmp_path / f"live{run}", tmp_path / f"shots{run}"
+        shots.mkdir()
+        rc, stdout, stderr, shot = _live_run_with_screenshot(xvfb, clip, model_path, out, shots)
+        if shot.max() > 0:
+            break
+    assert rc == 0, stderr
     assert "3 reps" in stdout or "2 reps" in stdout, stdout
 
     win = shot[:720, :960]  # the window: 960 wide (default --display-width), 4:3, at the top-left corner

@@ -13,12 +13,12 @@ BODY = {"SHOULDER": (0.30, 0.50), "HIP": (0.55, 0.50), "KNEE": (0.70, 0.40), "AN
 
 
 def _landmarks(dx: float = 0.0, swap: bool = False, vis: float = 0.9):
-    pts = [SimpleNamespace(x=0.2 + dx, y=0.5, z=0.0, visibility=vis) for _ in L]
+    pts = [SimpleNamespace(x=0.2 + dx, y=0.5, z=0.0, visibility=vis, presence=vis) for _ in L]
     for joint, (x, y) in BODY.items():
         for s, dy in (("LEFT", 0.0), ("RIGHT", 0.02)):
             if swap:
                 dy = 0.02 - dy
-            pts[L[f"{s}_{joint}"]] = SimpleNamespace(x=x + dx, y=y + dy, z=0.0, visibility=vis)
+            pts[L[f"{s}_{joint}"]] = SimpleNamespace(x=x + dx, y=y + dy, z=0.0, visibility=vis, presence=vis)
     return pts
 
 

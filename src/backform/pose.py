@@ -108,9 +108,16 @@ def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.
     return np.stack([(xs + 0.5) / mw, (ys + 0.5) / mh], axis=1).astype(np.float32)
 
 
+def _landmark_rows(landmarks) -> np.ndarray:
+    """MediaPipe landmarks -> (33, 5) rows as ``PoseFrame.landmarks``: normalised x, y, z, visibility, presence."""
+    return np.array([[p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0] for p in landmarks], dtype=np.float32)
+
+
 def _pixel_rows(landmarks, w: int, h: int) -> np.ndarray:
-    """MediaPipe landmarks -> (33, 4) rows: x, y in pixels, z, visibility."""
-    return np.array([[p.x * w, p.y * h, p.z, p.visibility or 0.0] for p in landmarks], dtype=np.float64)
+    """The same rows with x, y in pixels."""
+    rows = _landmark_rows(landmarks).astype(np.float64)
+    rows[:, :2] *= (w, h)
+    return rows
 
 
 _TRUNK_LEGS = [(j, s) for j in ("shoulder", "hip", "knee", "ankle") for s in SIDES]
@@ -119,20 +126,20 @@ _TRUNK_LEGS = [(j, s) for j in ("shoulder", "hip", "knee", "ankle") for s in SID
 def skeleton_disagreement(a: np.ndarray, b: np.ndarray, min_vis: float = 0.5, min_points: int = 4) -> float:
     """How far apart two skeletons' trunks and legs are: mean distance of shoulders, hips, knees and ankles
     seen (visibility >= ``min_vis``) in both, in body sizes of ``b``; the smaller of as-is and with ``b``'s
-    left and right swapped (a side view may swap them; that is not a lock-on). ``a``/``b``: (33, >=4) pixel
-    x, y, (z,) visibility rows as ``PoseFrame.pixels()`` with visibility in column 3. NaN when fewer than
+    left and right swapped (a side view may swap them; that is not a lock-on). ``a``/``b``: (33, >=4) rows
+    laid out as ``PoseFrame.landmarks`` (visibility in column 3) with x, y in pixels. NaN when fewer than
     ``min_points`` are seen in both."""
     idx = np.array([side(j, s) for j, s in _TRUNK_LEGS])
     swp = np.array([side(j, other(s)) for j, s in _TRUNK_LEGS])
     scale = g.body_scale(b[:, :2])
-    best = float("nan")
+    if not scale > 0:
+        return float("nan")
+    ds = []
     for ib in (idx, swp):
         seen = (a[idx, 3] >= min_vis) & (b[ib, 3] >= min_vis)
-        if seen.sum() < min_points or not scale > 0:
-            continue
-        d = float(np.mean(np.linalg.norm(a[idx][seen, :2] - b[ib][seen, :2], axis=1)) / scale)
-        best = d if not np.isfinite(best) else min(best, d)
-    return best
+        if seen.sum() >= min_points:
+            ds.append(float(np.mean(np.linalg.norm(a[idx][seen, :2] - b[ib][seen, :2], axis=1)) / scale))
+    return min(ds, default=float("nan"))
 
 
 class PoseEstimator:
@@ -148,7 +155,7 @@ class PoseEstimator:
         self.model_sha256 = sha256_file(self.model_path)
         self.model_name = MODEL_NAME if model_path is None else self.model_path.stem
         self._landmarker = self._create(vision.RunningMode.VIDEO)
-        # IMAGE mode, for the tracking cross-check (made here: loading it mid-run cost a short run ~4%)
+        # IMAGE mode, for the tracking cross-check (loaded with the tracker, so that no frame waits for it)
         self._image_landmarker = self._create(vision.RunningMode.IMAGE) if config.crosscheck_s else None
         self._last_ts = -1
         self._last_check_ts: int | None = None
@@ -200,8 +207,7 @@ class PoseEstimator:
         res = self._crosscheck(image, ts, self._landmarker.detect_for_video(image, ts), w, h)
         if not res.pose_landmarks:
             return PoseFrame(frame.index, frame.timestamp_ms, w, h), None
-        lm = np.array([[p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0] for p in res.pose_landmarks[0]],
-                      dtype=np.float32)
+        lm = _landmark_rows(res.pose_landmarks[0])
         world = None
         if res.pose_world_landmarks:
             world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks[0]], dtype=np.float32)
@@ -214,9 +220,8 @@ class PoseEstimator:
         """``res`` (the tracker's result), or the IMAGE-mode result of the same frame when the tracker holds a
         different skeleton (see ``PoseConfig.crosscheck_s``)."""
         every = self.config.crosscheck_s
-        had_pose = self._had_pose
-        found, self._had_pose = bool(res.pose_landmarks), bool(res.pose_landmarks)
-        if not every or self._image_landmarker is None or not found:
+        had_pose, self._had_pose = self._had_pose, bool(res.pose_landmarks)
+        if not every or self._image_landmarker is None or not self._had_pose:
             return res
         # checked: the first pose, and the first after frames without one (a new detection is where a wrong
         # skeleton gets locked in), every frame while locked, and otherwise every ``every`` seconds

@@ -37,8 +37,8 @@ def check_angles(pf, side_name: str | None = None) -> dict:
     else on this frame's near side."""
     import math
 
-    from backform import geometry as g
-    from backform.landmarks import L, side
+    from backform.pose import geometry as g
+    from backform.pose.landmarks import L, side
 
     keys = ("hip_extension", "knee", "elbow", "trunk_elevation", "arm_elevation", "leg_elevation", "head_neck")
     if not pf.has_pose:
@@ -63,7 +63,7 @@ def clip_side(poses) -> str | None:
     """The side facing the camera over most of a clip (a fixed side keeps angles comparable between runs)."""
     from collections import Counter
 
-    from backform.geometry import near_side
+    from backform.pose.geometry import near_side
     c = Counter(near_side(pf) for pf in poses if pf.has_pose)
     return c.most_common(1)[0][0] if c else None
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from backform.exercises import get  # noqa: E402
-from backform.recording import LandmarkWriter, read_landmarks  # noqa: E402
+from backform.io.recording import LandmarkWriter, read_landmarks  # noqa: E402
 
 log = logging.getLogger("bench.accuracy")
 
@@ -100,8 +100,8 @@ def recording_for(clip: Clip, search: list[Path], cache: Path, make: bool) -> Pa
         return cached
     if not make or not clip.video.is_file():
         return None
-    from backform.pose import PoseEstimator
-    from backform.sources import VideoFileSource
+    from backform.pose.estimator import PoseEstimator
+    from backform.io.sources import VideoFileSource
     cache.mkdir(parents=True, exist_ok=True)
     out = cached
     tmp = out.with_suffix(".partial")

@@ -28,9 +28,9 @@ import numpy as np
 
 from _common import CLIPS
 
-from backform.fakecam import FakeCamera, letterbox
+from backform.io.fakecam import FakeCamera, letterbox
 from backform.live import LiveOptions, LiveSession
-from backform.pose import PoseEstimator
+from backform.pose.estimator import PoseEstimator
 
 
 def rss_mb() -> float:

@@ -14,8 +14,8 @@ import time
 
 from _common import CLIPS, labels, rep_intervals
 
-from backform.pose import PoseConfig, PoseEstimator
-from backform.sources import VideoFileSource
+from backform.pose.estimator import PoseConfig, PoseEstimator
+from backform.io.sources import VideoFileSource
 
 
 def run(clip: str, reps, cfg: PoseConfig, max_fps: float) -> dict:

@@ -22,7 +22,7 @@ import numpy as np
 
 from _common import CLIPS, clip_side, labels, median, series
 
-from backform.recording import read_landmarks
+from backform.io.recording import read_landmarks
 
 ANGLES = ("hip_extension", "knee", "elbow", "trunk_elevation", "arm_elevation", "leg_elevation", "head_neck")
 

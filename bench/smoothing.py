@@ -19,8 +19,8 @@ import numpy as np
 
 from _common import labels, median, series
 
-from backform.recording import read_landmarks
-from backform.smoothing import LandmarkSmoother, SmoothingConfig
+from backform.io.recording import read_landmarks
+from backform.pose.smoothing import LandmarkSmoother, SmoothingConfig
 
 ANGLES = ("hip_extension", "knee", "elbow", "trunk_elevation", "arm_elevation", "leg_elevation", "head_neck")
 

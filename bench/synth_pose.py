@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from backform.landmarks import side as lm_side  # noqa: E402
+from backform.pose.landmarks import side as lm_side  # noqa: E402
 from backform.synth.truth import load_truth  # noqa: E402
 
 PARTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
@@ -108,14 +108,14 @@ def run_clip(truth_path: Path, model_path: str) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+", help="truth files or directories holding them")
-    ap.add_argument("--model", default=None, help=".task file (default: backform.model.ensure_model())")
+    ap.add_argument("--model", default=None, help=".task file (default: backform.pose.model.ensure_model())")
     ap.add_argument("--json", default=None, help="also write the rows here")
     a = ap.parse_args(argv)
     files = []
     for p in map(Path, a.paths):
         files += sorted(p.glob("*.truth.json")) if p.is_dir() else [p]
     if a.model is None:
-        from backform.model import ensure_model
+        from backform.pose.model import ensure_model
 
         a.model = str(ensure_model())
     rows = []

@@ -22,12 +22,12 @@ import cv2
 
 from _common import CLIPS
 
-from backform.core import Frame
-from backform.pose import PoseConfig, PoseEstimator
-from backform.session import analyze
-from backform.smoothing import make_smoother
-from backform.sources import VideoFileSource
-from backform.video_out import AnnotatedVideoWriter
+from backform.types import Frame
+from backform.pose.estimator import PoseConfig, PoseEstimator
+from backform.pipeline import analyze
+from backform.pose.smoothing import make_smoother
+from backform.io.sources import VideoFileSource
+from backform.io.video_out import AnnotatedVideoWriter
 
 
 def make_640(clip: Path, n: int, dest: Path) -> tuple[Path, list]:

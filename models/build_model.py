@@ -6,7 +6,7 @@
 Downloads PyPI's mediapipe==0.10.21 wheel (no dependencies) unless --wheel is given, checks the SHA-256 of
 the two TFLite models inside it, adds the image-input metadata the landmark model lacks and writes an
 uncompressed .task zip. The result is byte-identical every time; its SHA-256 is checked against
-backform.model.BUNDLE_SHA256. `backform` does the same automatically on first use (into
+backform.pose.model.BUNDLE_SHA256. `backform` does the same automatically on first use (into
 ~/.cache/backform/models, or $BACKFORM_MODEL_DIR).
 """
 import argparse
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from backform.model import BUNDLE_FILENAME, ModelError, build_model, sha256_file  # noqa: E402
+from backform.pose.model import BUNDLE_FILENAME, ModelError, build_model, sha256_file  # noqa: E402
 
 
 def main() -> int:

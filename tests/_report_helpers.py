@@ -11,8 +11,8 @@ from kinematics import Camera, Plan, frames
 
 from backform.exercises import get
 from backform.report import fmt
-from backform.recording import LandmarksSource, LandmarkWriter
-from backform.session import analyze
+from backform.io.recording import LandmarksSource, LandmarkWriter
+from backform.pipeline import analyze
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "out" / "test-artifacts"

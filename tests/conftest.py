@@ -30,7 +30,7 @@ def clip_labels(clips_dir) -> dict:
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The pose model, built offline on first use (needs the package index once)."""
-    from backform.model import ensure_model
+    from backform.pose.model import ensure_model
     return ensure_model()
 
 
@@ -74,9 +74,9 @@ def numbered_video(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def recordings(clips_dir, model_path, tmp_path_factory):
     """``recordings(clip_name, max_fps=20)`` -> path of a landmarks recording of that real clip, made once."""
-    from backform.pose import PoseEstimator
-    from backform.recording import LandmarkWriter
-    from backform.sources import VideoFileSource
+    from backform.pose.estimator import PoseEstimator
+    from backform.io.recording import LandmarkWriter
+    from backform.io.sources import VideoFileSource
 
     cache: dict = {}
     folder = tmp_path_factory.mktemp("recordings")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backform.core import PoseFrame
-from backform.landmarks import L
+from backform.types import PoseFrame
+from backform.pose.landmarks import L
 
 W_PX, H_PX = 640, 480
 

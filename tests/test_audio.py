@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from backform.audio import Coach, CoachParams, Speaker, Utterance, Voice, make_voice, render_wav, tone, wav_level, write_wav
-from backform.core import Fault, FrameResult, Phase, RepEvent
+from backform.coaching.speech import Coach, CoachParams, Speaker, Utterance, Voice, make_voice, render_wav, tone, wav_level, write_wav
+from backform.types import Fault, FrameResult, Phase, RepEvent
 
 
 def rep_stream(hold_s: float, t0: float = 0.0, n: int = 1, fps: float = 30.0, fault: str | None = "short_hold",

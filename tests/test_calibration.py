@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from kinematics import Camera, Plan, Rep, frames, run
 
-from backform import calibration as C
-from backform.core import PoseFrame
+from backform.programme import calibration as C
+from backform.types import PoseFrame
 from backform.errors import BackformError
-from backform.landmarks import L
-from backform.recording import LandmarkWriter
+from backform.pose.landmarks import L
+from backform.io.recording import LandmarkWriter
 
 POSTURE_OF = {"bridge": "supine", "bird_dog": "quadruped", "prone_extension": "prone",
               "prone_arm_lift": "prone", "wall_slide": "standing"}
@@ -198,7 +198,7 @@ def test_calibrate_command(tmp_path, capsys):
     cal = C.load(tmp_path / "cal" / "p.toml")
     # only the programme's exercises of each posture are calibrated
     assert set(cal.baseline) == {"prone_extension", "bird_dog"}
-    from backform.program import apply_program
+    from backform.programme.programme import apply_program
     name, params, baseline, _ = apply_program(argparse.Namespace(program=str(prog), exercise="prone_extension",
                                                                  calibration=None))
     assert baseline["chin_deg"] == pytest.approx(cal.reference["prone_extension"]["chin_deg"])

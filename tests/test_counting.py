@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from backform.core import Phase
-from backform.counting import (CounterParams, HoldTimer, RepCounter, SideTracker, bridged_duration, centred_median,
+from backform.types import Phase
+from backform.exercises.counting import (CounterParams, HoldTimer, RepCounter, SideTracker, bridged_duration, centred_median,
                                median3, rep_times)
 
 P = CounterParams(start_delta=5.0, rest_delta=3.0, min_range=8.0)
@@ -158,10 +158,10 @@ def test_rep_times_plateau_keeps_an_overshooting_hold():
 
 class _PF:
     def __init__(self, t, side):
-        from backform.core import PoseFrame
+        from backform.types import PoseFrame
         lm = np.zeros((33, 5), np.float32)
         lm[:, 3] = 0.5
-        from backform.landmarks import L
+        from backform.pose.landmarks import L
         for n in ("SHOULDER", "HIP", "KNEE", "ANKLE", "ELBOW", "WRIST"):
             lm[L[f"{side.upper()}_{n}"], 3] = 0.99
         self.pf = PoseFrame(0, t * 1000, 100, 100, landmarks=lm)
@@ -178,7 +178,7 @@ def test_side_tracker_is_sticky():
 
 
 def test_level_crossing_interpolates_first_and_last():
-    from backform.counting import level_crossing
+    from backform.exercises.counting import level_crossing
     t = [0.0, 1.0, 2.0, 3.0, 4.0]
     s = [0.0, 10.0, 20.0, 10.0, 0.0]
     assert level_crossing(t, s, 5.0, first=True) == pytest.approx(0.5)

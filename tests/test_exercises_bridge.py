@@ -52,7 +52,7 @@ def test_getting_into_position_is_not_a_rep_and_front_view_is_reported():
 
 
 def test_frame_results_carry_phase_hold_and_angles():
-    from backform.core import Phase
+    from backform.types import Phase
     from backform.exercises import get
     from kinematics import Camera, Plan, frames
     plan = Plan("bridge", [Rep(hold=2.5, down=2.0)])
@@ -75,7 +75,7 @@ def test_lumbar_arch_from_the_belly_line_rising_off_the_chord():
     import numpy as np
     from kinematics import H_PX, Camera, Plan, frames, run
 
-    from backform.landmarks import side as S
+    from backform.pose.landmarks import side as S
 
     reps = [Rep(hold=2.5, down=2.0), Rep(hold=2.5, down=2.0), Rep(hold=2.5, down=2.0)]
     plan = Plan("bridge", reps)

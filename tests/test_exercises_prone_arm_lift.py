@@ -96,7 +96,7 @@ def _head_on_with_outline(reps, fold_arms: bool = True, cut: bool = False):
     import numpy as np
     from kinematics import Camera, Plan, frames, run
 
-    from backform.landmarks import side as S
+    from backform.pose.landmarks import side as S
 
     plan = Plan("prone_arm_lift", reps)
     out, crop = [], None

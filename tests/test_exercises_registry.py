@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from backform.core import FrameResult, Phase, PoseFrame
+from backform.types import FrameResult, Phase, PoseFrame
 from backform.exercises import Exercise, UnknownExercise, get, names
 from backform.exercises.base import register
 
@@ -68,7 +68,7 @@ def test_session_contract_codes():
 def test_register_a_sixth_exercise_touches_nothing_else():
     from dataclasses import dataclass
 
-    from backform.counting import CounterParams
+    from backform.exercises.counting import CounterParams
 
     @dataclass(frozen=True)
     class _P:

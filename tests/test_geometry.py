@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from backform import geometry as g
-from backform.core import PoseFrame
-from backform.landmarks import L
+from backform.pose import geometry as g
+from backform.types import PoseFrame
+from backform.pose.landmarks import L
 
 NAN = float("nan")
 

@@ -12,12 +12,12 @@ import time
 import numpy as np
 import pytest
 
-from backform.core import PoseFrame
+from backform.types import PoseFrame
 from backform.errors import BackformError
-from backform.fakecam import FakeCamera, letterbox
+from backform.io.fakecam import FakeCamera, letterbox
 from backform.live import (CameraLost, LiveOptions, LiveSession, Slot, display_problem, exercise_params,
                            mirror_pose)
-from backform.sources import VideoFileSource
+from backform.io.sources import VideoFileSource
 
 
 class StubPose:
@@ -169,7 +169,7 @@ def test_unknown_exercise(tmp_path, numbered_video):
 def test_cli_without_display_fails_cleanly(tmp_path, numbered_video):
     """Without a display the command must say so and exit 2, not let imshow abort the process (134)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    r = subprocess.run([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video", str(numbered_video),
+    r = subprocess.run([sys.executable, "-m", "backform", "live", "--exercise", "bridge", "--video", str(numbered_video),
                         "--out", str(tmp_path / "o")], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert "no display" in r.stderr and "--no-window" in r.stderr

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from backform.fakecam import letterbox
+from backform.io.fakecam import letterbox
 
 pytestmark = pytest.mark.slow
 SCREEN = (1280, 1024)
@@ -73,7 +73,7 @@ def _live_run_with_screenshot(xvfb, clip, model_path, out: Path, shots: Path):
     """Play ``clip`` through the live window; a screenshot showing confident (green) joints, if one came."""
     env = dict(os.environ, DISPLAY=xvfb)
     env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video", str(clip),
+    proc = subprocess.Popen([sys.executable, "-m", "backform", "live", "--exercise", "bridge", "--video", str(clip),
                              "--size", "640x480", "--out", str(out), "--voice", "none", "--model", str(model_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -155,7 +155,7 @@ def _live_bridge_window(xvfb, clips_dir, model_path, out):
     if not shutil.which("xdotool"):
         pytest.skip("xdotool not installed (apt-get install xdotool)")
     env = dict(os.environ, DISPLAY=xvfb)
-    proc = subprocess.Popen([sys.executable, "-m", "backform.live", "--exercise", "bridge", "--video",
+    proc = subprocess.Popen([sys.executable, "-m", "backform", "live", "--exercise", "bridge", "--video",
                              str(clips_dir / "lena_glute_bridge.mp4"), "--loop", "10", "--size", "640x480",
                              "--out", str(out), "--voice", "none", "--model", str(model_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

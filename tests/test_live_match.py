@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from backform.exercises import get
-from backform.fakecam import FakeCamera
+from backform.io.fakecam import FakeCamera
 from backform.live import LiveOptions, LiveSession
-from backform.pose import PoseEstimator
-from backform.session import analyze
-from backform.sources import VideoFileSource
+from backform.pose.estimator import PoseEstimator
+from backform.pipeline import analyze
+from backform.io.sources import VideoFileSource
 
 pytestmark = pytest.mark.slow
 

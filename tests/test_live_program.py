@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from backform.fakecam import FakeCamera
+from backform.io.fakecam import FakeCamera
 from backform.live import LiveOptions, LiveSession
-from backform.pose import PoseEstimator
-from backform.program import load
+from backform.pose.estimator import PoseEstimator
+from backform.programme.programme import load
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "sample_videos" / "bridge_clean_s101.mp4"

@@ -2,8 +2,8 @@ import zipfile
 
 import pytest
 
-from backform import model
-from backform.model import ModelError, build_bundle, check_model_file, ensure_model
+from backform.pose import model
+from backform.pose.model import ModelError, build_bundle, check_model_file, ensure_model
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from backform.landmarks import L
-from backform.pose import PoseConfig, PoseEstimator, skeleton_disagreement
+from backform.pose.landmarks import L
+from backform.pose.estimator import PoseConfig, PoseEstimator, skeleton_disagreement
 
 # a body lying on its side-view floor, normalised coordinates (x, y); torso length 0.25
 BODY = {"SHOULDER": (0.30, 0.50), "HIP": (0.55, 0.50), "KNEE": (0.70, 0.40), "ANKLE": (0.85, 0.50),

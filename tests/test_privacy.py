@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from backform.landmarks import L
-from backform.overlay import FACE, GREEN
+from backform.pose.landmarks import L
+from backform.render.overlay import FACE, GREEN
 
 pytestmark = pytest.mark.slow
 
@@ -105,8 +105,8 @@ def test_blurred_export_hides_the_face_and_keeps_the_skeleton(clips_dir, model_p
     ``--privacy blur`` frame (must show none), the frame only resized to the export size (the control: the
     detectors still find the face there, so re-encoding alone does not hide it) and the frame resized and
     blurred without any drawing (must show none: the blur hides it, not the skeleton drawn over it)."""
-    from backform import overlay
-    from backform.core import PoseFrame
+    from backform.render import overlay
+    from backform.types import PoseFrame
     path = clips_dir / clip
     out = tmp_path / "blur"
     recs = analyse(path, exercise, out, "blur", max_fps)

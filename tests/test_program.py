@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backform import program as P
+from backform.programme import programme as P
 from backform.errors import BackformError
 from backform.exercises import get, names
 
@@ -211,7 +211,7 @@ def test_apply_program_picks_the_exercise(tmp_path):
 
 
 def test_apply_program_merges_calibration_under_the_programme(tmp_path):
-    from backform.calibration import Calibration
+    from backform.programme.calibration import Calibration
     cal = Calibration(baseline={"prone_extension": {"chin_deg": -55.0}},
                       thresholds={"wall_slide": {"min_overhead_deg": 140.0, "min_pause_s": 0.4}})
     cal.save(tmp_path / "prof.toml")

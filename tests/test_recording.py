@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from backform.core import PoseFrame
+from backform.types import PoseFrame
 from backform.errors import SourceError
-from backform.recording import SCHEMA, LandmarkWriter, LandmarksSource, read_landmarks
+from backform.io.recording import SCHEMA, LandmarkWriter, LandmarksSource, read_landmarks
 
 
 def _frames():

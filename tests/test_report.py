@@ -11,7 +11,7 @@ import pytest
 from _report_helpers import assert_table_matches, chromium, chromium_run, make_session, parse, rep_rows, save_artifact
 from kinematics import Rep
 
-from backform import program as P
+from backform.programme import programme as P
 from backform import report as R
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from _report_helpers import assert_table_matches, chromium, chromium_run, parse, rep_rows, save_artifact
 
-from backform import calibration as C
-from backform import program as P
+from backform.programme import calibration as C
+from backform.programme import programme as P
 from backform.report import fmt
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backform.core import PoseFrame
-from backform.landmarks import L
-from backform.setup_check import SetupCheck, brightness, floor_tilt
+from backform.types import PoseFrame
+from backform.pose.landmarks import L
+from backform.coaching.setup_check import SetupCheck, brightness, floor_tilt
 
 W, H = 640, 480
 
@@ -105,7 +105,7 @@ def test_real_floor_level_side_views_pass(clip, exercise, ok_by_s, recordings):
     """Real clips filmed from the side at floor level: the set-up is good within a second and a half, and the
     camera-height figure stays far below its limit."""
     from backform.exercises import get
-    from backform.recording import LandmarksSource
+    from backform.io.recording import LandmarksSource
     src = LandmarksSource(recordings(clip))
     c = SetupCheck(exercise, get(exercise).views)
     tilts = []
@@ -120,7 +120,7 @@ def test_real_floor_level_side_views_pass(clip, exercise, ok_by_s, recordings):
 @pytest.mark.slow
 def test_real_clip_with_feet_out_of_frame_is_told(recordings):
     """lena_bird_dog is filmed close: feet and the raised hand leave the picture."""
-    from backform.recording import LandmarksSource
+    from backform.io.recording import LandmarksSource
     c = SetupCheck("bird_dog", ("side", "diagonal"))
     msgs = [m for pf in LandmarksSource(recordings("lena_bird_dog.mp4")) for m in c.update(pf, 120.0).messages]
     assert any("out of the picture" in m for m in msgs)

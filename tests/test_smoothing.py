@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backform.core import PoseFrame
-from backform.smoothing import LandmarkSmoother, OneEuroFilter, SmoothingConfig, make_smoother
+from backform.types import PoseFrame
+from backform.pose.smoothing import LandmarkSmoother, OneEuroFilter, SmoothingConfig, make_smoother
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -64,7 +64,7 @@ def test_video_mode_jitter_is_already_small_and_the_filter_would_cost_lag(record
     least one analysis frame."""
     from smoothing import jitter, lag_ms
     from _common import series
-    from backform.recording import read_landmarks
+    from backform.io.recording import read_landmarks
 
     lab = clip_labels["lena_glute_bridge.mp4"]
     header, poses = read_landmarks(recordings("lena_glute_bridge.mp4"))

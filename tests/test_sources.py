@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from backform.errors import SourceError
-from backform.sources import ImageFolderSource, VideoFileSource, open_source, stride_for
+from backform.io.sources import ImageFolderSource, VideoFileSource, open_source, stride_for
 
 
 @pytest.mark.parametrize("fps,cap,expected", [(30, 20, 2), (59.94, 20, 3), (60, 20, 3), (24, 20, 2),
@@ -75,6 +75,6 @@ def test_empty_image_folder(tmp_path):
 
 
 def test_camera_that_does_not_exist():
-    from backform.sources import WebcamSource
+    from backform.io.sources import WebcamSource
     with pytest.raises(SourceError, match="cannot open camera 97"):
         WebcamSource(97)

@@ -20,7 +20,7 @@ OSMESA = ctypes.util.find_library("OSMesa")
 @pytest.mark.skipif(OSMESA is None, reason="OSMesa not found (apt-get install libosmesa6) for offscreen rendering")
 def test_render_a_tiny_clip(tmp_path):
     os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
-    from backform.synth.cli import synth_main
+    from backform.cli.synth import synth_main
     from backform.synth.truth import load_truth
 
     rc = synth_main(["--exercise", "bird_dog", "--fault", "arm_low:20", "--reps", "1", "--frames", "4",

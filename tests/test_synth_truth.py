@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backform.landmarks import NAMES
+from backform.pose.landmarks import NAMES
 from backform.synth.motion import FAULTS, FaultSpec, plan_motion, state_at
 from backform.synth.truth import ANGLE_NAMES, SCHEMA, angles, load_truth, rep_times
 

@@ -2,9 +2,9 @@ import cv2
 import numpy as np
 import pytest
 
-from backform.core import Fault, FrameResult, Phase, PoseFrame
-from backform.landmarks import L
-from backform.video_out import AnnotatedVideoWriter
+from backform.types import Fault, FrameResult, Phase, PoseFrame
+from backform.pose.landmarks import L
+from backform.io.video_out import AnnotatedVideoWriter
 
 
 def _pose(w=320, h=240):
@@ -53,7 +53,7 @@ def test_written_video_has_every_frame_and_the_overlay(tmp_path):
     res = FrameResult(0, 0.5, Phase.HOLD, 2, hold_s=1.2, hold_target_s=2.0,
                       faults=(Fault("hips_low", "Lift your hips", 0.5, 2, (L.LEFT_HIP,)),))
     for i in range(12):
-        vw.update(np.zeros((240, 320, 3), np.uint8), _pose(), res)
+        vw.write(_pose(), res, np.zeros((240, 320, 3), np.uint8))
     assert vw.close() == path and path.is_file()
     assert not (tmp_path / "a.part.mp4").exists()
     cap = cv2.VideoCapture(str(path))
@@ -66,7 +66,7 @@ def test_written_video_has_every_frame_and_the_overlay(tmp_path):
 
 def test_abort_leaves_no_partial_file(tmp_path):
     vw = AnnotatedVideoWriter(tmp_path / "a.mp4", 15, 320, 240)
-    vw.update(np.zeros((240, 320, 3), np.uint8), _pose(), None)
+    vw.write(_pose(), None, np.zeros((240, 320, 3), np.uint8))
     vw.abort()
     assert list(tmp_path.iterdir()) == []
 

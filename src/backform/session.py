@@ -1,152 +1,293 @@
-"""The per-frame driver: source -> pose -> smoothing -> exercise -> (video, session log); then session.json.
+"""The typed session: what ``session.json`` holds, defined once.
 
-``analyze()`` is the plain loop the CLI runs. The session log (``session.log.jsonl``) is a landmarks
-recording (see :mod:`backform.recording`) whose records also carry the exercise's per-frame result, written
-and flushed frame by frame: a session killed half-way keeps everything up to its last frame, and can be
-analysed again from the log alone. ``session.json`` is written atomically at the end.
+``analyze``, ``live``, the report's rebuild from a log and the programme scoring all build or read these
+structs; :func:`dumps` / :func:`loads` are the only JSON writer and reader of ``session.json``, and
+:func:`json_schema` is the published JSON Schema (``docs/session.schema.json``, checked by the tests).
+
+Why msgspec: its ``Struct`` types are plain typed records (no behaviour, cheap to build per frame), decoding
+validates types and reports the JSON path of a bad field in one line, and it derives a JSON Schema (2020-12)
+from the same definitions, so the published schema cannot drift from the code. pydantic would do the same
+with a much larger dependency; attrs + cattrs has no schema generator.
+
+Fields that only some sessions have (the checker's summary, a programme, a live session's sets, the
+segments of a whole-session recording) are ``UNSET`` when absent and then left out of the JSON.
+
+Fields are never renamed (other tools read them, see DESIGN.md); new ones get defaults so that older
+session.json files still load. Unknown fields are ignored when reading.
 """
 from __future__ import annotations
 
-import json
-import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
-import numpy as np
+import msgspec
+from msgspec import UNSET, UnsetType
 
-from .core import FrameResult, PoseFrame
-from .errors import NoPersonError
-from .recording import LandmarkWriter, pose_to_record
-from .sources import threaded
-from .report_io import write_text_atomic
+from .io.files import write_text_atomic
 
-log = logging.getLogger(__name__)
 SESSION_SCHEMA = "backform.session/1"
-DEFAULT_MAX_FPS = 20.0  # analysis-rate cap: see README "Analysis rate" and bench/throughput.py
+SCHEMA_ID = "https://github.com/backform/backform/docs/session.schema.json"
 
 
-def write_json_atomic(path: str | os.PathLike, data: dict) -> Path:
-    """Write JSON so that readers see the old file or the whole new one, never half (temp file + rename)."""
-    return write_text_atomic(path, json.dumps(data, indent=1) + "\n")
+class SourceInfo(msgspec.Struct, kw_only=True):
+    """Where the frames came from (a video path, ``camera:N`` or a landmarks recording)."""
+
+    path: str | None = None
+    fps: float | None = None
+    frames: int | None = None
+    width: int | None = None
+    height: int | None = None
+    landmarks_of: str | UnsetType = UNSET  # a landmarks recording: the video it was made from
+    fake_camera: bool | UnsetType = UNSET  # a recorded clip played as a camera (tests, demos)
+    speed: float | UnsetType = UNSET
 
 
-def result_to_record(res: FrameResult) -> dict:
-    d = {"phase": res.phase.value, "reps": res.rep_count}
-    if res.side_counts:
-        d["side_counts"] = dict(res.side_counts)
-    if res.side:
-        d["side"] = res.side
-    if res.hold_s:
-        d["hold_s"] = round(res.hold_s, 3)
-    if res.faults:
-        d["faults"] = [f.code for f in res.faults]
-    if res.angles:
-        d["angles"] = {k: (None if v is None or v != v else round(float(v), 2)) for k, v in res.angles.items()}
-    if res.completed is not None:
-        d["rep"] = res.completed.to_json()
-    return d
+class ModelInfo(msgspec.Struct, kw_only=True):
+    name: str | None = None
+    sha256: str | None = None
 
 
-class SessionLog(LandmarkWriter):
-    """The session log: a landmarks recording whose records also hold the exercise result."""
+class Tracking(msgspec.Struct, kw_only=True):
+    """How much of the recording had a person in it."""
 
-    def write_frame(self, pf: PoseFrame, res: FrameResult | None, **extra) -> None:
-        """Append one frame's landmarks, its result and any ``extra`` fields (e.g. a live session's set)."""
-        rec = pose_to_record(pf)
-        rec.update(extra)
-        if res is not None:
-            rec["result"] = result_to_record(res)
-        self._f.write(json.dumps(rec, separators=(",", ":")) + "\n")
-        self._f.flush()
-        self.count += 1
+    frames: int = 0                       # frames analysed
+    pose_frames: int = 0                  # ... with a pose
+    pose_found_rate: float = 0.0
+    analysis_fps: float | None = None
+    stride: int | None = None
+    model: ModelInfo | UnsetType = UNSET
+    live: bool | UnsetType = UNSET
 
 
-@dataclass
-class Tracking:
-    frames: int = 0
-    pose_frames: int = 0
-    first_pose_s: float | None = None
-    extra: dict = field(default_factory=dict)
+class Rep(msgspec.Struct, kw_only=True):
+    """One counted rep. Times in seconds from the start of the source; ``side`` is bird dog's working arm."""
 
-    def update(self, pf: PoseFrame) -> None:
-        self.frames += 1
-        if pf.has_pose:
-            self.pose_frames += 1
-            if self.first_pose_s is None:
-                self.first_pose_s = pf.t_s
-
-    def to_json(self) -> dict:
-        return {"frames": self.frames, "pose_frames": self.pose_frames,
-                "pose_found_rate": round(self.pose_frames / self.frames, 4) if self.frames else 0.0, **self.extra}
+    n: int
+    side: str | None = None
+    start_s: float | None = None
+    top_s: float | None = None
+    lower_s: float | None = None
+    end_s: float | None = None
+    hold_s: float | None = None
+    faults: list[str] = []
+    not_checked: list[str] = []           # checks that could not be judged on this rep (view, occlusion)
+    metrics: dict[str, float | None] = {}
 
 
-def session_dict(exercise_name: str | None, source_info: dict, tracking: Tracking, exercise=None) -> dict:
-    d = {"schema": SESSION_SCHEMA, "exercise": exercise_name, "source": source_info,
-         "tracking": tracking.to_json(), "rep_count": 0, "reps": [], "faults": []}
-    if exercise is not None:
-        d["rep_count"] = len(exercise.reps)
-        d["reps"] = [r.to_json() for r in exercise.reps]
-        d["faults"] = [f.to_json() for f in exercise.faults]
-        d.update(exercise.summary())
-    return d
+class FaultEvent(msgspec.Struct, kw_only=True):
+    code: str
+    rep: int | None = None
+    t_s: float
+    message: str
+    value: float | None = None            # the measured figure behind it, in the check's own unit
 
 
-def posed(source, pose, ahead: int = 4) -> Iterator[tuple[PoseFrame, np.ndarray | None]]:
-    """``(pose_frame, image)`` for each item of ``source``. With a pose model, inference runs on its own
-    thread up to ``ahead`` frames in front, so that tracing the outline, the checks, the log and the video
-    hand-off of one frame overlap the model's work on the next (the model releases the GIL while it runs)."""
-    if getattr(source, "yields_poses", False):
-        yield from ((pf, None) for pf in source)
-        return
-    for pf, mask, image in threaded(((*pose.infer(fr), fr.image) for fr in source), ahead, name="pose",
-                                    background=False):
-        yield pose.outline(pf, mask), image
+class Targets(msgspec.Struct, kw_only=True):
+    reps: int | None = None
+    hold_s: float | None = None
+    reps_per_side: list[int] | UnsetType = UNSET
 
 
-def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: str | None = None,
-            pose=None, smoother=None, video=None, on_frame: Callable[[PoseFrame], None] | None = None,
-            require_person: bool = True) -> dict:
-    """Run the pipeline over ``source`` and write ``session.log.jsonl`` and ``session.json`` into ``out_dir``.
+class SideCount(msgspec.Struct, kw_only=True):
+    reps: int = 0
+    holds_met: int = 0
 
-    ``source`` yields Frames (then ``pose`` is required) or PoseFrames (a recording). ``video`` is an
-    :class:`~backform.video_out.AnnotatedVideoWriter` or None. Returns the session dict.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    poses_in = getattr(source, "yields_poses", False)
-    info = source.info()
-    header = {"fps": source.fps, "analysis_fps": source.analysis_fps, "width": source.width,
-              "height": source.height, "frames": source.frame_count, "source": info["path"],
-              "exercise": exercise_name}
-    if pose is not None:
-        header.update(model=pose.model_name, model_sha256=pose.model_sha256)
-    elif poses_in:
-        header.update(model=source.header.get("model"), model_sha256=source.header.get("model_sha256"))
-    tracking = Tracking()
-    tracking.extra = {"analysis_fps": round(source.analysis_fps, 3), "stride": source.stride}
-    if header.get("model"):
-        tracking.extra["model"] = {"name": header["model"], "sha256": header.get("model_sha256")}
-    last_t = 0.0
-    with SessionLog(out / "session.log.jsonl", header) as slog:
-        for pf, image in posed(source, pose):
-            if smoother is not None:
-                pf = smoother.update(pf)
-            res = exercise.update(pf) if exercise is not None else None
-            slog.write_frame(pf, res)
-            tracking.update(pf)
-            if video is not None:
-                video.update(image, pf, res)
-            if on_frame is not None:
-                on_frame(pf)
-            last_t = pf.t_s
-    if exercise is not None:
-        exercise.finish(last_t)
-    if tracking.frames == 0:
-        raise NoPersonError(f"no frame could be read from {info['path']}")
-    result = session_dict(exercise_name, info, tracking, exercise)
-    write_json_atomic(out / "session.json", result)
-    if require_person and tracking.pose_frames == 0:
-        raise NoPersonError(f"no person found in {info['path']} ({tracking.frames} frames analysed)")
-    return result
+
+class Prescribed(msgspec.Struct, kw_only=True):
+    sets: int = 1
+    reps_per_set: int | None = None
+    per_side: bool = False
+    reps: int | None = None
+    hold_s: float = 0.0
+    hold_tolerance_s: float = 0.15
+    rest_s: float = 60.0
+
+
+class Done(msgspec.Struct, kw_only=True):
+    reps: int = 0
+    sets: int = 0
+    reps_per_set: list[int] = []
+    holds_met: int = 0
+    mean_hold_s: float | None = None
+    reps_with_faults: int = 0
+    left: SideCount | UnsetType = UNSET
+    right: SideCount | UnsetType = UNSET
+    sides_per_set: list[dict[str, int]] | UnsetType = UNSET
+    sets_complete: int | UnsetType = UNSET  # live: sets whose target was met
+
+
+class Score(msgspec.Struct, kw_only=True):
+    """A session (or one exercise of it) against its prescription: see ``programme.score``."""
+
+    exercise: str | None = None
+    prescribed: Prescribed = msgspec.field(default_factory=Prescribed)
+    done: Done = msgspec.field(default_factory=Done)
+    complete: bool | UnsetType = UNSET
+    completion: float | UnsetType = UNSET
+    fault_rate: float | None = None
+
+
+class ProgrammeBlockInfo(msgspec.Struct, kw_only=True):
+    index: int | None = None
+    exercise: str
+    label: str | None = None
+    sets: int = 1
+    reps: int | None = None
+    hold_s: float | None = None
+    rest_s: float | None = None
+    per_side: bool = False
+    thresholds: dict[str, Any] = {}
+    notes: str | None = None
+
+
+class ProgrammeExercise(msgspec.Struct, kw_only=True):
+    block: ProgrammeBlockInfo
+    score: Score
+
+
+class ProgrammeStep(msgspec.Struct, kw_only=True):
+    kind: str
+    exercise: str | None = None
+    block: int | None = None
+    set: int | None = None
+    sets: int | None = None
+
+
+class ProgrammeInfo(msgspec.Struct, kw_only=True):
+    """The programme the session was scored against (``analyze --program``, ``live --program``)."""
+
+    name: str | None = None
+    patient: str | None = None
+    path: str | None = None
+    block: ProgrammeBlockInfo | UnsetType = UNSET  # analyze: the block of this session's exercise
+    score: Score | UnsetType = UNSET  # analyze: this session against it
+    sets_prescribed: int | UnsetType = UNSET  # live: the whole programme
+    sets_done: int | UnsetType = UNSET
+    step: ProgrammeStep | UnsetType = UNSET
+    complete: bool | UnsetType = UNSET
+    exercises: list[ProgrammeExercise] | UnsetType = UNSET
+
+
+class LiveSet(msgspec.Struct, kw_only=True):
+    set: int
+    exercise: str
+    start_s: float
+    end_s: float | None = None
+    rep_count: int = 0
+    reps: list[Rep] = []
+    faults: list[FaultEvent] = []
+    block: int | None = None
+    block_set: int | None = None
+    block_sets: int | None = None
+    reps_prescribed: int | None = None
+    per_side: bool | None = None
+    complete: bool | None = None
+
+
+class Announcement(msgspec.Struct, kw_only=True):
+    t_s: float
+    text: str
+    kind: str
+    set: int | None = None
+    exercise: str | None = None
+    muted: bool | None = None
+
+
+class LiveInfo(msgspec.Struct, kw_only=True):
+    started_utc: str | None = None
+    final: bool = False
+    end: str | None = None
+    sets: list[LiveSet] = []
+    announcements: list[Announcement] = []
+    voice: str | None = None
+    muted: bool | None = None
+    setup_ok_s: float | None = None
+    stats: dict[str, Any] = {}
+
+
+class Segment(msgspec.Struct, kw_only=True):
+    """One exercise of a recording that holds several (``analyze`` without ``--exercise``)."""
+
+    exercise: str
+    start_s: float
+    end_s: float
+    rep_count: int = 0
+    reps: list[Rep] = []
+    faults: list[FaultEvent] = []
+    confidence: float | None = None
+
+
+class Session(msgspec.Struct, kw_only=True):
+    """``session.json``."""
+
+    schema: str = SESSION_SCHEMA
+    exercise: str | None = None
+    source: SourceInfo = msgspec.field(default_factory=SourceInfo)
+    tracking: Tracking = msgspec.field(default_factory=Tracking)
+    rep_count: int = 0
+    reps: list[Rep] = []
+    faults: list[FaultEvent] = []
+    # what the checker knew and could judge (absent when no exercise was checked)
+    targets: Targets | UnsetType = UNSET
+    view: str | UnsetType = UNSET
+    views_seen: dict[str, float] | UnsetType = UNSET
+    supported_views: list[str] | UnsetType = UNSET
+    view_supported: bool | UnsetType = UNSET
+    start_position_reached: bool | UnsetType = UNSET
+    checks: list[str] | UnsetType = UNSET
+    not_checked: dict[str, list[int]] | UnsetType = UNSET  # check -> reps it could not be judged on
+    not_checked_reasons: dict[str, str] | UnsetType = UNSET
+    cues: dict[str, str] | UnsetType = UNSET  # fault code -> the cue spoken and shown
+    params: dict[str, Any] | UnsetType = UNSET  # the thresholds used
+    baseline: dict[str, float] | UnsetType = UNSET  # personal baseline figures (calibration or earlier reps)
+    side_counts: dict[str, int] | UnsetType = UNSET  # bird dog: reps per working arm
+    sets: list[list[int]] | UnsetType = UNSET  # bird dog: rep numbers per set
+    privacy: str | UnsetType = UNSET  # the report's video privacy mode
+    programme: ProgrammeInfo | UnsetType = UNSET
+    live: LiveInfo | UnsetType = UNSET
+    segments: list[Segment] | UnsetType = UNSET
+    partial: bool | UnsetType = UNSET  # rebuilt from the log of a session that did not finish
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Session)
+
+
+def to_builtins(obj) -> Any:
+    """A struct (or anything holding structs) as plain dicts and lists."""
+    return msgspec.to_builtins(obj)
+
+
+def convert(data: Any, type_: type = Session):
+    """Plain data (e.g. a dict read from JSON) as ``type_``; a bad field is a ``msgspec.ValidationError``
+    naming its path."""
+    return msgspec.convert(data, type_)
+
+
+def dumps(session: Session) -> str:
+    """``session.json`` text: indented one space per level, as before the typed model."""
+    return msgspec.json.format(_encoder.encode(session), indent=1).decode() + "\n"
+
+
+def loads(text: str | bytes) -> Session:
+    return _decoder.decode(text)
+
+
+def load(path: str | os.PathLike) -> Session:
+    return loads(Path(path).read_bytes())
+
+
+def write(path: str | os.PathLike, session: Session) -> Path:
+    """Write ``session.json`` atomically (readers see the old file or the whole new one)."""
+    return write_text_atomic(path, dumps(session))
+
+
+def json_schema() -> dict:
+    """The JSON Schema of ``session.json`` (published as ``docs/session.schema.json``)."""
+    schema = msgspec.json.schema(Session)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+              "title": "backform session.json",
+              "description": "What `backform analyze` and `backform live` write: see README 'File formats'.",
+              **schema}
+    return schema

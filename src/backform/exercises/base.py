@@ -16,9 +16,9 @@ from typing import Callable, ClassVar, Iterable
 
 import numpy as np
 
-from ..core import Fault, FrameResult, Phase, PoseFrame, RepEvent
-from ..counting import CounterParams, RepCounter, RepWindow, SideTracker, ViewTracker, frame_view
-from ..landmarks import L, side as side_lm
+from ..types import Fault, FrameResult, Phase, PoseFrame, RepEvent
+from .counting import CounterParams, RepCounter, RepWindow, SideTracker, ViewTracker, frame_view
+from ..pose.landmarks import L, side as side_lm
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,34 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(name: str, params: dict | None = None, baseline: dict | None = None) -> "Exercise":
-    """A fresh checker for exercise ``name`` with per-person parameter overrides and baseline figures."""
+def spec(name: str) -> type["Exercise"]:
+    """The class of exercise ``name``: everything other modules need to know about it is a class attribute
+    (label, per_side, posture, baseline_keys, range_thresholds, panels, views, CUES, JOINTS, Params)."""
     try:
-        cls = _REGISTRY[name]
+        return _REGISTRY[name]
     except KeyError:
         raise UnknownExercise(f"unknown exercise {name!r}; valid names: {', '.join(names())}") from None
-    return cls(params=params, baseline=baseline)
+
+
+def get(name: str, params: dict | None = None, baseline: dict | None = None) -> "Exercise":
+    """A fresh checker for exercise ``name`` with per-person parameter overrides and baseline figures."""
+    return spec(name)(params=params, baseline=baseline)
+
+
+def params_defaults(name: str) -> dict:
+    """The checker's default parameters (name -> value) for exercise ``name``."""
+    return dataclasses.asdict(spec(name).Params())
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One plot of the report: a title, a unit, the logged (or derived) series it draws and its threshold
+    lines as (label, parameter name); the parameter ``chin_limit`` is the chin neutral plus the allowed poke."""
+
+    title: str
+    unit: str
+    series: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...] = ()
 
 
 def with_overrides(default, overrides: dict | None):
@@ -161,6 +182,14 @@ class Exercise:
 
     name: ClassVar[str] = ""
     Params: ClassVar[type]                                  # frozen dataclass of thresholds
+    label: ClassVar[str] = ""                               # patient-facing name ("bird dog")
+    per_side: ClassVar[bool] = False                        # reps counted per side (the working arm)
+    posture: ClassVar[str] = ""                             # supine / prone / quadruped / standing
+    setup_parts: ClassVar[tuple[str, ...]] = ()             # extra parts the set-up check wants in view
+    baseline_keys: ClassVar[tuple[str, ...]] = ()           # figures a calibration rep gives as personal baseline
+    # (rep metric, parameter, margin): the calibration suggests parameter = the comfortable range - margin
+    range_thresholds: ClassVar[tuple[tuple[str, str, float], ...]] = ()
+    panels: ClassVar[tuple[Panel, ...]] = ()                # the report's plots
     views: ClassVar[tuple[str, ...]] = ("side",)            # camera views the exercise is meant for
     CUES: ClassVar[dict[str, str]] = {}                     # fault code -> short patient-facing cue
     CHECK_VIEWS: ClassVar[dict[str, tuple[str, ...]]] = {}  # fault code -> views it can be judged from
@@ -220,6 +249,16 @@ class Exercise:
 
     def extra_summary(self) -> dict:
         return {}
+
+    @classmethod
+    def report_series(cls, t: list[float], angles: dict[str, list], reps: list) -> dict[str, list]:
+        """Series the report plots that are derived from the logged figures (``angles``: key -> per-frame
+        values, None where missing) and the reps; keys named in ``panels``."""
+        return {}
+
+    @classmethod
+    def on_floor(cls) -> bool:
+        return cls.posture != "standing"
 
     @property
     def hold_target_s(self) -> float:
@@ -474,7 +513,7 @@ class Exercise:
 def lm_in_frame(pf: PoseFrame, names: Iterable[str], side: str, margin: float = 0.01,
                 min_vis: float = 0.5) -> bool:
     """Landmarks (by part name on ``side``, or full names like "nose") inside the image and visible."""
-    from ..geometry import in_frame
+    from ..pose.geometry import in_frame
     ids = []
     for n in names:
         try:

@@ -45,11 +45,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import geometry as g
-from ..core import PoseFrame
-from ..counting import CounterParams
-from ..landmarks import L, other, side as S
-from .base import Exercise, RepContext, Verdict, judge, lm_in_frame, not_checked, register
+from ..pose import geometry as g
+from ..types import PoseFrame
+from .counting import CounterParams
+from ..pose.landmarks import L, other, side as S
+from .base import Exercise, Panel, RepContext, Verdict, judge, lm_in_frame, not_checked, register
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,33 @@ class BirdDogParams:
 class BirdDog(Exercise):
     Params = BirdDogParams
     views = ("side", "diagonal")
+    label = "bird dog"
+    per_side = True
+    posture = "quadruped"
+    baseline_keys = ("trunk_bow",)
+    panels = (Panel("Arm + opposite leg raise", "deg", ("pair_left_deg", "pair_right_deg")),
+              Panel("Working arm and lifted leg to horizontal (during reps)", "deg",
+                    ("working_arm_deg", "lifted_leg_deg"), (("arm low below", "arm_low_deg"),
+                                                            ("leg high above", "leg_high_deg"))),
+              Panel("Trunk roll", "deg", ("trunk_roll_deg",)))
+
+    @classmethod
+    def report_series(cls, t: list[float], angles: dict[str, list], reps: list) -> dict[str, list]:
+        """The working arm's and the lifted (opposite) leg's angle to the horizontal, inside each rep only
+        (outside a rep the limbs hang down and the figure means nothing)."""
+        arm: list = [None] * len(t)
+        leg: list = [None] * len(t)
+        for r in reps:
+            s, start, end = r.side, r.start_s, r.end_s
+            if s not in ("left", "right") or start is None:
+                continue
+            a, lg = angles.get(f"{s}_arm_deg"), angles.get(f"{other(s)}_leg_deg")
+            end = end if end is not None else float("inf")
+            for i, ti in enumerate(t):
+                if start <= ti <= end:
+                    arm[i] = a[i] if a else None
+                    leg[i] = lg[i] if lg else None
+        return {"working_arm_deg": arm, "lifted_leg_deg": leg}
     CUES = {
         "trunk_rotation": "Keep your hips and shoulders square to the floor",
         "back_sag": "Don't let your back sag: tighten your tummy",

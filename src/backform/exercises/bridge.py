@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import geometry as g
-from ..core import PoseFrame
-from ..counting import CounterParams
-from ..landmarks import side as S
-from .base import Exercise, RepContext, Verdict, judge, not_checked, register
+from ..pose import geometry as g
+from ..types import PoseFrame
+from .counting import CounterParams
+from ..pose.landmarks import side as S
+from .base import Exercise, Panel, RepContext, Verdict, judge, not_checked, register
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ class BridgeParams:
 class Bridge(Exercise):
     Params = BridgeParams
     views = ("side",)
+    label = "bridge"
+    posture = "supine"
+    baseline_keys = ("belly_bow", "belly_rise")
+    range_thresholds = (("hip_extension_deg", "min_hip_extension_deg", 8.0),)
+    panels = (Panel("Hip lift (shoulder-hip line above horizontal)", "deg", ("hip_lift_deg",)),
+              Panel("Hip extension (shoulder-hip-knee)", "deg", ("hip_extension_deg",),
+                    (("hips low below", "min_hip_extension_deg"), ("hips high above", "max_hip_extension_deg"))))
     CUES = {
         "lumbar_arch": "Lift from your hips, keep your lower back flat",
         "hips_low": "Lift your hips until shoulders, hips and knees line up",

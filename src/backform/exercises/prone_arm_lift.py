@@ -41,11 +41,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import geometry as g
-from ..core import PoseFrame
-from ..counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
-from ..landmarks import side as S
-from .base import Exercise, RepContext, judge, not_checked, register
+from ..pose import geometry as g
+from ..types import PoseFrame
+from .counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
+from ..pose.landmarks import side as S
+from .base import Exercise, Panel, RepContext, judge, not_checked, register
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
 
 
@@ -94,6 +94,13 @@ class ProneArmLiftParams:
 class ProneArmLift(Exercise):
     Params = ProneArmLiftParams
     views = ("side", "diagonal", "front")
+    label = "prone arm lift"
+    posture = "prone"
+    baseline_keys = ("chin_deg",)
+    panels = (Panel("Arm height above the shoulders", "body sizes", ("arm_height",)),
+              Panel("Elbow angle on screen (the better-seen arm)", "deg", ("elbow_2d_deg",),
+                    (("straight above", "max_elbow_2d_deg"),)),
+              Panel("Head pitch (ear-nose vs hip-shoulder)", "deg", ("chin_deg",), (("chin poke above", "chin_limit"),)))
     CUES = {
         "chin_not_tucked": "Tuck your chin, look at the floor",
         "elbows_straight": "Bend your elbows, arms in a W at shoulder level",

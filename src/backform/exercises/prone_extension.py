@@ -11,7 +11,7 @@ the whole lift (rendered holds within 0.18 s of the truth; real clips: median er
 
 Checks:
 - ``chin_not_tucked``: head pitch at the top (near ear -> nose against the hip -> shoulder line,
-  :func:`backform.geometry.chin_angle`) above the person's reference by more than ``chin_poke_deg``: their
+  :func:`backform.pose.geometry.chin_angle`) above the person's reference by more than ``chin_poke_deg``: their
   calibrated clean top (``baseline={"chin_deg": ...}``), else the rest just before the rep corrected for the
   chest lift (:func:`chin_excess`; an absolute neutral does not work: rendered bodies' clean tops measured -69
   in DESIGN and -90 here). Side view only; not checked when the face is hidden behind the arm (superman
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import geometry as g
-from ..core import PoseFrame
-from ..counting import CounterParams, frame_view
-from ..landmarks import L, side as S
-from .base import Exercise, RepContext, judge, lm_in_frame, not_checked, register
+from ..pose import geometry as g
+from ..types import PoseFrame
+from .counting import CounterParams, frame_view
+from ..pose.landmarks import L, side as S
+from .base import Exercise, Panel, RepContext, judge, lm_in_frame, not_checked, register
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,13 @@ def chin_verdict(ex: Exercise, ctx: RepContext, neutral: float, poke: float, lif
 class ProneExtension(Exercise):
     Params = ProneExtensionParams
     views = ("side", "diagonal")
+    label = "prone back extension"
+    posture = "prone"
+    baseline_keys = ("chin_deg",)
+    panels = (Panel("Lift (hip-ear and hip-shoulder lines above horizontal)", "deg",
+                    ("head_lift_deg", "chest_lift_deg")),
+              Panel("Head pitch (ear-nose vs hip-shoulder)", "deg", ("chin_deg",), (("chin poke above", "chin_limit"),)),
+              Panel("Near wrist height", "body sizes", ("wrist_height",)))
     CUES = {
         "chin_not_tucked": "Tuck your chin, look at the floor",
         "arms_on_floor": "Lift your hands just off the floor",

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import geometry as g
-from ..core import PoseFrame
-from ..counting import CounterParams, level_crossing, median3
-from ..landmarks import side as S
-from .base import Exercise, RepContext, judge, lm_in_frame, not_checked, register
+from ..pose import geometry as g
+from ..types import PoseFrame
+from .counting import CounterParams, level_crossing, median3
+from ..pose.landmarks import side as S
+from .base import Exercise, Panel, RepContext, judge, lm_in_frame, not_checked, register
 
 
 def ease_fraction(top: float, edge: float) -> float:
@@ -73,6 +73,13 @@ class WallSlideParams:
 class WallSlide(Exercise):
     Params = WallSlideParams
     views = ("side", "diagonal")
+    label = "wall slide"
+    posture = "standing"
+    setup_parts = ("hands",)
+    range_thresholds = (("peak_shoulder_flexion_deg", "min_overhead_deg", 8.0),)
+    panels = (Panel("Shoulder flexion (hip-shoulder-elbow)", "deg", ("shoulder_flex_deg",),
+                    (("overhead from", "min_overhead_deg"),)),
+              Panel("Trunk tilt back against the thigh", "deg", ("trunk_back_deg",)))
     CUES = {
         "low_back_arch": "Keep your ribs down, don't arch your lower back",
         "arms_not_overhead": "Slide your arms all the way up overhead",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..landmarks import NAMES
+from ..pose.landmarks import NAMES
 from .rig import Rig
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..counting import crossing_time
-from ..landmarks import NAMES, L, side as lm_side
+from ..exercises.counting import crossing_time
+from ..pose.landmarks import NAMES, L, side as lm_side
 
 SCHEMA = "backform.truth/1"
 ANGLE_NAMES = (

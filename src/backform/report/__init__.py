@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report_io import write_text_atomic
+from ..io.files import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +134,8 @@ def _cues(exercise: str | None) -> dict:
     if not exercise:
         return {}
     try:
-        from .exercises.base import _REGISTRY  # noqa: PLC2701
-        from .exercises import names  # noqa: F401
+        from ..exercises.base import _REGISTRY  # noqa: PLC2701
+        from ..exercises import names  # noqa: F401
         return dict(_REGISTRY[exercise].CUES)
     except (KeyError, ImportError):
         return {}
@@ -147,7 +147,7 @@ def rebuild_session(folder: str | os.PathLike, logdata: LogData | None = None) -
     folder = Path(folder)
     lp = folder / LOG_NAME
     if not lp.is_file():
-        from .errors import BackformError
+        from ..errors import BackformError
         raise BackformError(f"{folder}: neither {SESSION_NAME} nor {LOG_NAME} found: not a session folder")
     ld = logdata or read_log(lp)
     h = ld.header
@@ -168,7 +168,7 @@ def rebuild_session(folder: str | os.PathLike, logdata: LogData | None = None) -
                           "truncated_line": ld.truncated}}
     if ex:
         try:
-            from .exercises import get
+            from ..exercises import get
             e = get(ex)
             s = e.summary()
             sess.update({"targets": s.get("targets"), "params": s.get("params"), "cues": s.get("cues"),
@@ -385,10 +385,10 @@ def plots_html(session: dict, ld: LogData | None) -> str:
 
 # --- stills of fault moments -----------------------------------------------------------------------------------
 def _fault_joints(exercise: str, code: str, side: str):
-    from .landmarks import L, side as side_lm
+    from ..pose.landmarks import L, side as side_lm
     try:
-        from .exercises.base import _REGISTRY  # noqa: PLC2701
-        from .exercises import names  # noqa: F401
+        from ..exercises.base import _REGISTRY  # noqa: PLC2701
+        from ..exercises import names  # noqa: F401
         names_ = _REGISTRY[exercise].JOINTS.get(code, ())
     except KeyError:
         return ()
@@ -436,9 +436,9 @@ def fault_stills(session: dict, ld: LogData | None, folder: Path, privacy: str =
     fault joints ringed with their cue. ``privacy`` as for the annotated video; a session analysed from a
     landmarks file (or whose video is gone) gets the skeleton on a blank background."""
     import cv2
-    from . import geometry as g
-    from . import overlay
-    from .core import Fault, FrameResult, Phase, PoseFrame
+    from ..pose import geometry as g
+    from ..render import overlay
+    from ..types import Fault, FrameResult, Phase, PoseFrame
 
     if ld is None or not ld.t:
         return []
@@ -563,7 +563,7 @@ def _kpi(value: str, label: str, cls: str = "", attr: str = "") -> str:
 
 
 def _score_block(session: dict, programme=None) -> tuple[dict, object]:
-    from .program import score
+    from ..programme.programme import score
     block = None
     if programme is not None:
         try:
@@ -803,7 +803,7 @@ def render_session(session: dict, ld: LogData | None, folder: Path, programme=No
 def write_report(session_dir: str | os.PathLike, programme=None, privacy: str | None = None,
                  embed_video: bool = False, out: str | os.PathLike | None = None) -> Path:
     """Write ``report.html`` beside ``session.json`` (atomically) and return its path. With a
-    ``programme`` (a :class:`backform.program.Programme`), also record the score against it in
+    ``programme`` (a :class:`backform.programme.programme.Programme`), also record the score against it in
     ``session.json`` (``"programme"``), so the report and the JSON carry the same figures."""
     folder = Path(session_dir)
     session, ld = load_session(folder)
@@ -819,8 +819,8 @@ def write_report(session_dir: str | os.PathLike, programme=None, privacy: str | 
                                     "block": block.to_json(), "score": sc}
             changed = True
     if changed and not session.get("partial"):  # a partial session is not dressed up as a finished one
-        from .session import write_json_atomic
-        write_json_atomic(folder / SESSION_NAME, session)
+        from .. import session as S
+        S.write(folder / SESSION_NAME, S.convert(session))
     page = render_session(session, ld, folder, programme, privacy, embed_video)
     dest = Path(out) if out else folder / REPORT_NAME
     write_text_atomic(dest, page)
@@ -965,47 +965,3 @@ def write_trend(dirs: list, out: str | os.PathLike, programme=None) -> Path:
     rows = trend_rows(dirs, programme)
     write_text_atomic(out, render_trend(rows, programme, base=out.parent.resolve()))
     return out
-
-
-# --- CLI ----------------------------------------------------------------------------------------------------------
-def cmd_report(args) -> int:
-    from .errors import BackformError
-    programme = None
-    if args.program:
-        from .program import load
-        programme = load(args.program)
-    dirs = [Path(d) for d in args.dirs]
-    for d in dirs:
-        if not d.is_dir():
-            raise BackformError(f"not a session folder: {d}")
-        if not (d / SESSION_NAME).is_file() and not (d / LOG_NAME).is_file():
-            raise BackformError(f"{d}: neither {SESSION_NAME} nor {LOG_NAME} found: not a session folder")
-    for d in dirs:
-        p = write_report(d, programme, privacy=args.privacy, embed_video=args.embed_video,
-                         out=args.out if len(dirs) == 1 and args.out else None)
-        if not args.quiet:
-            s, _ = load_session(d)
-            part = " (partial: recovered from the session log)" if s.get("partial") else ""
-            print(f"wrote {p}: {s.get('exercise')}, {s.get('rep_count', 0)} reps{part}")
-    if len(dirs) > 1:
-        out = Path(args.out) if args.out else Path(os.path.commonpath([str(d.resolve()) for d in dirs])) / "trend.html"
-        write_trend(dirs, out, programme)
-        if not args.quiet:
-            print(f"wrote {out}: trend over {len(dirs)} sessions")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    """Register ``backform report``."""
-    r = subparsers.add_parser("report", help="HTML report of a session folder; with several folders, also a "
-                                             "trend page over them")
-    r.add_argument("dirs", nargs="+", metavar="DIR", help="session folder(s) written by `backform analyze`")
-    r.add_argument("--program", help="programme file (TOML): score the sessions against it")
-    r.add_argument("--out", "-o", help="output file (one folder: instead of DIR/report.html; several: the trend "
-                                       "page, default trend.html in their common parent)")
-    r.add_argument("--privacy", choices=["none", "blur", "skeleton"],
-                   help="still frames of fault moments: as recorded, face blurred, or skeleton only "
-                        "(default: the session's own mode, else blur)")
-    r.add_argument("--embed-video", action="store_true", help="embed the annotated video in the report")
-    r.add_argument("-q", "--quiet", action="store_true")
-    r.set_defaults(func=cmd_report)

@@ -17,8 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import overlay
-from .core import FrameResult, PoseFrame
+from ..render import overlay
+from ..types import FrameResult, PoseFrame
 from .sources import lower_thread_priority
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ class AnnotatedVideoWriter:
         self._th.start()
         self.frames = 0
 
-    def update(self, image: np.ndarray | None, pf: PoseFrame, res: FrameResult | None = None) -> None:
+    def write(self, pf: PoseFrame, res: FrameResult | None = None, image: np.ndarray | None = None) -> None:
+        """A pipeline sink: queue one frame for drawing and encoding on the writer's thread."""
         if self._err:
             raise self._err[0]
         self._q.put((image, pf, res))

@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import BackformError
+from ..errors import BackformError
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from typing import Iterator
 
 import numpy as np
 
-from .core import PoseFrame
-from .errors import SourceError
-from .landmarks import NAMES
+from ..types import FrameResult, PoseFrame
+from ..errors import SourceError
+from ..pose.landmarks import NAMES
 
 log = logging.getLogger(__name__)
 SCHEMA = "backform.landmarks/1"
@@ -78,8 +78,12 @@ class LandmarkWriter:
         self._f.flush()
         self.count = 0
 
-    def write(self, pf: PoseFrame) -> None:
-        self._f.write(json.dumps(pose_to_record(pf), separators=(",", ":")) + "\n")
+    def write(self, pf: PoseFrame, res=None, image=None) -> None:
+        """A pipeline sink: append one frame's landmarks (the result and image are not recorded)."""
+        self._write_record(pose_to_record(pf))
+
+    def _write_record(self, rec: dict) -> None:
+        self._f.write(json.dumps(rec, separators=(",", ":")) + "\n")
         self._f.flush()
         self.count += 1
 
@@ -151,3 +155,33 @@ class LandmarksSource:
 
     def __iter__(self) -> Iterator[PoseFrame]:
         return read_landmarks(self.path)[1]
+
+
+def result_to_record(res: FrameResult) -> dict:
+    """A checker's per-frame result as the session log stores it."""
+    d = {"phase": res.phase.value, "reps": res.rep_count}
+    if res.side_counts:
+        d["side_counts"] = dict(res.side_counts)
+    if res.side:
+        d["side"] = res.side
+    if res.hold_s:
+        d["hold_s"] = round(res.hold_s, 3)
+    if res.faults:
+        d["faults"] = [f.code for f in res.faults]
+    if res.angles:
+        d["angles"] = {k: (None if v is None or v != v else round(float(v), 2)) for k, v in res.angles.items()}
+    if res.completed is not None:
+        d["rep"] = res.completed.to_json()
+    return d
+
+
+class SessionLog(LandmarkWriter):
+    """The session log, a pipeline sink: a landmarks recording whose records also hold the checker's result."""
+
+    def write(self, pf: PoseFrame, res: FrameResult | None = None, image=None, **extra) -> None:
+        """Append one frame's landmarks, its result and any ``extra`` fields (e.g. a live session's set)."""
+        rec = pose_to_record(pf)
+        rec.update(extra)
+        if res is not None:
+            rec["result"] = result_to_record(res)
+        self._write_record(rec)

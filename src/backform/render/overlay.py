@@ -7,8 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .core import VIS, FrameResult, PoseFrame
-from .landmarks import SKELETON, L
+from ..types import VIS, FrameResult, PoseFrame
+from ..pose.landmarks import SKELETON, L
 
 GREEN, YELLOW, RED = (80, 200, 80), (0, 210, 255), (60, 60, 230)
 WHITE, BLACK, GREY, BLUE = (255, 255, 255), (0, 0, 0), (160, 160, 160), (230, 160, 40)

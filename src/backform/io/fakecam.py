@@ -18,8 +18,8 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .core import Frame
-from .errors import SourceError
+from ..types import Frame
+from ..errors import SourceError
 from .sources import VideoFileSource
 
 log = logging.getLogger(__name__)

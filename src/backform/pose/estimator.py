@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from . import geometry as g
-from .core import Frame, PoseFrame
+from ..types import Frame, PoseFrame
 from .landmarks import SIDES, other, side
-from .sources import pose_input
+from ..io.sources import pose_input
 from .model import MODEL_NAME, ModelError, check_model_file, ensure_model, sha256_file
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .core import PoseFrame, VIS
-from .counting import frame_view
-from .landmarks import L
+from ..types import PoseFrame, VIS
+from ..exercises.counting import frame_view
+from ..pose.landmarks import L
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import Phase, PoseFrame
-from .geometry import classify_view, near_side, view_ratio, view_yaw
+from ..types import Phase, PoseFrame
+from ..pose.geometry import classify_view, near_side, view_ratio, view_yaw
 
 log = logging.getLogger(__name__)
 

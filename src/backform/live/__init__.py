@@ -12,7 +12,7 @@ Three threads, so the window never waits on the model and lag never builds up:
   the latest result drawn on it (landmarks mirrored to match); inference always sees the unmirrored frame
   (mirroring swaps left and right). Keys: see :data:`KEYS`. Closing the window ends the session cleanly.
 
-Speech runs on a fourth thread (:class:`backform.audio.Speaker`). Without a display, OpenCV's ``imshow``
+Speech runs on a fourth thread (:class:`backform.coaching.speech.Speaker`). Without a display, OpenCV's ``imshow``
 aborts the whole process: :func:`display_problem` is checked first, and ``--no-window`` runs headless.
 
 Exit: 0 when the session ends normally (quit key, window closed, the video ended); non-zero when the camera
@@ -20,7 +20,6 @@ stopped delivering frames (``CameraLost``) or inference failed; the session file
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
 import os
@@ -36,13 +35,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import overlay
-from .audio import Coach, Speaker, Utterance
-from .core import Frame, FrameResult, Phase, PoseFrame
-from .errors import BackformError, SourceError
-from .session import DEFAULT_MAX_FPS, SessionLog, Tracking, session_dict, write_json_atomic
-from .setup_check import SetupCheck, SetupStatus, brightness
-from .sources import stride_for
+from ..render import overlay
+from ..coaching.speech import Coach, Speaker, Utterance
+from ..types import Frame, FrameResult, Phase, PoseFrame
+from ..errors import BackformError, SourceError
+from .. import session as S
+from ..io.recording import SessionLog
+from ..pipeline import DEFAULT_MAX_FPS, TrackingSink, build_session, model_info
+from ..coaching.setup_check import SetupCheck, SetupStatus, brightness
+from ..io.sources import stride_for
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ class LiveSessionLog(SessionLog):
     def write_live(self, pf: PoseFrame, res: FrameResult | None, set_no: int, exercise: str, paused: bool = False,
                    step: str | None = None) -> None:
         """``step``: with a programme, the kind of step (set, rest, done); rest frames have no result."""
-        self.write_frame(pf, res, set=set_no, exercise=exercise, **({"step": step} if step else {}))
+        self.write(pf, res, None, set=set_no, exercise=exercise, **({"step": step} if step else {}))
 
 
 @dataclass
@@ -239,13 +240,13 @@ class LiveOptions:
     max_fps: float = DEFAULT_MAX_FPS     # analysis rate cap, as analyze's --max-fps (0: every frame)
     setup_check: bool = True
     display_width: int = 960             # the window's width (frames scaled to it; 0: the camera's size)
-    programme: object | None = None      # a backform.program.Programme to walk through (exercise is then ignored)
+    programme: object | None = None      # a backform.programme.programme.Programme to walk through (exercise is then ignored)
 
 
 def exercise_params(name: str, reps: int | None, hold: float | None) -> dict:
     """--reps / --hold as parameter overrides, for the keys the exercise has."""
     import dataclasses
-    from .exercises.base import _REGISTRY
+    from ..exercises.base import _REGISTRY
     cls = _REGISTRY[name]
     fields = {f.name for f in dataclasses.fields(cls.Params)}
     out = {}
@@ -264,7 +265,7 @@ class LiveSession:
     """One live coaching session on ``source`` (a ``WebcamSource`` or a ``FakeCamera``)."""
 
     def __init__(self, source, opts: LiveOptions, pose, speaker: Speaker | None = None):
-        from .exercises import names
+        from ..exercises import names
         self.source = source
         self.opts = opts
         self.pose = pose
@@ -272,7 +273,7 @@ class LiveSession:
         self.programme = opts.programme
         self.step = None  # the programme step being done (a Step), None without a programme
         if self.programme is not None:
-            from .program import resolve
+            from ..programme.programme import resolve
             # (params, baseline) per exercise: calibration-derived thresholds under the programme's, as analyze
             self._resolved = {b.exercise: resolve(self.programme, b.exercise)[1:] for b in self.programme.blocks}
             self._steps = self.programme.steps()
@@ -306,8 +307,7 @@ class LiveSession:
         self.end_reason: str | None = None
         self.announcements: list[dict] = []
         self.sets: list[dict] = []
-        self.tracking = Tracking()
-        self.tracking.extra = {"analysis_fps": round(source.fps / self.stride, 3), "stride": self.stride, "live": True}
+        self.tracking = TrackingSink(source.fps / self.stride, self.stride, model_info(pose), live=True)
         self._json_lock = threading.Lock()
         self._last_frame_wall = time.monotonic()
         self.last_t = 0.0
@@ -322,7 +322,7 @@ class LiveSession:
 
     # -- sets ---------------------------------------------------------------------------------------------------------
     def _new_set(self, name: str, t_s: float) -> None:
-        from .exercises import get
+        from ..exercises import get
         self.exercise_name = name
         if self.step is not None:  # the programme's reps, hold, thresholds and calibration baseline
             params, baseline = self._resolved[name]
@@ -364,7 +364,7 @@ class LiveSession:
         return d
 
     def session_json(self, final: bool = False) -> dict:
-        d = session_dict(self.exercise_name, self.source.info(), self.tracking, self.exercise)
+        d = S.to_builtins(build_session(self.exercise_name, self.source.info(), self.tracking.tracking, self.exercise))
         open_ = [] if final or not self._set_open else [self._set_json()]
         d["live"] = {"started_utc": self.started_utc, "final": final, "end": self.end_reason,
                      "sets": self.sets + open_, "announcements": list(self.announcements),
@@ -379,7 +379,7 @@ class LiveSession:
         """Progress against the programme: per exercise the same ``score`` as ``analyze --program`` writes
         (from the reps of that exercise's live sets), with the sets taken from the live session's own sets
         rather than split by pauses; and the steps done vs prescribed."""
-        from .program import score
+        from ..programme.programme import score
         prog = self.programme
         exercises = []
         for b in prog.blocks:
@@ -430,7 +430,7 @@ class LiveSession:
     def _write_json(self, final: bool = False) -> None:
         with self._json_lock:
             try:
-                write_json_atomic(self.out / "session.json", self.session_json(final))
+                S.write(self.out / "session.json", S.convert(self.session_json(final)))
             except OSError as e:
                 log.warning("cannot write session.json: %s", e)
 
@@ -520,7 +520,7 @@ class LiveSession:
                 pf = self.pose.update(fr)
                 counting = self.step is None or self.step.kind == "set"  # a programme's rest counts no reps
                 res = self.exercise.update(pf) if counting else None
-                self.tracking.update(pf)
+                self.tracking.write(pf)
                 now = time.monotonic()
                 self.stats.inferred += 1
                 self.stats.infer_ms.append((now - t0) * 1000.0)
@@ -751,125 +751,3 @@ class LiveSession:
                 raise e
             raise InferenceError(f"live session failed: {type(e).__name__}: {e}; session saved in {self.out}")
         return result
-
-
-# --- command line --------------------------------------------------------------------------------------------------
-def open_live_source(args):
-    if args.size and not (len(args.size.lower().split("x")) == 2 and all(v.isdigit() for v in args.size.lower().split("x"))):
-        raise BackformError(f"--size takes WIDTHxHEIGHT, e.g. 640x480 (got {args.size!r})")
-    if args.video:
-        from .fakecam import FakeCamera
-        size = tuple(int(v) for v in args.size.lower().split("x")) if args.size else None
-        return FakeCamera(args.video, speed=args.speed, loop=args.loop, size=size)
-    from .sources import WebcamSource
-    w, h = (int(v) for v in (args.size or "640x480").lower().split("x"))
-    cam = str(args.camera)
-    return WebcamSource(int(cam) if cam.isdigit() else cam, width=w, height=h)  # an index or a device path
-
-
-def default_out() -> Path:
-    return Path("sessions") / datetime.now().strftime("live-%Y%m%d-%H%M%S")
-
-
-def cmd_live(args) -> int:
-    """Handler of ``backform live`` (prints; the library above logs)."""
-    import sys
-    from .exercises import names
-
-    programme = None
-    if args.program:
-        from .program import load, resolve
-        programme = load(args.program)  # ProgrammeError: one line, naming the key and what is allowed
-        for b in programme.blocks:  # a calibration profile that cannot be read fails now, not mid-session
-            resolve(programme, b.exercise)
-        args.exercise = programme.blocks[0].exercise
-    elif args.exercise is None:
-        raise BackformError("give --exercise NAME or --program FILE")
-    if args.exercise not in names():
-        raise BackformError(f"unknown exercise {args.exercise!r}; choose one of: {', '.join(names())}")
-    window = not args.no_window
-    if window:
-        problem = display_problem()
-        if problem:
-            raise NoDisplayError(problem)
-    src = open_live_source(args)
-    out = Path(args.out) if args.out else default_out()
-    from .pose import PoseConfig, PoseEstimator
-    pose = PoseEstimator(args.model, PoseConfig(segmentation=not args.no_segmentation))
-    try:
-        opts = LiveOptions(exercise=args.exercise, reps=args.reps, hold=args.hold, mute=args.mute, voice=args.voice,
-                           window=window, out=out, max_seconds=args.max_seconds,
-                           setup_check=not args.no_setup_check, display_width=args.display_width,
-                           max_fps=args.max_fps, programme=programme)
-        sess = LiveSession(src, opts, pose)
-        if not getattr(args, "quiet", False):
-            what = f"programme {programme.title}" if programme is not None else args.exercise
-            print(f"backform live: {what} from {src.info()['path']}; "
-                  + ("keys: " + HELP_LINE if window else "no window (Ctrl-C to stop)"), file=sys.stderr)
-        result = sess.run()
-    finally:
-        pose.close()
-    if not getattr(args, "quiet", False):
-        st = result["live"]["stats"]
-        sets = result["live"]["sets"]
-        what = (f"{sum(x['rep_count'] for x in sets)} reps in {len(sets)} sets" if programme is not None
-                else f"{result['exercise']}: {result['rep_count']} reps, {len(result['faults'])} faults")
-        print(f"{what} "
-              f"({result['live']['end']}); {st['inferred']} frames analysed at {st['inference_fps']:.1f}/s, "
-              f"{st['dropped']} dropped; latency median {st['latency_ms']['median']} ms")
-        if programme is not None:
-            pr = result["programme"]
-            print(f"programme {pr['name']}: {pr['sets_done']} of {pr['sets_prescribed']} sets done")
-        print(f"wrote {out / 'session.json'} and {out / 'session.log.jsonl'}")
-    return 0
-
-
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``backform live`` on an ``argparse`` subparsers object; the handler is ``args.func``."""
-    p = subparsers.add_parser("live", help="coach live from a webcam (or a video played as a fake camera)",
-                              description="Live coaching: mirrored window with the skeleton, reps, hold timer and "
-                                          "faults; spoken cues; session saved as it goes. Keys: " + HELP_LINE)
-    p.add_argument("--exercise", "-e",
-                   help="bridge, bird_dog, prone_extension, prone_arm_lift or wall_slide (or --program)")
-    p.add_argument("--program", help="programme file (TOML): walk through its exercises, sets and rests, with its "
-                                     "reps, holds, thresholds and calibration (--exercise, --reps, --hold ignored)")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--camera", default="0", help="camera index (default 0)")
-    src.add_argument("--video", help="play this video file as a fake camera, at real-time pace")
-    p.add_argument("--reps", type=int, help="reps in the set (default: the programme's)")
-    p.add_argument("--hold", type=float, help="hold target in seconds (default: the programme's)")
-    p.add_argument("--mute", action="store_true", help="no voice (the m key toggles it)")
-    p.add_argument("--voice", default="auto", choices=["auto", "pyttsx3", "espeak", "tones", "none"],
-                   help="speech engine (default auto: pyttsx3, then espeak-ng, then tones)")
-    p.add_argument("--out", "-o", help="session folder (default sessions/live-YYYYmmdd-HHMMSS)")
-    p.add_argument("--model", help="a PoseLandmarker .task file (default: the bundled full model)")
-    p.add_argument("--no-window", action="store_true", help="no window: analyse, speak and save only")
-    p.add_argument("--no-segmentation", action="store_true", help="skip the silhouette (outline-based checks off)")
-    p.add_argument("--no-setup-check", action="store_true", help="skip the camera set-up check")
-    p.add_argument("--size", help="camera resolution WxH (default 640x480); with --video: letterbox frames to it")
-    p.add_argument("--max-fps", type=float, default=DEFAULT_MAX_FPS,
-                   help=f"analyse at most this many frames a second, as analyze does (default {DEFAULT_MAX_FPS:g}; "
-                        "0 = every frame); the display always runs at the camera's rate")
-    p.add_argument("--speed", type=float, default=1.0, help="--video: playback speed (default 1 = real time)")
-    p.add_argument("--loop", type=int, default=1, help="--video: play the clip this many times")
-    p.add_argument("--max-seconds", type=float, help="stop after this many seconds")
-    p.add_argument("--display-width", type=int, default=960,
-                   help="window width in pixels (frames are scaled to it; 0 = the camera's size; default 960)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary")
-    p.set_defaults(func=cmd_live)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m backform.live ...``: the ``live`` command on its own (same arguments), run by the CLI's
-    own ``main`` so that errors, interrupts and logging are handled in one place."""
-    import sys
-
-    from .cli import main as cli_main
-    argv = list(sys.argv[1:] if argv is None else argv)
-    verbose = [a for a in argv if a in ("-v", "--verbose")]
-    return cli_main([*verbose, "live", *[a for a in argv if a not in verbose]])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

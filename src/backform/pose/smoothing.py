@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .core import PoseFrame
+from ..types import PoseFrame
 
 
 def _alpha(cutoff_hz: float, dt_s: float) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import VIS, PoseFrame
+from ..types import VIS, PoseFrame
 from .landmarks import L, side as side_lm
 
 

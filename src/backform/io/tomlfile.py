@@ -4,7 +4,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from .errors import BackformError
+from ..errors import BackformError
 
 
 def read_toml(path: Path, error: type[BackformError], what: str) -> dict:

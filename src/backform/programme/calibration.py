@@ -37,10 +37,10 @@ from typing import Iterable
 
 import numpy as np
 
-from .core import Phase, PoseFrame
-from .errors import BackformError
-from .tomlfile import read_toml
-from .landmarks import L, side as S
+from ..types import Phase, PoseFrame
+from ..errors import BackformError
+from ..io.tomlfile import read_toml
+from ..pose.landmarks import L, side as S
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def frame_posture(pf: PoseFrame) -> str | None:
     start) or the face points up (nose above the ears), face down otherwise."""
     if pf.landmarks is None:
         return None
-    from . import geometry as g
+    from ..pose import geometry as g
     P = pf.pixels()
     sh, hip, kn, wr = _mid(P, "shoulder"), _mid(P, "hip"), _mid(P, "knee"), _mid(P, "wrist")
     ear, nose = _mid(P, "ear"), P[L.NOSE]
@@ -107,8 +107,8 @@ def frame_posture(pf: PoseFrame) -> str | None:
 def camera_placement(frames: list[PoseFrame]) -> dict:
     """Where the camera is, from the frames at rest: view, near side, body size in the picture, whether the
     whole body is inside it, and the tilt of the body's long axis (a level floor shows as ~0 lying down)."""
-    from . import geometry as g
-    from .counting import frame_view
+    from ..pose import geometry as g
+    from ..exercises.counting import frame_view
     posed = [pf for pf in frames if pf.has_pose]
     if not posed:
         return {}
@@ -185,7 +185,7 @@ class Calibration:
         return d
 
     def save(self, path: str | os.PathLike) -> Path:
-        from .report_io import write_text_atomic
+        from ..io.files import write_text_atomic
         p = Path(path)
         write_text_atomic(p, HEADER + dumps_toml(self.to_toml_dict()))
         self.path = p
@@ -206,7 +206,7 @@ def load(path: str | os.PathLike) -> Calibration:
     for k in data:
         if k not in allowed:
             raise CalibrationError(f"{p}: unknown section [{k}]; allowed: {', '.join(allowed)}")
-    from .exercises import names
+    from ..exercises import names
     valid = set(names())
     for sec in ("neutral", "reference", "baseline", "thresholds"):
         for ex in data.get(sec, {}):
@@ -216,7 +216,7 @@ def load(path: str | os.PathLike) -> Calibration:
         if post not in POSTURES:
             raise CalibrationError(f"{p}: [posture.{post}]: unknown posture; allowed: {', '.join(POSTURES)}")
     for ex, over in data.get("thresholds", {}).items():
-        from .program import params_defaults
+        from .programme import params_defaults
         allowed_p = params_defaults(ex)
         for k in over:
             if k not in allowed_p:
@@ -247,7 +247,7 @@ def _stillest(frames: list[PoseFrame], window_s: float = 1.0) -> tuple[int, int]
     idx = [i for i, pf in enumerate(frames) if pf.has_pose]
     if len(idx) < 2:
         return (idx[0], idx[0] + 1) if idx else (0, 0)
-    from . import geometry as g
+    from ..pose import geometry as g
     motion = [0.0]
     for a, b in zip(idx, idx[1:]):
         pa, pb = frames[a].pixels(), frames[b].pixels()
@@ -279,7 +279,7 @@ def _median_figures(results: list[dict]) -> dict:
 
 def measure_exercise(name: str, frames: list[PoseFrame], params: dict | None = None) -> dict:
     """Run checker ``name`` over ``frames``: its figures at rest (neutral), its reps' metrics (reference)."""
-    from .exercises import get
+    from ..exercises import get
     ex = get(name, params=params)
     results = [ex.update(pf) for pf in frames]
     ex.finish(frames[-1].t_s if frames else 0.0)
@@ -353,7 +353,7 @@ def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises
             rest_frames = [pf for pf in frames if m["rest_s"][0] <= pf.t_s <= m["rest_s"][1]]
         cal.neutral[name] = m["neutral"]
     performed = _performed(measured, named=bool(exercises))
-    from .program import params_defaults
+    from .programme import params_defaults
     for name, m in measured.items():
         base, over = {}, {}
         if name in performed and m["reference"]:
@@ -420,77 +420,3 @@ def dumps_toml(d: dict, prefix: str = "") -> str:
             out += f"\n[{name}]\n"
         out += body
     return out
-
-
-# --- CLI ----------------------------------------------------------------------------------------------------------
-def _frames_of(args) -> tuple[list[PoseFrame], str]:
-    from .sources import open_source
-    src = open_source(args.source, max_fps=args.max_fps)
-    if getattr(src, "yields_poses", False):
-        return list(src), str(args.source)
-    from .pose import PoseConfig, PoseEstimator
-    frames = []
-    live = args.source.isdigit()
-    limit = args.seconds if args.seconds else (10.0 if live else None)
-    with PoseEstimator(args.model, PoseConfig(segmentation=not args.no_segmentation)) as pe:
-        t0 = None
-        for fr in src:
-            pf = pe.update(fr)
-            frames.append(pf)
-            t0 = pf.t_s if t0 is None else t0
-            if limit and pf.t_s - t0 >= limit:
-                break
-    return frames, str(args.source)
-
-
-def cmd_calibrate(args) -> int:
-    programme = None
-    if args.program:
-        from .program import load as load_programme
-        programme = load_programme(args.program)
-    if args.exercise:
-        from .exercises import names
-        bad = [e for e in args.exercise if e not in names()]
-        if bad:
-            raise CalibrationError(f"unknown exercise {bad[0]!r}; choose from: {', '.join(names())}")
-    out = Path(args.out) if args.out else (
-        programme.calibration if programme is not None and programme.calibration else Path("calibration/profile.toml"))
-    if out.suffix != ".toml":
-        out = out / "profile.toml"
-    frames, source = _frames_of(args)
-    cal = calibrate(frames, posture=args.posture, exercises=args.exercise, source=source, programme=programme,
-                    patient=args.patient or "")
-    if out.is_file() and not args.replace:
-        cal = load(out).merge(cal)
-    cal.save(out)
-    posture = next(iter(k for k in cal.postures if cal.postures[k].get("source") == Path(source).name), None)
-    info = cal.postures.get(posture or "", {})
-    print(f"{Path(source).name}: posture {posture}, camera {info.get('camera', {}).get('view')} view, "
-          f"{info.get('pose_frames', 0)}/{info.get('frames', 0)} frames with a pose")
-    for ex in info.get("exercises", []):
-        print(f"  {ex}: baseline {cal.baseline.get(ex) or '-'}; thresholds {cal.thresholds.get(ex) or '-'}")
-    for tip in info.get("advice", []):
-        print(f"  camera: {tip}")
-    print(f"wrote {out}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    """Register ``backform calibrate``."""
-    c = subparsers.add_parser("calibrate", help="record the person's neutral postures and comfortable range "
-                                                "(and the camera placement) into a calibration profile")
-    c.add_argument("source", help="video, landmarks file (.jsonl) or camera index (0) of the person resting in "
-                                  "the start posture (and optionally doing one or two comfortable reps)")
-    c.add_argument("--posture", choices=POSTURES, help="the posture recorded (default: detected)")
-    c.add_argument("--exercise", "-e", action="append",
-                   help="calibrate only this exercise (repeatable; default: the programme's or all in the posture)")
-    c.add_argument("--program", help="programme file (TOML): its exercises, thresholds and calibration path")
-    c.add_argument("--out", "-o", help="profile to write or update (default: the programme's calibration, "
-                                       "else calibration/profile.toml)")
-    c.add_argument("--patient", help="patient identifier stored in the profile")
-    c.add_argument("--replace", action="store_true", help="overwrite the profile instead of updating it")
-    c.add_argument("--seconds", type=float, default=0.0, help="record at most this long (camera default 10 s)")
-    c.add_argument("--model", help="a PoseLandmarker .task file (default: the bundled full model)")
-    c.add_argument("--max-fps", type=float, default=20.0, help="analyse at most this many frames per second")
-    c.add_argument("--no-segmentation", action="store_true", help="skip the silhouette (outline baselines off)")
-    c.set_defaults(func=cmd_calibrate)

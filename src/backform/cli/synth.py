@@ -1,4 +1,5 @@
-"""``backform synth``: render synthetic exercise clips with ground truth.
+"""``backform synth``: render synthetic exercise clips with ground truth (the optional ``synth`` extra; this module is
+imported only when the command runs).
 
 usage: backform synth [-h] [--exercise NAME] [--fault CODE[:MAG][@REPS]] [--reps N] [--fps FPS]
                       [--size WxH] [--view {side,diagonal,front,back_diagonal}] [--near-side {left,right}]
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .motion import EXERCISES, FAULTS, FaultSpec
+from ..synth.motion import EXERCISES, FAULTS, FaultSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,12 +60,12 @@ def synth_main(argv=None) -> int:
             for code, (mag, unit, meaning) in table.items():
                 print(f"  {code:18s} default {mag:g} {unit}: {meaning}")
         return 0
-    from .render import ClipSpec, render_clip
+    from ..synth.render import ClipSpec, render_clip
 
     out = Path(args.out)
     cmd = "backform synth " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     if args.all:
-        from .presets import sample_set
+        from ..synth.presets import sample_set
 
         specs = [s for s in sample_set() if not args.only or args.only in s.clip_name()]
         rows = []

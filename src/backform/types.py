@@ -1,6 +1,6 @@
 """The data that flows between stages: frozen dataclasses, no behaviour beyond small accessors.
 
-Landmark arrays use BlazePose-33 order; index them with :class:`backform.landmarks.L`, never bare numbers.
+Landmark arrays use BlazePose-33 order; index them with :class:`backform.pose.landmarks.L`, never bare numbers.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from enum import Enum
 
 import numpy as np
 
-from .landmarks import L
+from .pose.landmarks import L
 
 # Columns of PoseFrame.landmarks
 X, Y, Z, VIS, PRES = range(5)

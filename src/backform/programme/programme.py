@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .errors import BackformError
-from .tomlfile import read_toml
+from ..errors import BackformError
+from ..io.tomlfile import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +116,14 @@ def _unknown(where: str, key: str, allowed) -> ProgrammeError:
 
 
 def exercise_names() -> list[str]:
-    from .exercises import names
+    from ..exercises import names
     return list(names())
 
 
 def params_defaults(exercise: str) -> dict:
     """The checker's default parameters (name -> value) for ``exercise``."""
-    from .exercises.base import _REGISTRY  # noqa: PLC2701 - the registry is this package's own
-    from .exercises import names  # noqa: F401  (imports register every exercise)
+    from ..exercises.base import _REGISTRY  # noqa: PLC2701 - the registry is this package's own
+    from ..exercises import names  # noqa: F401  (imports register every exercise)
     cls = _REGISTRY[exercise]
     return dataclasses.asdict(cls.Params())
 
@@ -439,7 +439,6 @@ def score(session: dict, block: Block | None = None) -> dict:
     return out
 
 
-# --- the CLI's hook for `analyze --program` ------------------------------------------------------------------------
 def resolve(programme: Programme | None, exercise: str | None, calibration_path: str | os.PathLike | None = None):
     """``(exercise_name, params, baseline)`` for analysing one recording: the exercise is ``exercise`` (it must
     be in the programme) or the programme's first; params = calibration-derived thresholds, then the
@@ -465,13 +464,3 @@ def resolve(programme: Programme | None, exercise: str | None, calibration_path:
         if derived:  # the calibration's suggestions, overridden by whatever the programme sets
             params = {**derived, **(params or {})}
     return name, params, baseline
-
-
-def apply_program(args):
-    """For ``backform analyze``: ``(exercise_name, params, baseline, programme)`` from ``args.program``
-    (a programme file or None), ``args.exercise`` and ``args.calibration`` (optional attribute). Raises
-    :class:`ProgrammeError` / :class:`~backform.calibration.CalibrationError` (one-line CLI errors)."""
-    path = getattr(args, "program", None)
-    programme = load(path) if path else None
-    name, params, baseline = resolve(programme, getattr(args, "exercise", None), getattr(args, "calibration", None))
-    return name, params, baseline, programme

@@ -2,7 +2,7 @@
 
 Two parts, kept apart so the first is testable without sound:
 
-- :class:`Coach` turns the stream of :class:`~backform.core.FrameResult` (and set-up messages) into
+- :class:`Coach` turns the stream of :class:`~backform.types.FrameResult` (and set-up messages) into
   :class:`Utterance` s: "hold" and a count through each hold, "lower slowly" when the hold target is reached,
   the rep count when a rep ends, then the cue of its most important fault, set-up advice. Time comes from the
   frames (``t_s``), so it is deterministic on a recording. It never chatters: one message at a time, a
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import FrameResult, Phase
+from ..types import FrameResult, Phase
 
 log = logging.getLogger(__name__)
 

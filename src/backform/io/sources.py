@@ -20,8 +20,8 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .core import Frame
-from .errors import SourceError
+from ..types import Frame
+from ..errors import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -206,6 +206,17 @@ class LiveInfo(msgspec.Struct, kw_only=True):
     stats: dict[str, Any] = {}
 
 
+class RepSet(msgspec.Struct, kw_only=True):
+    """Bird dog: a set of reps (split where the pause between reps exceeds the set gap)."""
+
+    n: int
+    start_s: float
+    end_s: float
+    reps: int = 0
+    left: int = 0
+    right: int = 0
+
+
 class Segment(msgspec.Struct, kw_only=True):
     """One exercise of a recording that holds several (``analyze`` without ``--exercise``)."""
 
@@ -230,10 +241,10 @@ class Session(msgspec.Struct, kw_only=True):
     faults: list[FaultEvent] = []
     # what the checker knew and could judge (absent when no exercise was checked)
     targets: Targets | UnsetType = UNSET
-    view: str | UnsetType = UNSET
+    view: str | None | UnsetType = UNSET            # the camera view most frames were seen from
     views_seen: dict[str, float] | UnsetType = UNSET
     supported_views: list[str] | UnsetType = UNSET
-    view_supported: bool | UnsetType = UNSET
+    view_supported: bool | None | UnsetType = UNSET
     start_position_reached: bool | UnsetType = UNSET
     checks: list[str] | UnsetType = UNSET
     not_checked: dict[str, list[int]] | UnsetType = UNSET  # check -> reps it could not be judged on
@@ -242,7 +253,7 @@ class Session(msgspec.Struct, kw_only=True):
     params: dict[str, Any] | UnsetType = UNSET  # the thresholds used
     baseline: dict[str, float] | UnsetType = UNSET  # personal baseline figures (calibration or earlier reps)
     side_counts: dict[str, int] | UnsetType = UNSET  # bird dog: reps per working arm
-    sets: list[list[int]] | UnsetType = UNSET  # bird dog: rep numbers per set
+    sets: list[RepSet] | UnsetType = UNSET  # bird dog: the sets, split by pauses
     privacy: str | UnsetType = UNSET  # the report's video privacy mode
     programme: ProgrammeInfo | UnsetType = UNSET
     live: LiveInfo | UnsetType = UNSET

@@ -49,7 +49,8 @@ from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams
 from ..pose.landmarks import L, other, side as S
-from .base import Exercise, Panel, RepContext, Verdict, judge, lm_in_frame, not_checked, register
+from .base import Exercise, Panel, register
+from .checks import RepContext, Verdict, judge, lm_in_frame, not_checked
 
 
 @dataclass(frozen=True)
@@ -98,21 +99,8 @@ class BirdDog(Exercise):
 
     @classmethod
     def report_series(cls, t: list[float], angles: dict[str, list], reps: list) -> dict[str, list]:
-        """The working arm's and the lifted (opposite) leg's angle to the horizontal, inside each rep only
-        (outside a rep the limbs hang down and the figure means nothing)."""
-        arm: list = [None] * len(t)
-        leg: list = [None] * len(t)
-        for r in reps:
-            s, start, end = r.side, r.start_s, r.end_s
-            if s not in ("left", "right") or start is None:
-                continue
-            a, lg = angles.get(f"{s}_arm_deg"), angles.get(f"{other(s)}_leg_deg")
-            end = end if end is not None else float("inf")
-            for i, ti in enumerate(t):
-                if start <= ti <= end:
-                    arm[i] = a[i] if a else None
-                    leg[i] = lg[i] if lg else None
-        return {"working_arm_deg": arm, "lifted_leg_deg": leg}
+        return working_limb_series(t, angles, reps)
+
     CUES = {
         "trunk_rotation": "Keep your hips and shoulders square to the floor",
         "back_sag": "Don't let your back sag: tighten your tummy",
@@ -139,38 +127,7 @@ class BirdDog(Exercise):
         return CounterParams(start_delta=p.start_delta_deg, rest_delta=p.rest_delta_deg, min_range=p.min_range_deg)
 
     def measure(self, pf: PoseFrame, side: str) -> dict:
-        P = pf.pixels()
-        m: dict = {}
-        for s in ("left", "right"):
-            m[f"{s}_arm_raise_deg"] = g.elevation(P[S("shoulder", s)], P[S("elbow", s)]) + 90.0
-            m[f"{s}_leg_raise_deg"] = g.elevation(P[S("hip", s)], P[S("knee", s)]) + 90.0
-            m[f"{s}_arm_deg"] = g.elevation(P[S("shoulder", s)], P[S("wrist", s)])
-            m[f"{s}_leg_deg"] = g.elevation(P[S("hip", s)], P[S("ankle", s)])
-            # MediaPipe parks a hand or foot that left the image at its edge, visibility still ~1: within
-            # 5% of the edge counts as out of the picture (polybag_bird_dog: wrist at x=0.01-0.05)
-            m[f"{s}_hand_in_frame"] = float(lm_in_frame(pf, ("wrist",), s, margin=0.05))
-            m[f"{s}_foot_in_frame"] = float(lm_in_frame(pf, ("ankle",), s, margin=0.05))
-        for s in ("left", "right"):
-            m[f"pair_{s}_deg"] = (m[f"{s}_arm_raise_deg"] + m[f"{other(s)}_leg_raise_deg"]) / 2.0
-        sh, hip = P[S("shoulder", side)], P[S("hip", side)]
-        m["trunk_deg"] = g.elevation(sh, hip)
-        m["trunk_roll_deg"] = float("nan")
-        # the far shoulder's height above the near one on screen, in torso lengths (rotation from a diagonal)
-        tl = g.torso_length(P)
-        m["far_shoulder_up"] = (P[S("shoulder", side)][1] - P[S("shoulder", other(side))][1]) / tl \
-            if tl > 0 else float("nan")
-        if pf.world is not None:
-            W = pf.world
-            m["trunk_roll_deg"] = (g.roll_deg(W[L.LEFT_SHOULDER], W[L.RIGHT_SHOULDER])
-                                   + g.roll_deg(W[L.LEFT_HIP], W[L.RIGHT_HIP])) / 2.0
-        m["trunk_bow"] = float("nan")
-        if pf.contour is not None and len(pf.contour) >= self.params.min_contour_points:
-            c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
-            # the back outline only (the belly side is crossed by the supporting arm and thigh): the lumbar
-            # back against the line across shoulder blades and sacrum; positive = humped toward the ceiling
-            # (rounding), negative = sagging toward the floor
-            m["trunk_bow"] = g.contour_back_depth(c, sh, hip, g.up_sign(sh, hip))
-        return m
+        return frame_measures(pf, side, self.params.min_contour_points)
 
     def signal(self, m: dict) -> float:
         return float(np.nanmax([m["pair_left_deg"], m["pair_right_deg"]]))
@@ -296,16 +253,7 @@ class BirdDog(Exercise):
         return c
 
     def sets(self) -> list[dict]:
-        out: list[dict] = []
-        for r in self.reps:
-            if not out or r.start_s - out[-1]["end_s"] > self.params.set_gap_s:
-                out.append({"n": len(out) + 1, "start_s": r.start_s, "end_s": r.end_s, "reps": 0,
-                            "left": 0, "right": 0})
-            cur = out[-1]
-            cur["end_s"], cur["reps"] = r.end_s, cur["reps"] + 1
-            if r.side in ("left", "right"):
-                cur[r.side] += 1
-        return out
+        return split_sets(self.reps, self.params.set_gap_s)
 
     @property
     def reps_target(self):
@@ -315,3 +263,71 @@ class BirdDog(Exercise):
         return {"side_counts": self.side_counts(), "sets": self.sets(),
                 "targets": {"reps_per_side": [self.params.reps, self.params.reps_max],
                             "hold_s": self.hold_target_s}}
+
+
+
+def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
+    """Every figure bird dog looks at on one frame (both sides' limbs, the trunk, its roll and bow)."""
+    P = pf.pixels()
+    m: dict = {}
+    for s in ("left", "right"):
+        m[f"{s}_arm_raise_deg"] = g.elevation(P[S("shoulder", s)], P[S("elbow", s)]) + 90.0
+        m[f"{s}_leg_raise_deg"] = g.elevation(P[S("hip", s)], P[S("knee", s)]) + 90.0
+        m[f"{s}_arm_deg"] = g.elevation(P[S("shoulder", s)], P[S("wrist", s)])
+        m[f"{s}_leg_deg"] = g.elevation(P[S("hip", s)], P[S("ankle", s)])
+        # MediaPipe parks a hand or foot that left the image at its edge, visibility still ~1: within
+        # 5% of the edge counts as out of the picture (polybag_bird_dog: wrist at x=0.01-0.05)
+        m[f"{s}_hand_in_frame"] = float(lm_in_frame(pf, ("wrist",), s, margin=0.05))
+        m[f"{s}_foot_in_frame"] = float(lm_in_frame(pf, ("ankle",), s, margin=0.05))
+    for s in ("left", "right"):
+        m[f"pair_{s}_deg"] = (m[f"{s}_arm_raise_deg"] + m[f"{other(s)}_leg_raise_deg"]) / 2.0
+    sh, hip = P[S("shoulder", side)], P[S("hip", side)]
+    m["trunk_deg"] = g.elevation(sh, hip)
+    m["trunk_roll_deg"] = float("nan")
+    # the far shoulder's height above the near one on screen, in torso lengths (rotation from a diagonal)
+    tl = g.torso_length(P)
+    m["far_shoulder_up"] = (P[S("shoulder", side)][1] - P[S("shoulder", other(side))][1]) / tl \
+        if tl > 0 else float("nan")
+    if pf.world is not None:
+        W = pf.world
+        m["trunk_roll_deg"] = (g.roll_deg(W[L.LEFT_SHOULDER], W[L.RIGHT_SHOULDER])
+                               + g.roll_deg(W[L.LEFT_HIP], W[L.RIGHT_HIP])) / 2.0
+    m["trunk_bow"] = float("nan")
+    if pf.contour is not None and len(pf.contour) >= min_contour_points:
+        c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
+        # the back outline only (the belly side is crossed by the supporting arm and thigh): the lumbar
+        # back against the line across shoulder blades and sacrum; positive = humped toward the ceiling
+        # (rounding), negative = sagging toward the floor
+        m["trunk_bow"] = g.contour_back_depth(c, sh, hip, g.up_sign(sh, hip))
+    return m
+
+def working_limb_series(t: list[float], angles: dict[str, list], reps: list) -> dict[str, list]:
+    """The working arm's and the lifted (opposite) leg's angle to the horizontal, inside each rep only
+    (outside a rep the limbs hang down and the figure means nothing)."""
+    arm: list = [None] * len(t)
+    leg: list = [None] * len(t)
+    for r in reps:
+        s, start, end = r.side, r.start_s, r.end_s
+        if s not in ("left", "right") or start is None:
+            continue
+        a, lg = angles.get(f"{s}_arm_deg"), angles.get(f"{other(s)}_leg_deg")
+        end = end if end is not None else float("inf")
+        for i, ti in enumerate(t):
+            if start <= ti <= end:
+                arm[i] = a[i] if a else None
+                leg[i] = lg[i] if lg else None
+    return {"working_arm_deg": arm, "lifted_leg_deg": leg}
+
+
+def split_sets(reps: list, gap_s: float) -> list[dict]:
+    """Reps grouped into sets where the pause between two reps is longer than ``gap_s``."""
+    out: list[dict] = []
+    for r in reps:
+        if not out or r.start_s - out[-1]["end_s"] > gap_s:
+            out.append({"n": len(out) + 1, "start_s": r.start_s, "end_s": r.end_s, "reps": 0,
+                        "left": 0, "right": 0})
+        cur = out[-1]
+        cur["end_s"], cur["reps"] = r.end_s, cur["reps"] + 1
+        if r.side in ("left", "right"):
+            cur[r.side] += 1
+    return out

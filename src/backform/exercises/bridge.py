@@ -31,7 +31,8 @@ from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams
 from ..pose.landmarks import side as S
-from .base import Exercise, Panel, RepContext, Verdict, judge, not_checked, register
+from .base import Exercise, Panel, register
+from .checks import RepContext, Verdict, judge, not_checked
 
 
 @dataclass(frozen=True)

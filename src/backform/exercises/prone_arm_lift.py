@@ -45,7 +45,8 @@ from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
 from ..pose.landmarks import side as S
-from .base import Exercise, Panel, RepContext, judge, not_checked, register
+from .base import Exercise, Panel, register
+from .checks import RepContext, judge, not_checked
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
 
 

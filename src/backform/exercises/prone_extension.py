@@ -30,7 +30,8 @@ from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams, frame_view
 from ..pose.landmarks import L, side as S
-from .base import Exercise, Panel, RepContext, judge, lm_in_frame, not_checked, register
+from .base import Exercise, Panel, register
+from .checks import RepContext, judge, lm_in_frame, not_checked
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams, level_crossing, median3
 from ..pose.landmarks import side as S
-from .base import Exercise, Panel, RepContext, judge, lm_in_frame, not_checked, register
+from .base import Exercise, Panel, register
+from .checks import RepContext, judge, lm_in_frame, not_checked
 
 
 def ease_fraction(top: float, edge: float) -> float:

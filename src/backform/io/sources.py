@@ -22,6 +22,7 @@ import numpy as np
 
 from ..types import Frame
 from ..errors import SourceError
+from .recording import LandmarksSource
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,6 @@ def open_source(spec: str, max_fps: float | None = None):
         return WebcamSource(int(spec))
     p = Path(spec)
     if spec.endswith(LANDMARK_EXTS):
-        from .recording import LandmarksSource
         return LandmarksSource(p)
     if p.is_dir():
         return ImageFolderSource(p)

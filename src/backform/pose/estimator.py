@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
+import mediapipe as mp
 import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
 
 from . import geometry as g
 from ..types import Frame, PoseFrame
@@ -146,9 +148,6 @@ class PoseEstimator:
     """Wraps one ``PoseLandmarker`` (VIDEO mode). ``update(frame)`` -> ``PoseFrame``. Close it when done."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, config: PoseConfig = PoseConfig()):
-        import mediapipe as mp
-        from mediapipe.tasks.python import vision
-
         self._mp = mp
         self.config = config
         self.model_path = Path(ensure_model(model_path))
@@ -165,7 +164,6 @@ class PoseEstimator:
         self.crosscheck_replaced = 0
 
     def _create(self, mode):
-        from mediapipe.tasks.python import BaseOptions, vision
         c = self.config
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),

@@ -19,6 +19,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import flatbuffers
+import numpy as np
+from mediapipe.tasks.metadata import metadata_schema_py_generated as md
+from mediapipe.tasks.metadata import schema_py_generated as tfl
+
 from ..errors import BackformError
 
 log = logging.getLogger(__name__)
@@ -64,9 +69,6 @@ def default_model_dir() -> Path:
 
 def _landmark_metadata() -> bytes:
     """TFLite ModelMetadata flatbuffer for the landmark model (identifier ``M001``)."""
-    import flatbuffers
-    import numpy as np
-    from mediapipe.tasks.metadata import metadata_schema_py_generated as md
 
     image = md.TensorMetadataT()
     image.name = "image"
@@ -118,9 +120,6 @@ def _landmark_metadata() -> bytes:
 
 def add_landmark_metadata(landmark_tflite: bytes) -> bytes:
     """Return the landmark model with a ``TFLITE_METADATA`` entry describing its image input."""
-    import flatbuffers
-    import numpy as np
-    from mediapipe.tasks.metadata import schema_py_generated as tfl
 
     model = tfl.ModelT.InitFromPackedBuf(bytearray(landmark_tflite), 0)
     if any(m.name == b"TFLITE_METADATA" for m in (model.metadata or [])):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_FILE = ROOT / "docs" / "session.schema.json"
 SHARED = Path(os.environ.get("BACKFORM_SHARED", ROOT.parent / "shared"))
 CLIPS = SHARED / "clips"
 
@@ -95,3 +96,31 @@ def recordings(clips_dir, model_path, tmp_path_factory):
             cache[key] = out
         return cache[key]
     return get
+
+
+@pytest.fixture(scope="session")
+def session_validator():
+    """A JSON Schema validator of session.json, from the published docs/session.schema.json."""
+    import jsonschema
+    schema = json.loads(SCHEMA_FILE.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture(autouse=True)
+def _every_session_json_is_valid(request, session_validator):
+    """After each test that used a temporary folder, every session.json written under it must validate
+    against the published schema (analyze, live, report rebuilds, demo: all of them)."""
+    yield
+    if "tmp_path" not in request.fixturenames:
+        return
+    tmp = request.getfixturevalue("tmp_path")
+    for f in sorted(Path(tmp).rglob("session.json")):
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue  # tests of broken files write broken files on purpose
+        if not isinstance(data, dict) or data.get("schema") != "backform.session/1":
+            continue
+        errors = sorted(session_validator.iter_errors(data), key=lambda e: list(e.path))
+        assert not errors, f"{f}: {errors[0].message} at {'/'.join(map(str, errors[0].path))}"

@@ -294,9 +294,20 @@ def write(path: str | os.PathLike, session: Session) -> Path:
     return write_text_atomic(path, dumps(session))
 
 
+# what every session.json carries (the contract in DESIGN.md), whatever defaults the structs have
+REQUIRED = {"Session": ["schema", "exercise", "source", "tracking", "rep_count", "reps", "faults"],
+            "Rep": ["n", "side", "start_s", "top_s", "end_s", "hold_s", "faults", "metrics"],
+            "FaultEvent": ["code", "rep", "t_s", "message"],
+            "Tracking": ["frames", "pose_frames"],
+            "Segment": ["exercise", "start_s", "end_s", "rep_count", "reps", "faults"]}
+
+
 def json_schema() -> dict:
     """The JSON Schema of ``session.json`` (published as ``docs/session.schema.json``)."""
     schema = msgspec.json.schema(Session)
+    for name, fields in REQUIRED.items():
+        schema["$defs"][name]["required"] = sorted(set(schema["$defs"][name].get("required", [])) | set(fields))
+    schema["$defs"]["Session"]["properties"]["schema"]["const"] = SESSION_SCHEMA
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
               "title": "backform session.json",
               "description": "What `backform analyze` and `backform live` write: see README 'File formats'.",

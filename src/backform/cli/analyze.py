@@ -8,6 +8,7 @@ import math
 import time
 from pathlib import Path
 
+from .. import session as S
 from ..errors import BackformError, SourceError
 from ..exercises import get
 from ..io.recording import LandmarkWriter
@@ -127,6 +128,12 @@ def cmd_model(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    """The JSON Schema of session.json (docs/session.schema.json is this output)."""
+    print(json.dumps(S.json_schema(), indent=1))
+    return 0
+
+
 def add_analyze_arguments(a: argparse.ArgumentParser) -> None:
     a.add_argument("video", help="video file, folder of images, or landmarks file (.jsonl)")
     options.add_exercise(a)
@@ -157,6 +164,9 @@ def add_parsers(sub) -> None:
     options.add_pose_options(t)
     options.add_quiet(t)
     t.set_defaults(func=cmd_track)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of session.json")
+    s.set_defaults(func=cmd_schema)
 
     m = sub.add_parser("model", help="build, locate or verify the pose model")
     m.add_argument("action", choices=["build", "path", "verify"])

@@ -111,10 +111,10 @@ def session_validator():
 def _every_session_json_is_valid(request, session_validator):
     """After each test that used a temporary folder, every session.json written under it must validate
     against the published schema (analyze, live, report rebuilds, demo: all of them)."""
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
     yield
-    if "tmp_path" not in request.fixturenames:
+    if tmp is None:
         return
-    tmp = request.getfixturevalue("tmp_path")
     for f in sorted(Path(tmp).rglob("session.json")):
         try:
             data = json.loads(f.read_text())

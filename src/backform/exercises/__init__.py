@@ -7,7 +7,8 @@ programme, the calibration and the set-up check need to know about it.
 import importlib
 import pkgutil
 
-from .base import Exercise, Panel, UnknownExercise, get, names, params_defaults, register, spec  # noqa: F401
+from .base import (Exercise, Panel, UnknownExercise, get, names, params_defaults, register, spec,  # noqa: F401
+                   unregister)
 
 _NOT_EXERCISES = {"base", "counting"}
 for _m in pkgutil.iter_modules(__path__):

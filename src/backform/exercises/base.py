@@ -39,6 +39,11 @@ def register(name: str) -> Callable[[type["Exercise"]], type["Exercise"]]:
     return wrap
 
 
+def unregister(name: str) -> None:
+    """Remove exercise ``name`` (a plug-in or a test's own exercise) from the registry."""
+    _REGISTRY.pop(name, None)
+
+
 def names() -> list[str]:
     return sorted(_REGISTRY)
 

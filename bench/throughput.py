@@ -22,6 +22,7 @@ import cv2
 
 from _common import CLIPS
 
+from backform.exercises import get
 from backform.types import Frame
 from backform.pose.estimator import PoseConfig, PoseEstimator
 from backform.pipeline import analyze
@@ -62,15 +63,14 @@ def pipeline(video: Path, out: Path, exercise: str | None, config: PoseConfig = 
     src = VideoFileSource(video, max_fps=0)
     ex = None
     if exercise:
-        from backform.exercises import get
         ex = get(exercise)
     with PoseEstimator(None, config) as pe:
         vw = AnnotatedVideoWriter(out / "annotated.mp4", src.fps, src.width, src.height, exercise=exercise or "")
         t = time.perf_counter()
         res = analyze(src, out, exercise=ex, exercise_name=exercise, pose=pe, smoother=make_smoother(),
-                      video=vw, require_person=False)
+                      sinks=[vw], require_person=False)
         vw.close()
-        return res["tracking"]["frames"] / (time.perf_counter() - t)
+        return res.tracking.frames / (time.perf_counter() - t)
 
 
 def stage_times(video: Path, frames, fps, out: Path, exercise: str | None) -> dict:
@@ -89,7 +89,6 @@ def stage_times(video: Path, frames, fps, out: Path, exercise: str | None) -> di
     ms["smoothing"] = (time.perf_counter() - t) * 1000 / len(frames)
     results = [None] * len(pfs2)
     if exercise:
-        from backform.exercises import get
         ex = get(exercise)
         t = time.perf_counter()
         results = [ex.update(p) for p in pfs2]

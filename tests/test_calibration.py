@@ -2,16 +2,19 @@
 comfortable range, camera placement, profile files and the ``calibrate`` command."""
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import tomllib
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 from kinematics import Camera, Plan, Rep, frames, run
 
+from backform.cli import main
+from backform.programme import programme as P
+from backform.exercises import names, spec
 from backform.programme import calibration as C
 from backform.types import PoseFrame
 from backform.errors import BackformError
@@ -187,24 +190,18 @@ def test_calibrate_command(tmp_path, capsys):
     prog = tmp_path / "prog.toml"
     prog.write_text('[programme]\ncalibration = "cal/p.toml"\n[[exercise]]\nname = "bird_dog"\n'
                     '[[exercise]]\nname = "prone_extension"\n')
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers()
-    C.add_parser(sub)
     for rec in (prone, quad):
-        args = ap.parse_args(["calibrate", str(rec), "--program", str(prog)])
-        assert args.func(args) == 0
+        assert main(["calibrate", str(rec), "--program", str(prog)]) == 0
     out = capsys.readouterr().out
     assert "posture prone" in out and "posture quadruped" in out and "wrote" in out
     cal = C.load(tmp_path / "cal" / "p.toml")
     # only the programme's exercises of each posture are calibrated
     assert set(cal.baseline) == {"prone_extension", "bird_dog"}
-    from backform.programme.programme import apply_program
-    name, params, baseline, _ = apply_program(argparse.Namespace(program=str(prog), exercise="prone_extension",
-                                                                 calibration=None))
+    name, params, baseline = P.resolve(P.load(prog), "prone_extension")
     assert baseline["chin_deg"] == pytest.approx(cal.reference["prone_extension"]["chin_deg"])
     assert -50 < baseline["chin_deg"] < -44  # the kinematic body's head at a 20 deg chest lift
     with pytest.raises(SystemExit):
-        ap.parse_args(["calibrate", str(prone), "--posture", "sitting"])
+        main(["calibrate", str(prone), "--posture", "sitting"])
 
 
 def test_binary_or_unreadable_profile_is_one_line(tmp_path):
@@ -223,3 +220,102 @@ def test_binary_or_unreadable_profile_is_one_line(tmp_path):
             C.load(d)
     finally:
         d.chmod(0o644)
+
+
+# --- the profile's TOML (tomli-w) ------------------------------------------------------------------------------
+def same(a, b) -> bool:
+    """Equal, NaN equal to NaN (a float that is not a number still reads back as one)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def same_profile(a: C.Calibration, b: C.Calibration) -> bool:
+    return a.patient == b.patient and all(same(getattr(a, k), getattr(b, k))
+                                          for k in ("postures", "neutral", "reference", "baseline", "thresholds"))
+
+
+NASTY = 'P-1 "Ann" \\ O\'Neil\r\nline2\ttab \x00\x01\x08\x0b\x0c\x1b\x7f é 名前 \U0001F600 """ \'\'\' # [x] = y'
+
+
+def test_profile_round_trip_with_control_characters(tmp_path):
+    """A patient name with CR, LF, tab, quotes, backslashes and other control characters reads back exactly
+    (the old writer escaped only backslash, quote and newline: a CR made a file tomllib refused)."""
+    cal = C.Calibration(patient=NASTY, postures={"prone": {"source": NASTY + ".mp4", "advice": [NASTY, "ok"]}},
+                        baseline={"prone_extension": {"chin_deg": -55.25}})
+    p = cal.save(tmp_path / "nasty.toml")
+    text = p.read_text()
+    assert text.startswith(C.HEADER) and "\r" not in text.replace("\r\n", "")  # no raw CR in the file
+    assert tomllib.loads(text)["calibration"]["patient"] == NASTY
+    back = C.load(p)
+    assert back.patient == NASTY and same_profile(back, cal) and back.path == p
+
+
+def test_profile_round_trip_nan_inf_and_missing_values(tmp_path):
+    """NaN and infinities are TOML's nan/inf (floats again when read, not the string "nan"); None is left
+    out (TOML has no null: not written as ""), in tables and in arrays."""
+    nan, inf = float("nan"), float("inf")
+    cal = C.Calibration(postures={"supine": {"source": "b.mp4", "frames": 10, "detected": None,
+                                             "exercises": ["bridge", None], "advice": [],
+                                             "camera": {"view": None, "width": 640, "body_axis_tilt_deg": nan,
+                                                        "body_width_frac": inf, "body_height_frac": -inf,
+                                                        "whole_body_in_frame": 1.0}}},
+                        neutral={"bridge": {"knee_deg": 88.72, "belly_bow": nan, "missing": None}},
+                        reference={"bridge": {"reps": 2, "hip_extension_deg": 181.9858}},
+                        thresholds={"bridge": {"min_hip_extension_deg": 155.0}})
+    p = cal.save(tmp_path / "nan.toml")
+    text = p.read_text()
+    assert '"nan"' not in text and '""' not in text and "None" not in text
+    data = tomllib.loads(text)
+    cam = data["posture"]["supine"]["camera"]
+    assert math.isnan(cam["body_axis_tilt_deg"]) and cam["body_width_frac"] == inf and cam["body_height_frac"] == -inf
+    assert "view" not in cam and "detected" not in data["posture"]["supine"]
+    assert data["posture"]["supine"]["exercises"] == ["bridge"] and data["posture"]["supine"]["advice"] == []
+    assert "missing" not in data["neutral"]["bridge"]
+    back = C.load(p)
+    expected = C.Calibration(postures={"supine": {"source": "b.mp4", "frames": 10, "exercises": ["bridge"], "advice": [],
+                                                  "camera": {"width": 640, "body_axis_tilt_deg": nan,
+                                                             "body_width_frac": inf, "body_height_frac": -inf,
+                                                             "whole_body_in_frame": 1.0}}},
+                             neutral={"bridge": {"knee_deg": 88.72, "belly_bow": nan}},
+                             reference=cal.reference, thresholds=cal.thresholds)
+    assert same_profile(back, expected)
+    assert back.params_for("bridge") == {"min_hip_extension_deg": 155.0}
+
+
+def test_calibrated_profile_round_trips_exactly(tmp_path):
+    """What ``calibrate`` measures (camera view never seen included) saves and loads back the same."""
+    cal = C.calibrate(frames(Plan("bridge", [Rep(faults={"hips_low": 22.0})]), cam=Camera(seed=2)), patient="P-9")
+    cal.postures["supine"]["camera"]["body_axis_tilt_deg"] = float("nan")
+    back = C.load(cal.save(tmp_path / "p9.toml"))
+    assert same_profile(back, cal)
+    again = C.load(back.save(tmp_path / "p9b.toml"))
+    assert (tmp_path / "p9.toml").read_text() == (tmp_path / "p9b.toml").read_text() and same_profile(again, cal)
+
+
+def test_shipped_example_profile_is_what_the_writer_writes(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "calibration" / "example_profile.toml"
+    cal = C.load(example)
+    assert C.dumps(cal) == example.read_text()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", '"x"', "true"])
+def test_profile_baseline_must_be_a_finite_number(tmp_path, value):
+    p = tmp_path / "bad.toml"
+    p.write_text(f'[calibration]\nschema="backform.calibration/1"\n[baseline.bridge]\nbelly_bow = {value}\n')
+    with pytest.raises(C.CalibrationError, match="belly_bow .* allowed: a finite number"):
+        C.load(p)
+
+
+def test_postures_come_from_the_exercises():
+    """Each exercise's posture decides which checkers a recording in that posture calibrates."""
+    assert C.POSTURES == ("standing", "supine", "prone", "quadruped")
+    assert {spec(n).posture for n in names()} <= set(C.POSTURES)
+    # the most view-constrained checker first: its rest frames place the camera, its views are the advice
+    assert C.posture_exercises("prone") == ["prone_extension", "prone_arm_lift"]
+    for n in names():
+        assert n in C.posture_exercises(spec(n).posture)

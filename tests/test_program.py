@@ -2,16 +2,18 @@
 parameters handed to the checkers, walking through a programme, scoring a session against it."""
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from backform import session as S
 from backform.programme import programme as P
+from backform.programme.calibration import Calibration
 from backform.errors import BackformError
-from backform.exercises import get, names
+from backform.exercises import get, names, spec
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "calibration" / "example_programme.toml"
@@ -166,52 +168,101 @@ def test_step_target_met():
     assert not br.target_met(Fake([1, 2], {})) and br.target_met(Fake([1, 2, 3], {}))
 
 
-def rep(n, start, hold, side=None, faults=()):
-    return {"n": n, "side": side, "start_s": start, "top_s": start + 1, "lower_s": start + 1 + hold,
-            "end_s": start + 2 + hold, "hold_s": hold, "faults": list(faults), "metrics": {}}
+def rep(n, start, hold, side=None, faults=()) -> S.Rep:
+    return S.Rep(n=n, side=side, start_s=start, top_s=start + 1, lower_s=start + 1 + hold, end_s=start + 2 + hold,
+                 hold_s=hold, faults=list(faults), metrics={})
+
+
+BIRD_DOG_REPS = [rep(1, 0, 3.0, "left"), rep(2, 6, 2.5, "right", ["short_hold"]), rep(3, 12, 2.9, "left"),
+                 # a 60 s rest, then the second set
+                 rep(4, 80, 3.1, "right"), rep(5, 86, 3.0, "left", ["arm_low"])]
+
+
+def test_labels_and_per_side_come_from_the_exercise():
+    prog = P.parse({"exercise": [{"name": n} for n in names()]})
+    for b in prog.blocks:
+        assert b.label == spec(b.exercise).label and b.per_side is spec(b.exercise).per_side
+    assert [b.label for b in prog.blocks if b.per_side] == ["bird dog"]
 
 
 def test_score_per_side_and_sets():
     prog = P.parse({"exercise": [{"name": "bird_dog", "sets": 2, "reps": 2, "hold_s": 3, "rest_s": 60}]})
-    reps = [rep(1, 0, 3.0, "left"), rep(2, 6, 2.5, "right", ["short_hold"]), rep(3, 12, 2.9, "left"),
-            # a 60 s rest, then the second set
-            rep(4, 80, 3.1, "right"), rep(5, 86, 3.0, "left", ["arm_low"])]
-    sc = P.score({"exercise": "bird_dog", "reps": reps, "params": {"hold_tolerance_s": 0.15}}, prog.blocks[0])
-    assert sc["prescribed"]["reps"] == 4 and sc["prescribed"]["per_side"]
-    assert sc["done"]["reps"] == 5 and sc["done"]["sets"] == 2 and sc["done"]["reps_per_set"] == [3, 2]
-    assert sc["done"]["left"] == {"reps": 3, "holds_met": 3} and sc["done"]["right"] == {"reps": 2, "holds_met": 1}
-    assert sc["done"]["holds_met"] == 4 and sc["done"]["reps_with_faults"] == 2
-    assert sc["complete"] is False and sc["completion"] == pytest.approx(5 / 8)
-    assert sc["fault_rate"] == 0.4 and sc["done"]["mean_hold_s"] == pytest.approx(2.9)
+    sc = P.score(S.Session(exercise="bird_dog", reps=BIRD_DOG_REPS, params={"hold_tolerance_s": 0.15}),
+                 prog.blocks[0])
+    assert isinstance(sc, S.Score)
+    assert sc.prescribed.reps == 4 and sc.prescribed.per_side
+    assert sc.done.reps == 5 and sc.done.sets == 2 and sc.done.reps_per_set == [3, 2]
+    assert sc.done.left == S.SideCount(reps=3, holds_met=3) and sc.done.right == S.SideCount(reps=2, holds_met=1)
+    assert sc.done.sides_per_set == [{"left": 2, "right": 1}, {"left": 1, "right": 1}]
+    assert sc.done.holds_met == 4 and sc.done.reps_with_faults == 2
+    assert sc.complete is False and sc.completion == pytest.approx(5 / 8)
+    assert sc.fault_rate == 0.4 and sc.done.mean_hold_s == pytest.approx(2.9)
+
+
+def test_score_json_has_the_same_keys_as_before():
+    """The typed Score writes exactly the keys the dict version did: per-side counts only for an exercise
+    counted per side, ``complete``/``completion`` only with a prescribed number of reps, no live-only key."""
+    prog = P.parse({"exercise": [{"name": "bird_dog", "sets": 2, "reps": 2, "hold_s": 3, "rest_s": 60},
+                                 {"name": "bridge"}]})
+    sc = S.to_builtins(P.score(S.Session(exercise="bird_dog", reps=BIRD_DOG_REPS), prog.blocks[0]))
+    assert sc == {
+        "exercise": "bird_dog",
+        "prescribed": {"sets": 2, "reps_per_set": 2, "per_side": True, "reps": 4, "hold_s": 3.0,
+                       "hold_tolerance_s": 0.15, "rest_s": 60.0},
+        "done": {"reps": 5, "sets": 2, "reps_per_set": [3, 2], "holds_met": 4, "mean_hold_s": 2.9,
+                 "reps_with_faults": 2, "left": {"reps": 3, "holds_met": 3}, "right": {"reps": 2, "holds_met": 1},
+                 "sides_per_set": [{"left": 2, "right": 1}, {"left": 1, "right": 1}]},
+        "complete": False, "completion": 0.625, "fault_rate": 0.4}
+    plain = S.to_builtins(P.score(S.Session(exercise="bridge"), None))
+    assert plain == {"exercise": "bridge",
+                     "prescribed": {"sets": 1, "reps_per_set": None, "per_side": False, "reps": None, "hold_s": 0.0,
+                                    "hold_tolerance_s": 0.15, "rest_s": 60.0},
+                     "done": {"reps": 0, "sets": 0, "reps_per_set": [], "holds_met": 0, "mean_hold_s": None,
+                              "reps_with_faults": 0},
+                     "fault_rate": None}
 
 
 def test_score_without_a_programme_uses_the_checkers_targets():
-    sess = {"exercise": "bridge", "reps": [rep(1, 0, 2.0), rep(2, 6, 1.0, faults=["short_hold"])],
-            "targets": {"reps": 10, "hold_s": 2.0}, "params": {"hold_tolerance_s": 0.15}}
+    sess = S.Session(exercise="bridge", reps=[rep(1, 0, 2.0), rep(2, 6, 1.0, faults=["short_hold"])],
+                     targets=S.Targets(reps=10, hold_s=2.0), params={"hold_tolerance_s": 0.15})
     sc = P.score(sess)
-    assert sc["prescribed"]["reps"] == 10 and sc["done"]["holds_met"] == 1 and sc["completion"] == 0.2
+    assert sc.prescribed.reps == 10 and sc.done.holds_met == 1 and sc.completion == 0.2
+    side = S.Session(exercise="bird_dog", reps=BIRD_DOG_REPS, targets=S.Targets(reps=10, reps_per_side=[3, 3]))
+    sc = P.score(side)
+    assert sc.prescribed.per_side and sc.prescribed.reps_per_set == 3 and sc.done.left.reps == 3
 
 
-def ns(**kw):
-    base = {"program": None, "exercise": None, "calibration": None}
-    base.update(kw)
-    return argparse.Namespace(**base)
+def test_score_of_a_session_json_dict_is_the_same():
+    """session.json read as plain JSON (callers not yet on the typed Session) scores the same."""
+    sess = S.Session(exercise="bird_dog", reps=BIRD_DOG_REPS, params={"hold_tolerance_s": 0.2},
+                     targets=S.Targets(reps=2, hold_s=3.0))
+    as_dict = json.loads(S.dumps(sess))
+    assert P.score(as_dict) == P.score(sess)
+    block = P.parse({"exercise": [{"name": "bird_dog", "reps": 2}]}).blocks[0]
+    assert P.score(as_dict, block) == P.score(sess, block)
 
 
-def test_apply_program_picks_the_exercise(tmp_path):
-    name, params, baseline, prog = P.apply_program(ns(program=str(EXAMPLE.parent / "default_programme.toml")))
-    assert name == "bridge" and params["reps"] == 10 and baseline is None and prog.blocks[0].exercise == "bridge"
-    name, params, _, _ = P.apply_program(ns(program=str(DEFAULT), exercise="wall_slide"))
+def test_split_sets_and_hold_ok_take_typed_reps():
+    sets = P.split_sets(BIRD_DOG_REPS, gap_s=30.0)
+    assert [[r.n for r in s] for s in sets] == [[1, 2, 3], [4, 5]]
+    assert P.split_sets([S.Rep(n=1), S.Rep(n=2, start_s=25.0)], gap_s=20.0) == [[S.Rep(n=1)], [S.Rep(n=2, start_s=25.0)]]
+    assert P.hold_ok(BIRD_DOG_REPS[2], 3.0, 0.15) and not P.hold_ok(BIRD_DOG_REPS[1], 3.0, 0.15)
+    assert not P.hold_ok(S.Rep(n=1), 0.5, 0.15) and P.hold_ok(S.Rep(n=1), 0.0, 0.15)
+
+
+def test_resolve_picks_the_exercise(tmp_path):
+    name, params, baseline = P.resolve(P.load(DEFAULT), None)
+    assert name == "bridge" and params["reps"] == 10 and baseline is None
+    name, params, _ = P.resolve(P.load(DEFAULT), "wall_slide")
     assert name == "wall_slide" and params["hold_s"] == 1.0
-    only = write(tmp_path, "[[exercise]]\nname='prone_arm_lift'\nreps=7\n")
-    assert P.apply_program(ns(program=str(only)))[:2] == ("prone_arm_lift", {"reps": 7, "hold_s": 5.0})
+    only = P.load(write(tmp_path, "[[exercise]]\nname='prone_arm_lift'\nreps=7\n"))
+    assert P.resolve(only, None)[:2] == ("prone_arm_lift", {"reps": 7, "hold_s": 5.0})
     with pytest.raises(P.ProgrammeError, match="not in the programme"):
-        P.apply_program(ns(program=str(only), exercise="bridge"))
-    assert P.apply_program(ns(exercise="bridge")) == ("bridge", None, None, None)
+        P.resolve(only, "bridge")
+    assert P.resolve(None, "bridge") == ("bridge", None, None)
 
 
-def test_apply_program_merges_calibration_under_the_programme(tmp_path):
-    from backform.programme.calibration import Calibration
+def test_resolve_merges_calibration_under_the_programme(tmp_path):
     cal = Calibration(baseline={"prone_extension": {"chin_deg": -55.0}},
                       thresholds={"wall_slide": {"min_overhead_deg": 140.0, "min_pause_s": 0.4}})
     cal.save(tmp_path / "prof.toml")
@@ -225,10 +276,10 @@ def test_apply_program_merges_calibration_under_the_programme(tmp_path):
         [[exercise]]
         name = "prone_extension"
         """)
-    name, params, baseline, _ = P.apply_program(ns(program=str(prog)))
+    name, params, baseline = P.resolve(P.load(prog), None)
     assert name == "wall_slide" and baseline is None
     assert params["min_overhead_deg"] == 150.0 and params["min_pause_s"] == 0.4  # the programme wins
-    _, params, baseline, _ = P.apply_program(ns(program=str(prog), exercise="prone_extension"))
+    _, params, baseline = P.resolve(P.load(prog), "prone_extension")
     assert baseline == {"chin_deg": -55.0}
     assert get("prone_extension", params=params, baseline=baseline).baseline == {"chin_deg": -55.0}
 

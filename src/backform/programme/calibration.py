@@ -13,17 +13,26 @@ neutral figures are measured exactly as the checks measure them:
 - ``reference``: the metrics of the reps done during calibration (the person's comfortable range), for the
   exercise performed (named with ``--exercise``, else the checker of that posture that counted the most reps).
 - ``baseline``: what the checker compares against (passed as ``exercises.get(..., baseline=...)``), the
-  figure at the top of the person's own clean calibration rep: prone exercises ``chin_deg`` (this person's
-  head-neck angle at the top: a stooped posture that pushes the head down at rest, or holds it forward, is
-  not a chin poke on every rep), bird dog ``trunk_bow`` (the back outline at the top), bridge ``belly_bow`` and
-  ``belly_rise`` (the belly outline at the top).
-- ``thresholds``: suggested per-person overrides derived from the comfortable range (a bridge whose clean
-  top is short of a straight line, a wall slide that cannot go fully overhead), so the same limitation is
-  not a fault on every rep. The programme's own thresholds win over these.
+  figures named by the exercise's ``baseline_keys`` at the top of the person's own clean calibration rep:
+  prone exercises ``chin_deg`` (this person's head-neck angle at the top: a stooped posture that pushes the
+  head down at rest, or holds it forward, is not a chin poke on every rep), bird dog ``trunk_bow`` (the back
+  outline at the top), bridge ``belly_bow`` and ``belly_rise`` (the belly outline at the top).
+- ``thresholds``: suggested per-person overrides derived from the comfortable range by the exercise's
+  ``range_thresholds`` (a bridge whose clean top is short of a straight line, a wall slide that cannot go
+  fully overhead), so the same limitation is not a fault on every rep. The programme's own thresholds win
+  over these.
 - ``camera``: view (side/diagonal/front), the side facing the camera, how much of the frame the body fills,
   whether it is all in the picture, and the tilt of the floor line.
 
-Profile format ``backform.calibration/1``: see ``calibration/README.md``.
+Which exercises a posture calibrates, their baseline figures and range thresholds are the exercises' own
+attributes (``backform.exercises.spec(name)``: ``posture``, ``baseline_keys``, ``range_thresholds``): no
+table here lists exercises. This module does not import the programme module (the programme loads
+profiles): a programme passed to :func:`calibrate` is used only through ``exercises``,
+``block(name).params()`` and ``patient``.
+
+Profile format ``backform.calibration/1``: see ``calibration/README.md``. The TOML is written by tomli-w:
+``None`` values are left out (TOML has no null), NaN and infinities are TOML's own ``nan`` / ``inf`` (read
+back as the same floats).
 """
 from __future__ import annotations
 
@@ -33,31 +42,44 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
+import tomli_w
 
-from ..types import Phase, PoseFrame
 from ..errors import BackformError
+from ..exercises import get, names as exercise_names, params_defaults, spec
+from ..exercises.counting import frame_view
+from ..io.files import write_text_atomic
 from ..io.tomlfile import read_toml
+from ..pipeline import Pipeline
+from ..pose import geometry as g
 from ..pose.landmarks import L, side as S
+from ..types import Phase, PoseFrame
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "backform.calibration/1"
-POSTURES = ("standing", "supine", "prone", "quadruped")
-POSTURE_EXERCISES = {"standing": ("wall_slide",), "supine": ("bridge",),
-                     "prone": ("prone_extension", "prone_arm_lift"), "quadruped": ("bird_dog",)}
-EXERCISE_POSTURE = {e: p for p, es in POSTURE_EXERCISES.items() for e in es}
-# what each checker reads from ``baseline``: the figure at the top of the person's own clean calibration rep
-# (the checkers' docstrings: a rest posture is no baseline for these outline and head figures, they change with
-# the lift itself)
-BASELINE_KEYS = {"bridge": ("belly_bow", "belly_rise"), "bird_dog": ("trunk_bow",),
-                 "prone_extension": ("chin_deg",), "prone_arm_lift": ("chin_deg",)}
-# comfortable range -> threshold: (metric of the calibration reps, parameter, margin): the parameter becomes
-# min(default, comfortable - margin), so a limitation the person cannot change is not a fault on every rep
-RANGE_THRESHOLDS = {"bridge": (("hip_extension_deg", "min_hip_extension_deg", 8.0),),
-                    "wall_slide": (("peak_shoulder_flexion_deg", "min_overhead_deg", 8.0),)}
+# the postures :func:`frame_posture` tells apart, in the order the CLI lists them
+DETECTED_POSTURES = ("standing", "supine", "prone", "quadruped")
+
+
+def postures() -> tuple[str, ...]:
+    """The postures a profile may hold: those :func:`frame_posture` detects, then any other posture a
+    registered exercise starts in (given with ``--posture``)."""
+    extra = {spec(n).posture for n in exercise_names()} - set(DETECTED_POSTURES) - {""}
+    return DETECTED_POSTURES + tuple(sorted(extra))
+
+
+def posture_exercises(posture: str) -> list[str]:
+    """The exercises that start in ``posture``, the most demanding of the camera first (fewest supported
+    views, then by name): the first one measured gives the rest frames the camera placement is measured on
+    and the views the camera advice asks for (prone: the back extension, side or diagonal, before the arm
+    lift, which may also be seen from the front)."""
+    return sorted((n for n in exercise_names() if spec(n).posture == posture), key=lambda n: (len(spec(n).views), n))
+
+
+POSTURES = postures()
 HEADER = ("# backform calibration profile (backform.calibration/1), written by `backform calibrate`.\n"
           "# One [posture.*] section per recorded posture; [baseline.*] and [thresholds.*] per exercise.\n"
           "# Edit by hand only to delete a section; re-run `backform calibrate` to update one.\n")
@@ -81,7 +103,6 @@ def frame_posture(pf: PoseFrame) -> str | None:
     start) or the face points up (nose above the ears), face down otherwise."""
     if pf.landmarks is None:
         return None
-    from ..pose import geometry as g
     P = pf.pixels()
     sh, hip, kn, wr = _mid(P, "shoulder"), _mid(P, "hip"), _mid(P, "knee"), _mid(P, "wrist")
     ear, nose = _mid(P, "ear"), P[L.NOSE]
@@ -106,9 +127,8 @@ def frame_posture(pf: PoseFrame) -> str | None:
 
 def camera_placement(frames: list[PoseFrame]) -> dict:
     """Where the camera is, from the frames at rest: view, near side, body size in the picture, whether the
-    whole body is inside it, and the tilt of the body's long axis (a level floor shows as ~0 lying down)."""
-    from ..pose import geometry as g
-    from ..exercises.counting import frame_view
+    whole body is inside it, and the tilt of the body's long axis (a level floor shows as ~0 lying down).
+    A view or side that was never seen is left out (a profile holds no empty values)."""
     posed = [pf for pf in frames if pf.has_pose]
     if not posed:
         return {}
@@ -124,9 +144,12 @@ def camera_placement(frames: list[PoseFrame]) -> dict:
         inside.append(bool(g.in_frame(lm, body, margin=0.0, min_vis=0.0)))
         P = pf.pixels()
         tilt.append(g.elevation(_mid(P, "hip"), _mid(P, "ankle")))
-    return {"view": views.most_common(1)[0][0] if views else None,
-            "near_side": sides.most_common(1)[0][0] if sides else None,
-            "width": posed[0].width, "height": posed[0].height,
+    cam: dict = {}
+    if views:
+        cam["view"] = views.most_common(1)[0][0]
+    if sides:
+        cam["near_side"] = sides.most_common(1)[0][0]
+    return {**cam, "width": posed[0].width, "height": posed[0].height,
             "body_width_frac": round(float(np.median(ext_w)), 3),
             "body_height_frac": round(float(np.median(ext_h)), 3),
             "whole_body_in_frame": round(float(np.mean(inside)), 3),
@@ -185,9 +208,8 @@ class Calibration:
         return d
 
     def save(self, path: str | os.PathLike) -> Path:
-        from ..io.files import write_text_atomic
         p = Path(path)
-        write_text_atomic(p, HEADER + dumps_toml(self.to_toml_dict()))
+        write_text_atomic(p, dumps(self))
         self.path = p
         return p
 
@@ -206,22 +228,26 @@ def load(path: str | os.PathLike) -> Calibration:
     for k in data:
         if k not in allowed:
             raise CalibrationError(f"{p}: unknown section [{k}]; allowed: {', '.join(allowed)}")
-    from ..exercises import names
-    valid = set(names())
+    valid = set(exercise_names())
     for sec in ("neutral", "reference", "baseline", "thresholds"):
         for ex in data.get(sec, {}):
             if ex not in valid:
                 raise CalibrationError(f"{p}: [{sec}.{ex}]: unknown exercise; allowed: {', '.join(sorted(valid))}")
+    allowed_postures = postures()
     for post in data.get("posture", {}):
-        if post not in POSTURES:
-            raise CalibrationError(f"{p}: [posture.{post}]: unknown posture; allowed: {', '.join(POSTURES)}")
+        if post not in allowed_postures:
+            raise CalibrationError(f"{p}: [posture.{post}]: unknown posture; allowed: {', '.join(allowed_postures)}")
     for ex, over in data.get("thresholds", {}).items():
-        from .programme import params_defaults
         allowed_p = params_defaults(ex)
         for k in over:
             if k not in allowed_p:
                 raise CalibrationError(f"{p}: [thresholds.{ex}]: unknown parameter {k!r}; "
                                        f"allowed: {', '.join(allowed_p)}")
+    for sec in ("baseline", "thresholds"):  # what the checkers use: numbers they can compare with
+        for ex, figures in data.get(sec, {}).items():
+            for k, v in figures.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                    raise CalibrationError(f"{p}: [{sec}.{ex}]: {k} = {v!r} is not valid; allowed: a finite number")
     return Calibration(patient=head.get("patient", ""), postures=data.get("posture", {}),
                        neutral=data.get("neutral", {}), reference=data.get("reference", {}),
                        baseline=data.get("baseline", {}), thresholds=data.get("thresholds", {}), path=p)
@@ -247,7 +273,6 @@ def _stillest(frames: list[PoseFrame], window_s: float = 1.0) -> tuple[int, int]
     idx = [i for i, pf in enumerate(frames) if pf.has_pose]
     if len(idx) < 2:
         return (idx[0], idx[0] + 1) if idx else (0, 0)
-    from ..pose import geometry as g
     motion = [0.0]
     for a, b in zip(idx, idx[1:]):
         pa, pb = frames[a].pixels(), frames[b].pixels()
@@ -279,10 +304,10 @@ def _median_figures(results: list[dict]) -> dict:
 
 def measure_exercise(name: str, frames: list[PoseFrame], params: dict | None = None) -> dict:
     """Run checker ``name`` over ``frames``: its figures at rest (neutral), its reps' metrics (reference)."""
-    from ..exercises import get
     ex = get(name, params=params)
-    results = [ex.update(pf) for pf in frames]
-    ex.finish(frames[-1].t_s if frames else 0.0)
+    pipe = Pipeline(None, ex)
+    results = [res for _pf, res, _image in pipe.run(frames)]
+    pipe.finish()
     at_rest = [r.phase == Phase.START and bool(r.angles) for r in results]
     i0, i1 = _longest_run(at_rest)
     how = "start position"
@@ -317,10 +342,11 @@ def _performed(measured: dict, named: bool) -> set[str]:
 
 
 def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises: Iterable[str] | None = None,
-              source: str = "", programme=None, patient: str = "") -> Calibration:
+              source: str = "", programme: Any = None, patient: str = "") -> Calibration:
     """A profile from one recording of the person in one posture (detected when ``posture`` is None).
     ``exercises`` limits which checkers are calibrated (default: the programme's exercises in that posture,
-    or every exercise in that posture)."""
+    or every exercise in that posture). ``programme`` (a :class:`backform.programme.programme.Programme`)
+    gives the exercises, their parameters and the patient."""
     frames = list(frames)
     posed = [pf for pf in frames if pf.has_pose]
     if not posed:
@@ -332,13 +358,13 @@ def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises
             raise CalibrationError("cannot tell the posture from the recording; give it with --posture "
                                    f"({', '.join(POSTURES)})")
         posture = detected
-    elif posture not in POSTURES:
-        raise CalibrationError(f"unknown posture {posture!r}; allowed: {', '.join(POSTURES)}")
+    elif posture not in postures():
+        raise CalibrationError(f"unknown posture {posture!r}; allowed: {', '.join(postures())}")
     elif detected and detected != posture and seen[detected] > 0.6 * len(posed):
         log.warning("calibration: asked for %s but the recording looks like %s", posture, detected)
-    names = list(exercises) if exercises else list(POSTURE_EXERCISES[posture])
+    names = list(exercises) if exercises else posture_exercises(posture)
     if programme is not None and not exercises:
-        names = [e for e in programme.exercises if EXERCISE_POSTURE.get(e) == posture] or names
+        names = [e for e in programme.exercises if spec(e).posture == posture] or names
     cal = Calibration(patient=patient or (programme.patient if programme is not None else ""))
     views: tuple[str, ...] = ()
     rest_frames: list[PoseFrame] = []
@@ -353,17 +379,16 @@ def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises
             rest_frames = [pf for pf in frames if m["rest_s"][0] <= pf.t_s <= m["rest_s"][1]]
         cal.neutral[name] = m["neutral"]
     performed = _performed(measured, named=bool(exercises))
-    from .programme import params_defaults
     for name, m in measured.items():
         base, over = {}, {}
         if name in performed and m["reference"]:
             cal.reference[name] = {"reps": m["reps"], **m["reference"]}
-            for key in BASELINE_KEYS.get(name, ()):
+            for key in spec(name).baseline_keys:
                 v = m["reference"].get(key)
                 if v is not None and np.isfinite(v):
                     base[key] = v
             defaults = params_defaults(name)
-            for metric, param, margin in RANGE_THRESHOLDS.get(name, ()):
+            for metric, param, margin in spec(name).range_thresholds:
                 v = m["reference"].get(metric)
                 if v is not None and np.isfinite(v) and v - margin < defaults[param]:
                     over[param] = round(float(v - margin), 1)
@@ -381,42 +406,19 @@ def calibrate(frames: Iterable[PoseFrame], posture: str | None = None, exercises
     return cal
 
 
-# --- tiny TOML writer (tomllib reads, nothing in the stdlib writes) ----------------------------------------------
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return '"nan"'
-        return repr(round(v, 4))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+# --- writing ---------------------------------------------------------------------------------------------------
+def _plain(v):
+    """``v`` as TOML can hold it: ``None`` left out (of tables and arrays), tuples as arrays, numpy scalars as
+    Python ones. Non-finite floats stay floats (TOML ``nan`` / ``inf``)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items() if x is not None}
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v if x is not None) + "]"
-    if v is None:
-        return '""'
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+        return [_plain(x) for x in v if x is not None]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else _toml_value(str(k))
-
-
-def dumps_toml(d: dict, prefix: str = "") -> str:
-    """TOML for nested dicts of scalars and lists (tables after the scalars of each level)."""
-    lines, tables = [], []
-    for k, v in d.items():
-        if isinstance(v, dict):
-            tables.append((k, v))
-        elif v is not None:
-            lines.append(f"{_key(k)} = {_toml_value(v)}")
-    out = "\n".join(lines) + ("\n" if lines else "")
-    for k, v in tables:
-        name = f"{prefix}.{_key(k)}" if prefix else _key(k)
-        body = dumps_toml(v, name)
-        if any(not isinstance(x, dict) for x in v.values()) or not v:
-            out += f"\n[{name}]\n"
-        out += body
-    return out
+def dumps(cal: Calibration) -> str:
+    """The profile's text: the header comment, then the TOML of :meth:`Calibration.to_toml_dict`."""
+    return HEADER + "\n" + tomli_w.dumps(_plain(cal.to_toml_dict()))

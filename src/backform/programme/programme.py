@@ -22,12 +22,14 @@ Format (``backform.programme/1``; see ``calibration/README.md`` and ``calibratio
     [exercise.thresholds]           # optional overrides of the checker's parameters
     min_hip_extension_deg = 155
 
-:class:`Programme` scores a finished session (:func:`score`) and walks through the prescription for a live
-session (:meth:`Programme.steps`: an iterator of :class:`Step`, each with the spoken transition).
+:class:`Programme` scores a finished session (:func:`score`: a typed :class:`backform.session.Score`) and
+walks through the prescription for a live session (:meth:`Programme.steps`: an iterator of :class:`Step`, each
+with the spoken transition). What an exercise is (its label, whether reps count per side, its parameters) comes
+from the exercise itself (:func:`backform.exercises.spec`). :func:`resolve` loads the calibration profile:
+this module imports :mod:`.calibration`, never the reverse.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import os
@@ -35,15 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .. import session as S
 from ..errors import BackformError
+from ..exercises import names as exercise_names, params_defaults, spec
 from ..io.tomlfile import read_toml
+from .calibration import load as load_calibration
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "backform.programme/1"
-PER_SIDE = frozenset({"bird_dog"})  # reps counted per side (the subject's working arm)
-LABELS = {"bridge": "bridge", "bird_dog": "bird dog", "prone_extension": "prone back extension",
-          "prone_arm_lift": "prone arm lift", "wall_slide": "wall slide"}
 # Params fields set through the exercise entry itself, not through [exercise.thresholds]
 RESERVED_PARAMS = {"reps": "reps", "hold_s": "hold_s", "reps_max": "reps"}
 
@@ -91,9 +93,9 @@ PROGRAMME_KEYS = {
     "rest_between_exercises_s": Rule(float, 0, 900, "rest before the next exercise, seconds"),
 }
 EXERCISE_KEYS = {
-    "name": Rule(str, doc="bridge, bird_dog, prone_extension, prone_arm_lift or wall_slide"),
+    "name": Rule(str, doc="the exercise (one of backform.exercises.names())"),
     "sets": Rule(int, 1, 10, "sets"),
-    "reps": Rule(int, 1, 50, "reps per set (per side for bird_dog)"),
+    "reps": Rule(int, 1, 50, "reps per set (per side for an exercise counted per side)"),
     "hold_s": Rule(float, 0, 60, "hold (pause) target at the top, seconds"),
     "rest_s": Rule(float, 0, 600, "rest between sets, seconds"),
     "notes": Rule(str, doc="instructions shown and spoken before the exercise"),
@@ -115,19 +117,6 @@ def _unknown(where: str, key: str, allowed) -> ProgrammeError:
     return ProgrammeError(f"{where}: unknown key {key!r}; allowed: {', '.join(allowed)}")
 
 
-def exercise_names() -> list[str]:
-    from ..exercises import names
-    return list(names())
-
-
-def params_defaults(exercise: str) -> dict:
-    """The checker's default parameters (name -> value) for ``exercise``."""
-    from ..exercises.base import _REGISTRY  # noqa: PLC2701 - the registry is this package's own
-    from ..exercises import names  # noqa: F401  (imports register every exercise)
-    cls = _REGISTRY[exercise]
-    return dataclasses.asdict(cls.Params())
-
-
 # --- the model ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Block:
@@ -144,15 +133,16 @@ class Block:
 
     @property
     def per_side(self) -> bool:
-        return self.exercise in PER_SIDE
+        """Reps counted per side (the working arm): the exercise's own ``per_side``."""
+        return spec(self.exercise).per_side
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.exercise, self.exercise.replace("_", " "))
+        return spec(self.exercise).label or self.exercise.replace("_", " ")
 
     @property
     def prescribed_reps(self) -> int:
-        """Total reps over all sets (per side for bird dog)."""
+        """Total reps over all sets (per side when ``per_side``)."""
         return self.sets * self.reps
 
     def params(self) -> dict:
@@ -160,8 +150,9 @@ class Block:
         p = dict(self.thresholds)
         p["reps"] = self.reps
         p["hold_s"] = self.hold_s
-        if "reps_max" in params_defaults(self.exercise):
-            p["reps_max"] = max(self.reps, int(params_defaults(self.exercise)["reps_max"]))
+        defaults = params_defaults(self.exercise)
+        if "reps_max" in defaults:
+            p["reps_max"] = max(self.reps, int(defaults["reps_max"]))
         return p
 
     def to_json(self) -> dict:
@@ -291,7 +282,7 @@ def _say_rest(rest_s: float, next_: str) -> str:
 def parse(data: dict, path: Path | None = None) -> Programme:
     """Validate a parsed TOML document and build the :class:`Programme`."""
     src = str(path) if path else "programme"
-    valid_names = exercise_names()
+    valid_names = list(exercise_names())
     top_allowed = ("programme", "exercise")
     for k in data:
         if k not in top_allowed:
@@ -375,68 +366,73 @@ def load(path: str | os.PathLike) -> Programme:
 
 
 # --- scoring a session against it --------------------------------------------------------------------------------
-def split_sets(reps: list[dict], gap_s: float) -> list[list[dict]]:
+def split_sets(reps: list[S.Rep], gap_s: float) -> list[list[S.Rep]]:
     """Reps grouped into sets: a pause longer than ``gap_s`` between one rep's end and the next one's start
     starts a new set."""
-    out: list[list[dict]] = []
+    out: list[list[S.Rep]] = []
     for r in reps:
-        if not out or (r.get("start_s") or 0.0) - (out[-1][-1].get("end_s") or out[-1][-1].get("start_s") or 0.0) > gap_s:
+        if not out or (r.start_s or 0.0) - (out[-1][-1].end_s or out[-1][-1].start_s or 0.0) > gap_s:
             out.append([])
         out[-1].append(r)
     return out
 
 
-def hold_ok(rep: dict, target: float, tolerance: float) -> bool:
-    return (rep.get("hold_s") or 0.0) >= target - tolerance - 1e-9
+def hold_ok(rep: S.Rep, target: float, tolerance: float) -> bool:
+    return (rep.hold_s or 0.0) >= target - tolerance - 1e-9
 
 
-def score(session: dict, block: Block | None = None) -> dict:
-    """The session against its prescription: reps and holds done vs prescribed (per side for bird dog),
-    sets seen, reps with faults. Without a ``block`` the checker's own targets (``session["targets"]``) are used.
-    Every figure comes from ``session["reps"]`` so the report and ``session.json`` agree."""
-    reps = list(session.get("reps") or [])
-    ex = session.get("exercise")
-    params = session.get("params") or {}
-    tol = float(params.get("hold_tolerance_s", 0.15))
+def _targets(session: S.Session) -> tuple[float, int | None]:
+    """``(hold_s, reps per set)`` the checker itself aimed at (``session.targets``)."""
+    t = session.targets or S.Targets()
+    r = t.reps_per_side or t.reps
+    return float(t.hold_s or 0.0), (int(r[0] if isinstance(r, list) else r) if r else None)
+
+
+def score(session: S.Session | dict, block: Block | None = None) -> S.Score:
+    """The session against its prescription: reps and holds done vs prescribed (per side for an exercise
+    counted per side), sets seen, reps with faults. Without a ``block`` the checker's own targets
+    (``session.targets``) are used. Every figure comes from ``session.reps`` so the report and
+    ``session.json`` agree. A plain dict (``session.json`` as read by ``json``) is converted to a
+    :class:`~backform.session.Session` first."""
+    if isinstance(session, dict):  # callers that still hold session.json as a dict
+        session = S.convert(session, S.Session)
+    reps = list(session.reps)
+    ex = session.exercise
+    tol = float((session.params or {}).get("hold_tolerance_s", 0.15))
     if block is not None:
         target_hold, per_rep, sets_rx, rest_s = block.hold_s, block.reps, block.sets, block.rest_s
         per_side = block.per_side
     else:
-        t = session.get("targets") or {}
-        target_hold = float(t.get("hold_s") or 0.0)
-        r = t.get("reps_per_side") or t.get("reps")
-        per_rep = int(r[0] if isinstance(r, list) else r) if r else None
-        sets_rx, rest_s, per_side = 1, 60.0, ex in PER_SIDE
-    gap = max(20.0, 0.5 * rest_s)
-    sets = split_sets(reps, gap)
-    holds = [float(r.get("hold_s") or 0.0) for r in reps]
-    out = {
-        "exercise": ex,
-        "prescribed": {"sets": sets_rx, "reps_per_set": per_rep, "per_side": per_side,
-                       "reps": (per_rep * sets_rx) if per_rep else None, "hold_s": target_hold,
-                       "hold_tolerance_s": tol, "rest_s": rest_s},
-        "done": {"reps": len(reps), "sets": len(sets), "reps_per_set": [len(s) for s in sets],
-                 "holds_met": sum(hold_ok(r, target_hold, tol) for r in reps),
-                 "mean_hold_s": round(sum(holds) / len(holds), 3) if holds else None,
-                 "reps_with_faults": sum(bool(r.get("faults")) for r in reps)},
-    }
+        target_hold, per_rep = _targets(session)
+        sets_rx, rest_s = 1, 60.0
+        per_side = bool(ex) and ex in exercise_names() and spec(ex).per_side
+    sets = split_sets(reps, gap_s=max(20.0, 0.5 * rest_s))
+    holds = [float(r.hold_s or 0.0) for r in reps]
+    pres = (per_rep * sets_rx) if per_rep else None
+    sc = S.Score(
+        exercise=ex,
+        prescribed=S.Prescribed(sets=sets_rx, reps_per_set=per_rep, per_side=per_side, reps=pres,
+                                hold_s=target_hold, hold_tolerance_s=tol, rest_s=rest_s),
+        done=S.Done(reps=len(reps), sets=len(sets), reps_per_set=[len(s) for s in sets],
+                    holds_met=sum(hold_ok(r, target_hold, tol) for r in reps),
+                    mean_hold_s=round(sum(holds) / len(holds), 3) if holds else None,
+                    reps_with_faults=sum(bool(r.faults) for r in reps)),
+        fault_rate=None)
     if per_side:
         for s in ("left", "right"):
-            rs = [r for r in reps if r.get("side") == s]
-            out["done"][s] = {"reps": len(rs), "holds_met": sum(hold_ok(r, target_hold, tol) for r in rs)}
-        out["done"]["sides_per_set"] = [{s: sum(r.get("side") == s for r in st) for s in ("left", "right")}
-                                        for st in sets]
-    pres = out["prescribed"]["reps"]
+            rs = [r for r in reps if r.side == s]
+            setattr(sc.done, s, S.SideCount(reps=len(rs), holds_met=sum(hold_ok(r, target_hold, tol) for r in rs)))
+        sc.done.sides_per_set = [{s: sum(r.side == s for r in st) for s in ("left", "right")} for st in sets]
     if pres:
         if per_side:
-            out["complete"] = all(out["done"][s]["reps"] >= pres for s in ("left", "right"))
-            done = sum(min(out["done"][s]["reps"], pres) for s in ("left", "right"))
-            out["completion"] = round(done / (2 * pres), 3)
+            sc.complete = all(c.reps >= pres for c in (sc.done.left, sc.done.right))
+            done = sum(min(c.reps, pres) for c in (sc.done.left, sc.done.right))
+            sc.completion = round(done / (2 * pres), 3)
         else:
-            out["complete"] = len(reps) >= pres
-            out["completion"] = round(min(len(reps), pres) / pres, 3)
-    out["fault_rate"] = round(out["done"]["reps_with_faults"] / len(reps), 3) if reps else None
-    return out
+            sc.complete = len(reps) >= pres
+            sc.completion = round(min(len(reps), pres) / pres, 3)
+    sc.fault_rate = round(sc.done.reps_with_faults / len(reps), 3) if reps else None
+    return sc
 
 
 def resolve(programme: Programme | None, exercise: str | None, calibration_path: str | os.PathLike | None = None):
@@ -457,7 +453,6 @@ def resolve(programme: Programme | None, exercise: str | None, calibration_path:
     baseline = None
     cal_path = calibration_path or (programme.calibration if programme is not None else None)
     if cal_path and name:
-        from .calibration import load as load_calibration
         cal = load_calibration(cal_path)
         baseline = cal.baseline_for(name)
         derived = cal.params_for(name)

@@ -11,8 +11,11 @@ import pytest
 from _report_helpers import assert_table_matches, chromium, chromium_run, make_session, parse, rep_rows, save_artifact
 from kinematics import Rep
 
-from backform.programme import programme as P
 from backform import report as R
+from backform import session as S
+from backform.cli import report as cli_report
+from backform.programme import programme as P
+from backform.report import render
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIDGE_REPS = [Rep(hold=2.5), Rep(hold=1.0), Rep(hold=2.5, faults={"hips_low": 30.0}), Rep(hold=2.5)]
@@ -69,7 +72,8 @@ def test_report_summary_against_programme(sessions, tmp_path):
     page = R.write_report(folder, prog).read_text()
     session = json.loads((folder / "session.json").read_text())
     sc = session["programme"]["score"]  # the score is saved in session.json too
-    assert session["programme"]["block"]["reps"] == 3 and sc == P.score(session, prog.block("bird_dog"))
+    assert session["programme"]["block"]["reps"] == 3
+    assert sc == S.to_builtins(P.score(session, prog.block("bird_dog")))
     assert sc["done"]["left"]["reps"] == 2 and sc["done"]["right"]["reps"] == 2 and sc["complete"] is False
     kpi = {a["data-kpi"]: a for a in parse(page).tags["div"] if "data-kpi" in a}
     assert set(kpi) >= {"reps_left", "reps_right", "holds_met", "mean_hold_s", "reps_with_faults", "sets"}
@@ -93,7 +97,7 @@ def test_report_written_atomically(sessions, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(R, "render_session", boom)
+    monkeypatch.setattr(render, "render_session", boom)
     with pytest.raises(RuntimeError):
         R.write_report(folder)
     assert ((folder / "report.html").read_text() if before is not None else None) == before
@@ -112,15 +116,17 @@ def test_rebuilt_from_a_truncated_log(sessions, tmp_path):
     folder.mkdir()
     (folder / "session.log.jsonl").write_text("".join(lines[:cut]) + lines[cut][: len(lines[cut]) // 2])
     session, ld = R.load_session(folder)
-    assert session["partial"] and ld.truncated and session["rep_count"] == 3
+    assert isinstance(session, S.Session)
+    assert session.partial and ld.truncated and session.rep_count == 3
     full = json.loads((src / "session.json").read_text())
-    assert [r["n"] for r in session["reps"]] == [1, 2, 3]
-    for a, b in zip(session["reps"], full["reps"][:3]):
-        assert a == b
-    assert [f["code"] for f in session["faults"]] == [f["code"] for f in full["faults"] if f["rep"] <= 3]
+    assert [r.n for r in session.reps] == [1, 2, 3]
+    for a, b in zip(session.reps, full["reps"][:3]):
+        assert S.to_builtins(a) == b
+    assert [f.code for f in session.faults] == [f["code"] for f in full["faults"] if f["rep"] <= 3]
     page = R.write_report(folder).read_text()
     assert 'id="partial"' in page and "<b>3</b> reps completed" in page
-    assert_table_matches(rep_rows(page), session)
+    assert f"stopped at {R.fmt(ld.last_t_s)} s" in page
+    assert_table_matches(rep_rows(page), S.to_builtins(session))
     assert not (folder / "session.json").exists()  # a partial session is not dressed up as a finished one
 
 
@@ -134,7 +140,7 @@ def test_stale_session_json_is_not_trusted(sessions, tmp_path):
     old = (folder / "session.json").stat().st_mtime - 60
     os.utime(folder / "session.json", (old, old))
     session, _ = R.load_session(folder)
-    assert session["partial"] and session["rep_count"] == 1
+    assert session.partial and session.rep_count == 1
 
 
 def test_trend_over_sessions(sessions, tmp_path):
@@ -157,10 +163,10 @@ def test_trend_over_sessions(sessions, tmp_path):
     expect = [R.load_session(d)[0] for d in dirs]
     for row, s in zip(rows, expect):
         sc = P.score(s)
-        assert row["reps"] == str(s["rep_count"]) == str(sc["done"]["reps"])
-        assert row["mean_hold_s"] == R.fmt(sc["done"]["mean_hold_s"])
-        assert row["holds_met"] == str(sc["done"]["holds_met"])
-        assert row["fault_rate"] == f"{100 * sc['fault_rate']:.0f}%"
+        assert row["reps"] == str(s.rep_count) == str(sc.done.reps)
+        assert row["mean_hold_s"] == R.fmt(sc.done.mean_hold_s)
+        assert row["holds_met"] == str(sc.done.holds_met)
+        assert row["fault_rate"] == f"{100 * sc.fault_rate:.0f}%"
     assert [r["reps"] for r in rows] == ["2", "4", "3"]
     assert "(partial)" in page
     bird_rows = dom.tables["bird_dog"]
@@ -174,7 +180,7 @@ def test_report_command(sessions, tmp_path, capsys):
     import argparse
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers()
-    R.add_parser(sub)
+    cli_report.add_parser(sub)
     d1, d2 = tmp_path / "a", tmp_path / "b"
     shutil.copytree(sessions["bridge"], d1)
     shutil.copytree(sessions["bridge"], d2)
@@ -245,8 +251,10 @@ def test_live_session_of_several_sets_lists_every_set(sessions, tmp_path):
     shutil.copytree(sessions["bridge"], folder)
     s = json.loads((folder / "session.json").read_text())
     first = {"set": 1, "exercise": "bird_dog", "start_s": 0.0, "end_s": 30.0, "rep_count": 2,
-             "reps": [{"n": 1, "hold_s": 2.4}, {"n": 2, "hold_s": 1.1}],
-             "faults": [{"code": "short_hold", "rep": 2}], "block": 0, "block_set": 1, "block_sets": 2,
+             "reps": [S.to_builtins(S.Rep(n=1, start_s=1.0, top_s=2.0, lower_s=4.4, end_s=5.0, hold_s=2.4)),
+                      S.to_builtins(S.Rep(n=2, start_s=9.0, top_s=10.0, lower_s=11.1, end_s=12.0, hold_s=1.1))],
+             "faults": [{"code": "short_hold", "rep": 2, "t_s": 25.0, "message": "Hold"}],
+             "block": 0, "block_set": 1, "block_sets": 2,
              "reps_prescribed": 10, "per_side": True, "complete": False}
     last = {"set": 2, "exercise": "bridge", "start_s": 40.0, "end_s": 80.0, "rep_count": s["rep_count"],
             "reps": s["reps"], "faults": s["faults"]}
@@ -261,3 +269,44 @@ def test_live_session_of_several_sets_lists_every_set(sessions, tmp_path):
     assert f"<td>{s['rep_count']}</td>" in rows[1][1]
     # a single-exercise session (no live sets) has no such section
     assert "Sets in this live session" not in R.write_report(sessions["bridge"]).read_text()
+
+
+def test_rebuilt_session_is_a_valid_session(sessions, tmp_path, session_validator):
+    """The session rebuilt from the log of a session that did not finish is a typed Session that validates
+    (msgspec round trip and the published JSON Schema), with the checker's targets and thresholds."""
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    shutil.copy(sessions["bird_dog"] / "session.log.jsonl", folder)
+    session, ld = R.load_session(folder)
+    assert isinstance(session, S.Session) and session.partial is True and not ld.truncated
+    data = json.loads(S.dumps(session))
+    assert S.convert(data, S.Session) == session
+    session_validator.validate(data)
+    full = json.loads((sessions["bird_dog"] / "session.json").read_text())
+    assert data["rep_count"] == full["rep_count"] and data["reps"] == full["reps"]
+    assert data["side_counts"] == {"left": 2, "right": 2}
+    assert data["targets"] == full["targets"] and data["cues"] == full["cues"] and data["checks"] == full["checks"]
+    assert data["tracking"]["frames"] == full["tracking"]["frames"]
+
+
+def test_fault_text_is_escaped(sessions, tmp_path):
+    """Text from session.json (a fault's message, a cue, a fault code) cannot inject markup or script: it is
+    escaped in the tables, the plot titles and the stills' captions, and the page data cannot end its
+    <script> element."""
+    folder = tmp_path / "evil"
+    shutil.copytree(sessions["bridge"], folder)
+    s = json.loads((folder / "session.json").read_text())
+    evil = '</title><script>alert("x")</script> \'quoted\' & <b>'
+    s["faults"][0]["message"] = evil
+    s["cues"][s["faults"][0]["code"]] = evil
+    s["reps"][0]["faults"] = ['"><script>alert(1)</script>']
+    (folder / "session.json").write_text(json.dumps(s))
+    page = R.write_report(folder).read_text()
+    assert "<script>alert" not in page and "</title><script>" not in page and "<b>" not in page
+    assert page.count("<script") == 2  # the page data and the page script, nothing else
+    assert "&lt;/title&gt;&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &#39;quoted&#39; &amp; &lt;b&gt;" in page
+    data = re.search(r'<script type="application/json" id="session-data">(.*?)</script>', page, re.S).group(1)
+    assert json.loads(data)["reps"][0]["faults"] == ['"><script>alert(1)</script>']
+    dom = parse(page)
+    assert rep_rows(page)[0]["faults"] == '"><script>alert(1)</script>'
+    assert {a["data-code"] for a in dom.tags["path"] if a.get("class") == "fault-mark"} >= {s["faults"][0]["code"]}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _report_helpers import assert_table_matches, chromium, chromium_run, parse, rep_rows, save_artifact
 
+from backform import session as S
 from backform.programme import calibration as C
 from backform.programme import programme as P
 from backform.report import fmt
@@ -59,9 +60,10 @@ def test_programme_session_and_report_agree(sessions, exercise, capsys):
     assert session["baseline"] == (cal.baseline_for(exercise) or {})
     # the score against the programme is in session.json and equals a fresh scoring of its reps
     pj = session["programme"]
-    assert pj["block"] == block.to_json() and pj["name"] == prog.title and pj["patient"] == "P-0042"
+    assert S.convert(pj["block"], S.ProgrammeBlockInfo) == S.convert(block.to_json(), S.ProgrammeBlockInfo)
+    assert pj["name"] == prog.title and pj["patient"] == "P-0042"
     sc = pj["score"]
-    assert sc == P.score(session, block)
+    assert sc == S.to_builtins(P.score(session, block))
     assert session["rep_count"] >= 1 and sc["done"]["reps"] == session["rep_count"]
     # the report shows exactly those numbers
     page = (d / "report.html").read_text()

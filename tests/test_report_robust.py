@@ -89,8 +89,8 @@ def test_sigkill_half_way_then_report(video, tmp_path, model_path, capsys):
         assert row["hold_s"] == R.fmt(rep["hold_s"]) and row["start_s"] == R.fmt(rep["start_s"])
         # the same rep as in the uninterrupted run
         assert abs(rep["start_s"] - ref["start_s"]) < 0.01 and abs(rep["hold_s"] - ref["hold_s"]) < 0.01
-    session, _ = R.load_session(out)
-    assert session["partial"] and session["rep_count"] == len(before)
+    session, ld = R.load_session(out)
+    assert session.partial and session.rep_count == len(before)
     with capsys.disabled():
-        print(f"\nSIGKILL after {len(lines) - 1} of {frames_total} frames ({session['recovered']['last_t_s']} s); "
+        print(f"\nSIGKILL after {len(lines) - 1} of {frames_total} frames ({ld.last_t_s} s); "
               f"report of the partial folder: {len(before)} of {complete['rep_count']} reps, as in the full run")

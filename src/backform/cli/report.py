@@ -10,6 +10,7 @@ from ..programme.programme import load
 from ..report import load_session, write_report, write_trend
 from . import options
 
+
 def cmd_report(args) -> int:
     programme = None
     if args.program:
@@ -25,8 +26,8 @@ def cmd_report(args) -> int:
                          out=args.out if len(dirs) == 1 and args.out else None)
         if not args.quiet:
             s, _ = load_session(d)
-            part = " (partial: recovered from the session log)" if s.get("partial") else ""
-            print(f"wrote {p}: {s.get('exercise')}, {s.get('rep_count', 0)} reps{part}")
+            part = " (partial: recovered from the session log)" if s.partial else ""
+            print(f"wrote {p}: {s.exercise}, {s.rep_count} reps{part}")
     if len(dirs) > 1:
         out = Path(args.out) if args.out else Path(os.path.commonpath([str(d.resolve()) for d in dirs])) / "trend.html"
         write_trend(dirs, out, programme)

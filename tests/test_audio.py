@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from backform.coaching.speech import Coach, CoachParams, Speaker, Utterance, Voice, make_voice, render_wav, tone, wav_level, write_wav
+from backform.coaching.coach import Coach, CoachParams, Utterance
+from backform.coaching.speech import Speaker, Voice, make_voice, render_wav, tone, wav_level, write_wav
 from backform.types import Fault, FrameResult, Phase, RepEvent
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backform.types import PoseFrame
-from backform.pose.landmarks import L
 from backform.coaching.setup_check import SetupCheck, brightness, floor_tilt
+from backform.exercises import get, spec
+from backform.io.recording import LandmarksSource
+from backform.pose.landmarks import L
+from backform.types import PoseFrame
 
 W, H = 640, 480
 
@@ -104,8 +106,6 @@ def test_brightness_of_images():
 def test_real_floor_level_side_views_pass(clip, exercise, ok_by_s, recordings):
     """Real clips filmed from the side at floor level: the set-up is good within a second and a half, and the
     camera-height figure stays far below its limit."""
-    from backform.exercises import get
-    from backform.io.recording import LandmarksSource
     src = LandmarksSource(recordings(clip))
     c = SetupCheck(exercise, get(exercise).views)
     tilts = []
@@ -120,7 +120,18 @@ def test_real_floor_level_side_views_pass(clip, exercise, ok_by_s, recordings):
 @pytest.mark.slow
 def test_real_clip_with_feet_out_of_frame_is_told(recordings):
     """lena_bird_dog is filmed close: feet and the raised hand leave the picture."""
-    from backform.io.recording import LandmarksSource
     c = SetupCheck("bird_dog", ("side", "diagonal"))
     msgs = [m for pf in LandmarksSource(recordings("lena_bird_dog.mp4")) for m in c.update(pf, 120.0).messages]
     assert any("out of the picture" in m for m in msgs)
+
+
+def test_parts_and_floor_come_from_the_exercise():
+    """What the check wants in view and whether the camera must be at floor level are the exercise's own
+    (``spec(name).setup_parts``, ``on_floor()``): the wall slide wants the hands, the bridge does not."""
+    wall, bridge = SetupCheck("wall_slide", ("side",)), SetupCheck("bridge", ("side",))
+    assert spec("wall_slide").setup_parts == ("hands",) and "hands" in wall.parts and not wall.floor
+    assert "hands" not in bridge.parts and bridge.floor
+    lm, w = lying_body()
+    lm[[L.LEFT_WRIST, L.RIGHT_WRIST], 1] = 1.2  # the wrists below the picture
+    assert any(m.startswith("Your hands") for m in run(SetupCheck("wall_slide", ("side",)), lm, w).messages)
+    assert not any("hands" in m for m in run(SetupCheck("bridge", ("side",)), lm, w).messages)

@@ -1,6 +1,9 @@
 """Camera set-up check before the first rep: enough light, the whole body in the picture, big enough, a view
 the exercise supports, and for floor exercises a camera at floor level.
 
+What an exercise needs comes from the exercise itself (:func:`backform.exercises.spec`): ``on_floor()`` and
+``setup_parts`` (extra body parts that must be in the picture, e.g. ``("hands",)`` for the wall slide).
+
 :class:`SetupCheck` is fed one frame at a time (its brightness and its pose) and answers with a
 :class:`SetupStatus`: the problems found, each with the sentence to show and say (most important first), and
 ``ok`` once every check has passed for ``settle_s`` in a row. Time comes from the frames. Pure logic: the live
@@ -16,12 +19,11 @@ import cv2
 import numpy as np
 
 from ..types import PoseFrame, VIS
+from ..exercises import spec
 from ..exercises.counting import frame_view
 from ..pose.landmarks import L
 
 log = logging.getLogger(__name__)
-
-FLOOR_EXERCISES = frozenset({"bridge", "bird_dog", "prone_extension", "prone_arm_lift"})
 
 # body parts that must be in the picture: either side's landmark inside the image counts
 PARTS: dict[str, tuple[L, ...]] = {
@@ -32,6 +34,8 @@ PARTS: dict[str, tuple[L, ...]] = {
     "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL),
 }
 HANDS = (L.LEFT_WRIST, L.RIGHT_WRIST)
+# parts an exercise can ask for on top of PARTS (its ``setup_parts``)
+EXTRA_PARTS: dict[str, tuple[L, ...]] = {"hands": HANDS}
 CORE = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
         L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
@@ -117,7 +121,9 @@ class SetupCheck:
     def __init__(self, exercise_name: str, views: tuple[str, ...], params: SetupParams | None = None):
         self.name = exercise_name
         self.views = tuple(views)
-        self.floor = exercise_name in FLOOR_EXERCISES
+        ex = spec(exercise_name)
+        self.floor = ex.on_floor()
+        self.parts = {**PARTS, **{p: EXTRA_PARTS[p] for p in ex.setup_parts}}
         self.p = params or SetupParams()
         self._views: deque[tuple[float, str]] = deque()
         self._good_since: float | None = None
@@ -153,9 +159,7 @@ class SetupCheck:
             msgs.append("I can't see you: get into the start position in view of the camera")
         else:
             lm = pf.landmarks
-            parts = dict(PARTS)
-            if self.name == "wall_slide":
-                parts["hands"] = HANDS
+            parts = self.parts
             missing = [name for name, ids in parts.items()
                        if not any(_inside(lm, i, p.margin, p.min_presence) for i in ids)]
             if missing:

@@ -28,6 +28,11 @@ import numpy as np
 
 from _common import CLIPS
 
+try:
+    import resource  # Unix only: the fallback when /proc is missing
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
 from backform.io.fakecam import FakeCamera, letterbox
 from backform.live import LiveOptions, LiveSession
 from backform.pose.estimator import PoseEstimator
@@ -41,8 +46,7 @@ def rss_mb() -> float:
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0 if resource is not None else float("nan")
 
 
 def make_640(clip: Path, dest: Path, size=(640, 480)) -> Path:
@@ -175,7 +179,7 @@ def main() -> int:
             full[-1]["lat_p95"] <= 1.10 * full[0]["lat_p95"]
     for k, v in ok.items():
         print(f"  {'PASS' if v else 'FAIL'}  {k}")
-    print(f"session: {res['rep_count']} reps counted, end: {res['live']['end']}")
+    print(f"session: {res.rep_count} reps counted, end: {res.live.end}")
     return 0
 
 

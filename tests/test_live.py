@@ -2,6 +2,7 @@
 headless sessions that end normally, on a lost camera, on commands; files written as it goes."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -12,12 +13,15 @@ import time
 import numpy as np
 import pytest
 
-from backform.types import PoseFrame
+from backform.cli import build_parser
+from backform.cli.live import add_parser, cmd_live
 from backform.errors import BackformError
 from backform.io.fakecam import FakeCamera, letterbox
+from backform.io.sources import VideoFileSource
 from backform.live import (CameraLost, LiveOptions, LiveSession, Slot, display_problem, exercise_params,
                            mirror_pose)
-from backform.io.sources import VideoFileSource
+from backform.session import Session
+from backform.types import PoseFrame
 
 
 class StubPose:
@@ -29,11 +33,17 @@ class StubPose:
         self.delay_s = delay_s
         self.frames = []
 
-    def update(self, fr):
+    def infer(self, fr):
         time.sleep(self.delay_s)
         self.frames.append(fr.index)
         h, w = fr.image.shape[:2]
-        return PoseFrame(fr.index, fr.timestamp_ms, w, h)
+        return PoseFrame(fr.index, fr.timestamp_ms, w, h), None
+
+    def outline(self, pf, mask):
+        return pf
+
+    def update(self, fr):
+        return self.outline(*self.infer(fr))
 
     def close(self):
         pass
@@ -101,8 +111,9 @@ def test_headless_session_ends_normally_and_saves(tmp_path, numbered_video):
     pose = StubPose(0.1)  # slower than the analysis rate (15/s): frames must be dropped, never queued
     sess = LiveSession(FakeCamera(numbered_video), opts(tmp_path), pose)
     res = sess.run()
-    st = res["live"]["stats"]
-    assert res["live"]["end"] == "source_ended" and res["live"]["final"]
+    assert isinstance(res, Session)
+    st = res.live.stats
+    assert res.live.end == "source_ended" and res.live.final
     assert st["captured"] == 90 and st["offered"] == 45  # 30 fps, --max-fps 20: every 2nd frame, as analyze
     assert st["inferred"] + st["dropped"] == st["offered"] and st["dropped"] > 5
     assert pose.frames == sorted(pose.frames)
@@ -153,10 +164,10 @@ def test_commands_restart_switch_pause_mute(tmp_path, numbered_video):
     th.start()
     res = sess.run()
     th.join()
-    sets = res["live"]["sets"]
-    assert [s["exercise"] for s in sets] == ["bridge", "bridge", sess.names[(sess.names.index("bridge") + 1) % len(sess.names)]]
-    assert res["live"]["muted"] is True
-    texts = [a["text"] for a in res["live"]["announcements"]]
+    sets = res.live.sets
+    assert [s.exercise for s in sets] == ["bridge", "bridge", sess.names[(sess.names.index("bridge") + 1) % len(sess.names)]]
+    assert res.live.muted is True
+    texts = [a.text for a in res.live.announcements]
     assert "Starting the set again" in texts and "Paused" in texts and "Go on" in texts
     assert sess.command(ord("q")) is False and sess.end_reason == "quit"
 
@@ -177,10 +188,6 @@ def test_cli_without_display_fails_cleanly(tmp_path, numbered_video):
 
 def test_add_parser_wires_into_the_cli_parser(numbered_video, tmp_path):
     """What cli.py's one line does: ``live.add_parser(sub)`` on its subparsers; top-level -v still works."""
-    import argparse
-
-    from backform.cli import build_parser
-    from backform.live import add_parser, cmd_live
     ap = build_parser()
     sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
     if "live" not in sub.choices:

@@ -41,25 +41,25 @@ def test_live_announces_what_analyze_finds(clip, exercise, request, model_path, 
                 exercise=exercise, window=False, out=tmp_path / f"live{speed:g}", voice="none"), pose).run()
         # with no frame dropped live analyses exactly analyze's frames: identical landmarks and reps. A drop
         # (the shared machine was busy) can move a fragile rep: then once more, slower
-        if live["live"]["stats"]["dropped"] == 0 or live["rep_count"] == ref["rep_count"]:
+        if live.live.stats["dropped"] == 0 or live.rep_count == ref.rep_count:
             break
-    ann = live["live"]["announcements"]
-    said = [a for a in ann if a["kind"] in ("rep", "set_done")]
-    assert live["rep_count"] == ref["rep_count"], (live["reps"], ref["reps"])
-    assert len(said) == ref["rep_count"], said
+    ann = live.live.announcements
+    said = [a for a in ann if a.kind in ("rep", "set_done")]
+    assert live.rep_count == ref.rep_count, (live.reps, ref.reps)
+    assert len(said) == ref.rep_count, said
     if exercise == "bird_dog":  # per side: "left one", "right one", ...
-        for a, r in zip(said, ref["reps"]):
-            assert a["text"].split()[0].rstrip(".") == r["side"], (a, r)
+        for a, r in zip(said, ref.reps):
+            assert a.text.split()[0].rstrip(".") == r.side, (a, r)
     else:
-        assert [a["text"].split(".")[0] for a in said] == \
-               [["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"][r["n"]] for r in ref["reps"]]
-    st = live["live"]["stats"]
+        assert [a.text.split(".")[0] for a in said] == \
+               [["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"][r.n] for r in ref.reps]
+    st = live.live.stats
     assert st["dropped"] <= 0.1 * st["offered"], st
-    target = ref["targets"]["hold_s"]
-    for lr, rr in zip(live["reps"], ref["reps"]):
-        assert abs(lr["start_s"] - rr["start_s"]) <= 0.3, (lr, rr, st)
-        if abs(rr["hold_s"] - target) > 0.3:
-            assert ("short_hold" in lr["faults"]) == ("short_hold" in rr["faults"]), (lr, rr)
+    target = ref.targets.hold_s
+    for lr, rr in zip(live.reps, ref.reps):
+        assert abs(lr.start_s - rr.start_s) <= 0.3, (lr, rr, st)
+        if abs(rr.hold_s - target) > 0.3:
+            assert ("short_hold" in lr.faults) == ("short_hold" in rr.faults), (lr, rr)
     # "lower slowly" is said once for each rep whose hold reached the target
-    lowers = [a for a in ann if a["kind"] in ("lower",)]
-    assert len(lowers) == sum(r["hold_s"] >= target for r in live["reps"])
+    lowers = [a for a in ann if a.kind in ("lower",)]
+    assert len(lowers) == sum(r.hold_s >= target for r in live.reps)

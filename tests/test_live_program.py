@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from backform import session as S
 from backform.io.fakecam import FakeCamera
 from backform.live import LiveOptions, LiveSession
 from backform.pose.estimator import PoseEstimator
@@ -44,26 +45,29 @@ def test_live_walks_through_the_programme(model_path, tmp_path):
     with PoseEstimator(model_path) as pose:
         live = LiveSession(FakeCamera(CLIP, speed=0.5), LiveOptions(
             exercise="bridge", window=False, out=out, voice="none", programme=prog), pose).run()
-    assert live["live"]["end"] == "programme_done", live["live"]["end"]
-    sets = live["live"]["sets"]
-    assert [(s["block_set"], s["rep_count"], s["complete"]) for s in sets] == [(1, 1, True), (2, 1, True)], sets
+    assert live.live.end == "programme_done", live.live.end
+    sets = live.live.sets
+    assert [(s.block_set, s.rep_count, s.complete) for s in sets] == [(1, 1, True), (2, 1, True)], sets
     # the reps are the clip's first and second: set 1 has the rep starting ~1.3 s, set 2 the one at ~8.9 s
-    assert sets[0]["reps"][0]["start_s"] < 4.0 < sets[1]["reps"][0]["start_s"], sets
+    assert sets[0].reps[0].start_s < 4.0 < sets[1].reps[0].start_s, sets
     # announcements: set 1, the rest, set 2, the end, in that order; the rest is 1 s of frame time
-    ann = [a for a in live["live"]["announcements"] if a["kind"] == "programme"]
-    texts = [a["text"] for a in ann]
+    ann = [a for a in live.live.announcements if a.kind == "programme"]
+    texts = [a.text for a in ann]
     assert len(texts) == 4, texts
     assert texts[0].startswith("Let's start: Bridge test. First: the bridge. 2 sets of 1 rep"), texts
     assert texts[1] == "Rest for 1 second. Then set 2 of 2 of the bridge.", texts
     assert texts[2].startswith("Set 2 of 2: 1 rep"), texts
     assert texts[3] == "That's the whole programme done. Well done!", texts
-    assert ann[1]["t_s"] == pytest.approx(sets[0]["end_s"], abs=0.01)
-    assert 1.0 <= ann[2]["t_s"] - ann[1]["t_s"] <= 1.3, ann
-    assert sets[1]["start_s"] == pytest.approx(ann[2]["t_s"], abs=0.01)
+    assert ann[1].t_s == pytest.approx(sets[0].end_s, abs=0.01)
+    assert 1.0 <= ann[2].t_s - ann[1].t_s <= 1.3, ann
+    assert sets[1].start_s == pytest.approx(ann[2].t_s, abs=0.01)
     # no rep is counted during the rest: nothing starts between set 1's end and set 2's start
-    assert all(not (sets[0]["end_s"] < r["start_s"] < sets[1]["start_s"]) for s in sets for r in s["reps"])
-    # session.json: the programme's progress, scored as analyze --program does
+    assert all(not (sets[0].end_s < r.start_s < sets[1].start_s) for s in sets for r in s.reps)
+    # session.json: the programme's progress, scored as analyze --program does; the same as run() returned
     saved = json.loads((out / "session.json").read_text())
+    def without_stats(d):  # the timing figures are taken again for run()'s return value
+        return {**d, "live": {**d["live"], "stats": None}}
+    assert without_stats(saved) == without_stats(S.to_builtins(live))
     pr = saved["programme"]
     assert pr["name"] == "Bridge test" and pr["complete"] is True
     assert (pr["sets_done"], pr["sets_prescribed"]) == (2, 2)
@@ -75,7 +79,7 @@ def test_live_walks_through_the_programme(model_path, tmp_path):
     recs = [json.loads(line) for line in (out / "session.log.jsonl").read_text().splitlines()[1:]]
     rest = [r for r in recs if r.get("step") == "rest"]
     assert rest and all("result" not in r for r in rest), "no frame logged during the rest"
-    assert all(sets[0]["end_s"] < r["t_ms"] / 1000 < sets[1]["start_s"] + 0.01 for r in rest)
+    assert all(sets[0].end_s < r["t_ms"] / 1000 < sets[1].start_s + 0.01 for r in rest)
 
 
 def test_invalid_programme_is_one_line(tmp_path):

@@ -14,6 +14,7 @@ from ..pose.estimator import PoseEstimator
 from ..programme.programme import load, resolve
 from . import options
 
+
 def open_live_source(args):
     if args.size and not (len(args.size.lower().split("x")) == 2 and all(v.isdigit() for v in args.size.lower().split("x"))):
         raise BackformError(f"--size takes WIDTHxHEIGHT, e.g. 640x480 (got {args.size!r})")
@@ -63,16 +64,16 @@ def cmd_live(args) -> int:
     finally:
         pose.close()
     if not getattr(args, "quiet", False):
-        st = result["live"]["stats"]
-        sets = result["live"]["sets"]
-        what = (f"{sum(x['rep_count'] for x in sets)} reps in {len(sets)} sets" if programme is not None
-                else f"{result['exercise']}: {result['rep_count']} reps, {len(result['faults'])} faults")
+        st = result.live.stats
+        sets = result.live.sets
+        what = (f"{sum(x.rep_count for x in sets)} reps in {len(sets)} sets" if programme is not None
+                else f"{result.exercise}: {result.rep_count} reps, {len(result.faults)} faults")
         print(f"{what} "
-              f"({result['live']['end']}); {st['inferred']} frames analysed at {st['inference_fps']:.1f}/s, "
+              f"({result.live.end}); {st['inferred']} frames analysed at {st['inference_fps']:.1f}/s, "
               f"{st['dropped']} dropped; latency median {st['latency_ms']['median']} ms")
         if programme is not None:
-            pr = result["programme"]
-            print(f"programme {pr['name']}: {pr['sets_done']} of {pr['sets_prescribed']} sets done")
+            pr = result.programme
+            print(f"programme {pr.name}: {pr.sets_done} of {pr.sets_prescribed} sets done")
         print(f"wrote {out / 'session.json'} and {out / 'session.log.jsonl'}")
     return 0
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from backform.pose.landmarks import L
+from backform.io.recording import read_session_log
 from backform.render.overlay import FACE, GREEN
 
 pytestmark = pytest.mark.slow
@@ -70,18 +71,18 @@ def analyse(clip: Path, exercise: str, out: Path, privacy: str, max_fps: float):
                         str(out), "--privacy", privacy, "--max-fps", str(max_fps), "-q"],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
-    recs = [json.loads(x) for x in (out / "session.log.jsonl").read_text().splitlines()[1:]]
-    return recs
+    _header, records = read_session_log(out / "session.log.jsonl")
+    return [pf for pf, _rec in records]
 
 
-def paired_frames(clip: Path, out: Path, recs: list[dict]):
-    """(record, original frame, exported frame) for every analysed frame (the k-th exported frame is the
+def paired_frames(clip: Path, out: Path, recs: list):
+    """(pose frame, original frame, exported frame) for every analysed frame (the k-th exported frame is the
     k-th analysed one)."""
     src, exp = cv2.VideoCapture(str(clip)), cv2.VideoCapture(str(out / "annotated.mp4"))
     pos, img = 0, None
     try:
         for rec in recs:
-            while pos <= rec["i"]:
+            while pos <= rec.index:
                 ok, img = src.read()
                 assert ok
                 pos += 1
@@ -113,9 +114,9 @@ def test_blurred_export_hides_the_face_and_keeps_the_skeleton(clips_dir, model_p
     faces = leaks = elsewhere = resized_found = blur_only_found = 0
     joints = on_joint = off_joint = 0
     for rec, img, ex in paired_frames(path, out, recs):
-        if rec["lm"] is None:
+        if rec.landmarks is None:
             continue
-        lm = np.asarray(rec["lm"], dtype=np.float32)
+        lm = rec.landmarks
         H, W = img.shape[:2]
         face_pts = lm[list(FACE), :2] * (W, H)
         centre = face_pts.mean(axis=0)
@@ -135,7 +136,7 @@ def test_blurred_export_hides_the_face_and_keeps_the_skeleton(clips_dir, model_p
             elsewhere += len(detector(cv2.resize(ex, (W, H)))) - len(hit)
             small = cv2.resize(img, (ex.shape[1], ex.shape[0]), interpolation=cv2.INTER_AREA)
             resized_found += bool(found(small))
-            overlay.blur_face(small, PoseFrame(rec["i"], rec["t_ms"], W, H, landmarks=lm))
+            overlay.blur_face(small, PoseFrame(rec.index, rec.timestamp_ms, W, H, landmarks=lm))
             blur_only_found += bool(found(small))
         # the skeleton: every clearly visible joint inside the picture has its (green) dot at the landmark
         h, w = ex.shape[:2]

@@ -43,7 +43,7 @@ class OverheadReach(Exercise):
     label = "overhead reach"
     posture = "standing"
     views = ("side", "diagonal")
-    baseline_keys = ("shoulder_flex_deg",)
+    baseline_keys = ("peak_shoulder_flex_deg",)
     range_thresholds = (("peak_shoulder_flex_deg", "min_flexion_deg", 8.0),)
     panels = (Panel("Shoulder flexion (hip-shoulder-elbow)", "deg", ("shoulder_flex_deg",),
                     (("reach from", "min_flexion_deg"),)),)
@@ -117,10 +117,17 @@ def test_a_sixth_exercise_is_one_file(toy, tmp_path, session_validator):
     scored = S.load(folder / "session.json")
     assert scored.programme.score.done.reps == 2 and scored.programme.score.complete is True
 
-    # calibration: rest and one comfortable rep in the standing posture
-    cal = C.calibrate(frames(Plan("wall_slide", [Rep(hold=2.0)]), cam=Camera(seed=4)), posture="standing",
-                      exercises=[NAME], source="reach-cal")
-    assert set(cal.baseline[NAME]) == {"shoulder_flex_deg"}
-    assert "min_flexion_deg" in cal.thresholds[NAME]
+    # calibration: a person whose comfortable reach stops 30 deg short of overhead; the profile's suggested
+    # threshold then spares her a reach_low on every rep
+    cal = C.calibrate(frames(Plan("wall_slide", [Rep(hold=2.0, faults={"arms_not_overhead": 30.0})]),
+                             cam=Camera(seed=4)), posture="standing", exercises=[NAME], source="reach-cal")
+    peak = cal.baseline[NAME]["peak_shoulder_flex_deg"]
+    assert 130 < peak < 150
+    assert cal.thresholds[NAME]["min_flexion_deg"] == pytest.approx(peak - 8.0, abs=0.1)
     saved = cal.save(tmp_path / "profile.toml")
     assert C.load(saved).baseline[NAME] == pytest.approx(cal.baseline[NAME])
+    _name, params, baseline = P.resolve(None, NAME, saved)
+    again = analyze(LandmarksSource(_recording(tmp_path / "short.jsonl", frames(
+        Plan("wall_slide", [Rep(hold=2.0, faults={"arms_not_overhead": 30.0})]), cam=Camera(seed=5)))),
+        tmp_path / "calibrated", exercise=get(NAME, params=params, baseline=baseline), exercise_name=NAME)
+    assert again.rep_count == 1 and again.faults == []

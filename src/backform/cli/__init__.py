@@ -13,7 +13,7 @@ import sys
 
 from .. import __version__
 from ..errors import BackformError
-from . import analyze, calibrate, live, report
+from . import analyze, calibrate, live, report, serve, upload
 
 EXIT_ERROR = 2
 
@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_parser(sub)
     calibrate.add_parser(sub)
     report.add_parser(sub)
+    serve.add_parser(sub)
+    upload.add_parsers(sub)
     sy = sub.add_parser("synth", add_help=False,
                         help="render synthetic exercise clips with ground truth (needs the synth extra; "
                              "`backform synth --help`)")

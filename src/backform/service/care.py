@@ -1,0 +1,203 @@
+"""What the therapist's pages show and the patient-data duties: the current programme, the caseload rows
+(adherence this week, last session, flags), a patient's trend, export of everything of one patient, deletion
+of a patient with their blobs, and the retention purge."""
+from __future__ import annotations
+
+import io
+import json
+import tomllib
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from markupsafe import Markup
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session as DB
+
+from ..programme.programme import Programme, ProgrammeError, parse as parse_programme
+from ..report import svg_trend
+from .blobs import LocalBlobs
+from .models import AuditEntry, Comment, Job, ProgrammeVersion, SessionRecord, User, now
+
+TREND_SESSIONS = 30
+EXAMPLE_PROGRAMME = """[programme]
+name = "Phase 1 home programme"
+rest_between_exercises_s = 60
+
+[[exercise]]
+name = "bridge"
+sets = 2
+reps = 10
+hold_s = 2.0
+rest_s = 60
+"""
+
+
+def check_programme(text: str) -> Programme:
+    """A programme's TOML, validated by the same loader as ``--program`` files (ProgrammeError: why not)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ProgrammeError(f"programme: not valid TOML: {e}") from None
+    return parse_programme(data, None)
+
+
+def latest_programme(db: DB, patient_id: int) -> ProgrammeVersion | None:
+    return db.scalar(select(ProgrammeVersion).where(ProgrammeVersion.patient_id == patient_id)
+                     .order_by(ProgrammeVersion.version.desc()).limit(1))
+
+
+def current_programme(db: DB, patient_id: int) -> Programme | None:
+    pv = latest_programme(db, patient_id)
+    if pv is None:
+        return None
+    try:
+        return check_programme(pv.toml)
+    except ProgrammeError:  # an exercise removed since: the session is scored against its own targets
+        return None
+
+
+def save_programme(db: DB, patient: User, text: str, author: User) -> ProgrammeVersion:
+    check_programme(text)
+    last = latest_programme(db, patient.id)
+    pv = ProgrammeVersion(patient_id=patient.id, version=(last.version + 1) if last else 1, toml=text,
+                          created_by=author.id)
+    db.add(pv)
+    db.flush()
+    return pv
+
+
+def week_start(t: datetime) -> datetime:
+    d = t - timedelta(days=t.weekday())
+    return d.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _fault_rate(rows: list[SessionRecord]) -> float | None:
+    reps = sum(r.rep_count for r in rows)
+    return sum(r.fault_count for r in rows) / reps if reps else None
+
+
+@dataclass
+class CaseloadRow:
+    patient: User
+    sessions_week: int = 0
+    days_week: int = 0
+    adherence: float = 0.0                                   # days exercised / days asked, this week
+    per_exercise: list[tuple[str, int]] = field(default_factory=list)  # programme exercise -> days this week
+    last: datetime | None = None
+    flags: list[str] = field(default_factory=list)
+    programme_version: int | None = None
+
+
+def caseload_row(db: DB, patient: User, inactive_days: int, t: datetime | None = None) -> CaseloadRow:
+    t = t or now()
+    row = CaseloadRow(patient=patient)
+    ws = week_start(t)
+    week = list(db.scalars(select(SessionRecord).where(SessionRecord.patient_id == patient.id,
+                                                       SessionRecord.recorded_at >= ws)))
+    row.sessions_week = len(week)
+    row.days_week = len({s.recorded_at.date() for s in week})
+    row.adherence = min(1.0, row.days_week / patient.target_days) if patient.target_days else 0.0
+    pv = latest_programme(db, patient.id)
+    prog = current_programme(db, patient.id)
+    if pv is not None:
+        row.programme_version = pv.version
+    if prog is not None:
+        row.per_exercise = [(b.exercise, len({s.recorded_at.date() for s in week if s.exercise == b.exercise}))
+                            for b in prog.blocks]
+    recent = list(db.scalars(select(SessionRecord).where(SessionRecord.patient_id == patient.id)
+                             .order_by(SessionRecord.recorded_at.desc()).limit(6)))
+    row.last = recent[0].recorded_at if recent else None
+    if row.last is None:
+        row.flags.append("no session yet")
+    elif t - row.last > timedelta(days=inactive_days):
+        row.flags.append(f"no session for {(t - row.last).days} days")
+    new, old = _fault_rate(recent[:3]), _fault_rate(recent[3:6])
+    if new is not None and old is not None and new > old + 0.2:
+        row.flags.append(f"faults trending up ({old:.1f} → {new:.1f} per rep)")
+    if any(s.partial for s in recent[:3]):
+        row.flags.append("a recent session did not finish")
+    return row
+
+
+def trend_svgs(sessions: list[SessionRecord]) -> list[Markup]:
+    """Reps and faults per rep over the last sessions (oldest first), with the report's trend plot."""
+    rows = sorted(sessions, key=lambda s: s.recorded_at)[-TREND_SESSIONS:]
+    if not rows:
+        return []
+    labels = [s.recorded_at.strftime("%m-%d") for s in rows]
+    return [svg_trend("Reps per session", labels, {"reps": [s.rep_count for s in rows]}, key="reps"),
+            svg_trend("Faults per rep", labels,
+                      {"faults/rep": [round(s.fault_count / s.rep_count, 2) if s.rep_count else None for s in rows]},
+                      key="faults")]
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() + "Z" if d else None
+
+
+def export_patient(db: DB, blobs: LocalBlobs, patient: User) -> bytes:
+    """A zip of everything stored about one patient: account, programme versions, sessions (JSON and blobs),
+    comments, jobs and the audit entries about them."""
+    buf = io.BytesIO()
+    sessions = list(db.scalars(select(SessionRecord).where(SessionRecord.patient_id == patient.id)
+                               .order_by(SessionRecord.id)))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        info = {"patient": {"id": patient.id, "name": patient.name, "email": patient.email,
+                            "reference": patient.reference, "privacy": patient.privacy,
+                            "target_days": patient.target_days, "created_at": _iso(patient.created_at)},
+                "programmes": [{"version": p.version, "created_at": _iso(p.created_at), "toml": p.toml}
+                               for p in db.scalars(select(ProgrammeVersion).where(
+                                   ProgrammeVersion.patient_id == patient.id).order_by(ProgrammeVersion.version))],
+                "sessions": [{"id": s.id, "exercise": s.exercise, "recorded_at": _iso(s.recorded_at),
+                              "uploaded_at": _iso(s.uploaded_at), "files": sorted(s.blobs),
+                              "folder": f"sessions/{s.id}",
+                              "comments": [{"rep": c.rep, "author": c.author_name, "at": _iso(c.created_at),
+                                            "body": c.body} for c in s.comments]} for s in sessions],
+                "jobs": [{"id": j.id, "exercise": j.exercise, "status": j.status, "error": j.error}
+                         for j in db.scalars(select(Job).where(Job.patient_id == patient.id))],
+                "audit": [{"at": _iso(a.at), "actor": a.actor, "action": a.action, "target": a.target,
+                           "detail": a.detail} for a in db.scalars(select(AuditEntry).where(
+                               AuditEntry.patient_id == patient.id).order_by(AuditEntry.id))]}
+        z.writestr("patient.json", json.dumps(info, indent=1, ensure_ascii=False))
+        for s in sessions:
+            for name in sorted(s.blobs):
+                key = f"{s.blob_prefix}/{name}"
+                if blobs.exists(key):
+                    with blobs.open(key) as f, z.open(f"sessions/{s.id}/{name}", "w") as out:
+                        while chunk := f.read(1 << 20):
+                            out.write(chunk)
+    return buf.getvalue()
+
+
+def delete_patient(db: DB, blobs: LocalBlobs, patient: User) -> dict:
+    """Remove the patient's account, sessions, comments, programmes, jobs and blobs. The audit entries stay
+    (they record that the data existed and who deleted it, not the data). Returns what was removed."""
+    pid = patient.id
+    counts = {"sessions": db.scalar(select(func.count()).where(SessionRecord.patient_id == pid)) or 0,
+              "programmes": db.scalar(select(func.count()).where(ProgrammeVersion.patient_id == pid)) or 0}
+    sids = select(SessionRecord.id).where(SessionRecord.patient_id == pid)
+    db.execute(delete(Comment).where(Comment.session_id.in_(sids)))
+    for model in (SessionRecord, ProgrammeVersion, Job):
+        db.execute(delete(model).where(model.patient_id == pid))
+    db.delete(patient)
+    db.flush()
+    blobs.delete_prefix(f"patients/{pid}")
+    return counts
+
+
+def purge_expired(db: DB, blobs: LocalBlobs, days: float) -> int:
+    """Delete sessions recorded more than ``days`` ago (rows, comments, blobs). Returns how many."""
+    cut = now() - timedelta(days=days)
+    old = list(db.scalars(select(SessionRecord).where(SessionRecord.recorded_at < cut)))
+    for s in old:
+        db.delete(s)
+    db.commit()
+    for s in old:
+        blobs.delete_prefix(s.blob_prefix)
+    return len(old)
+
+
+def report_path(blobs: LocalBlobs, rec: SessionRecord) -> Path | None:
+    return blobs.local_path(f"{rec.blob_prefix}/report.html")

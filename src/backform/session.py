@@ -60,6 +60,27 @@ class Tracking(msgspec.Struct, kw_only=True):
     live: bool | UnsetType = UNSET
 
 
+class Verdict(msgspec.Struct, kw_only=True):
+    """One check's verdict on one rep: ``status`` "fault" / "ok" / "not_checked", the measured ``value``
+    against the ``threshold`` (the check's own unit), ``confidence`` 0-1 (0 when not checked) and the
+    ``reason`` a check was not judged."""
+
+    code: str
+    status: str
+    value: float | None = None
+    threshold: float | None = None
+    confidence: float = 0.0
+    reason: str | UnsetType = UNSET
+
+
+class NotCounted(msgspec.Struct, kw_only=True):
+    """A movement that rose like a rep but was not the exercise (a look-alike, a half rep at the start)."""
+
+    start_s: float
+    end_s: float
+    reason: str
+
+
 class Rep(msgspec.Struct, kw_only=True):
     """One counted rep. Times in seconds from the start of the source; ``side`` is bird dog's working arm."""
 
@@ -73,6 +94,8 @@ class Rep(msgspec.Struct, kw_only=True):
     faults: list[str] = []
     not_checked: list[str] = []           # checks that could not be judged on this rep (view, occlusion)
     metrics: dict[str, float | None] = {}
+    confidence: float | UnsetType = UNSET  # 0-1: how sure it is that this was a rep of the exercise
+    verdicts: list[Verdict] | UnsetType = UNSET  # every check's verdict with its confidence
 
 
 class FaultEvent(msgspec.Struct, kw_only=True):
@@ -81,6 +104,7 @@ class FaultEvent(msgspec.Struct, kw_only=True):
     t_s: float
     message: str
     value: float | None = None            # the measured figure behind it, in the check's own unit
+    confidence: float | UnsetType = UNSET  # 0-1: live speaks, and the report shows in full, confident faults
 
 
 class Targets(msgspec.Struct, kw_only=True):
@@ -227,6 +251,17 @@ class Segment(msgspec.Struct, kw_only=True):
     reps: list[Rep] = []
     faults: list[FaultEvent] = []
     confidence: float | None = None
+    sets: list[RepSet] | UnsetType = UNSET  # the sets within it, split where a pause exceeds the set gap
+
+
+class Interval(msgspec.Struct, kw_only=True):
+    """A stretch of a whole-session recording that was not an exercise (``analyze`` without ``--exercise``):
+    no person, changing position, or a posture held without any of the exercises' reps."""
+
+    start_s: float
+    end_s: float
+    posture: str | None = None            # the posture most of it was in (None: no person, or changing)
+    reason: str = ""
 
 
 class Session(msgspec.Struct, kw_only=True):
@@ -254,10 +289,12 @@ class Session(msgspec.Struct, kw_only=True):
     baseline: dict[str, float] | UnsetType = UNSET  # personal baseline figures (calibration or earlier reps)
     side_counts: dict[str, int] | UnsetType = UNSET  # bird dog: reps per working arm
     sets: list[RepSet] | UnsetType = UNSET  # bird dog: the sets, split by pauses
+    not_counted: list[NotCounted] | UnsetType = UNSET  # movements that were not reps of the exercise
     privacy: str | UnsetType = UNSET  # the report's video privacy mode
     programme: ProgrammeInfo | UnsetType = UNSET
     live: LiveInfo | UnsetType = UNSET
     segments: list[Segment] | UnsetType = UNSET
+    other: list[Interval] | UnsetType = UNSET  # what was not an exercise (analyze without --exercise)
     partial: bool | UnsetType = UNSET  # rebuilt from the log of a session that did not finish
 
 

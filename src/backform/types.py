@@ -97,11 +97,36 @@ class Fault:
     joints: tuple[L, ...] = ()
     severity: int = 1  # higher speaks first
     value: float | None = None  # the measured figure behind it, in the check's own unit
+    confidence: float | None = None  # 0-1: how sure the check is (see backform.exercises.checks.confidence)
 
     def to_json(self) -> dict:
         d = {"code": self.code, "rep": self.rep, "t_s": round(self.t_s, 3), "message": self.message}
         if self.value is not None:
             d["value"] = round(float(self.value), 3)
+        if self.confidence is not None:
+            d["confidence"] = round(float(self.confidence), 3)
+        return d
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    """What one check said about one rep: ``status`` "fault", "ok" or "not_checked", the measured ``value``
+    against its ``threshold`` (in the check's own unit), a ``confidence`` (0-1; 0 when not checked) and, when
+    not checked, the ``reason``."""
+
+    code: str
+    status: str
+    value: float | None = None
+    threshold: float | None = None
+    confidence: float = 0.0
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        r = lambda v: None if v is None or not np.isfinite(v) else round(float(v), 3)  # noqa: E731
+        d = {"code": self.code, "status": self.status, "value": r(self.value), "threshold": r(self.threshold),
+             "confidence": round(float(self.confidence), 3)}
+        if self.reason:
+            d["reason"] = self.reason
         return d
 
 
@@ -119,13 +144,20 @@ class RepEvent:
     metrics: dict = field(default_factory=dict)
     not_checked: tuple[str, ...] = ()  # checks that could not be judged for this rep (view, occlusion)
     lower_s: float | None = None
+    confidence: float | None = None  # 0-1: how sure it is that this was a rep of the exercise
+    verdicts: tuple[CheckVerdict, ...] = ()  # every check's verdict on this rep, with its confidence
 
     def to_json(self) -> dict:
         r = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
-        return {"n": self.n, "side": self.side, "start_s": r(self.start_s), "top_s": r(self.top_s),
-                "lower_s": r(self.lower_s), "end_s": r(self.end_s), "hold_s": r(self.hold_s),
-                "faults": list(self.faults), "not_checked": list(self.not_checked),
-                "metrics": {k: (round(float(v), 2) if v is not None else None) for k, v in self.metrics.items()}}
+        d = {"n": self.n, "side": self.side, "start_s": r(self.start_s), "top_s": r(self.top_s),
+             "lower_s": r(self.lower_s), "end_s": r(self.end_s), "hold_s": r(self.hold_s),
+             "faults": list(self.faults), "not_checked": list(self.not_checked),
+             "metrics": {k: (round(float(v), 2) if v is not None else None) for k, v in self.metrics.items()}}
+        if self.confidence is not None:
+            d["confidence"] = round(float(self.confidence), 3)
+        if self.verdicts:
+            d["verdicts"] = [v.to_json() for v in self.verdicts]
+        return d
 
 
 @dataclass(frozen=True)

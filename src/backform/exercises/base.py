@@ -125,6 +125,7 @@ class Exercise(RepDriver, RepJudge):
     CHECK_VIEWS: ClassVar[dict[str, tuple[str, ...]]] = {}  # fault code -> views it can be judged from
     JOINTS: ClassVar[dict[str, tuple[str, ...]]] = {}       # fault code -> landmark names (near side) to draw
     SEVERITY: ClassVar[dict[str, int]] = {}
+    NOISE: ClassVar[dict[str, float]] = {}                  # fault code -> spread of its measure on clean reps
     signal_median_n: ClassVar[int] = 1                      # causal median of the lift signal over n frames
 
     def __init__(self, params: dict | None = None, baseline: dict | None = None):
@@ -213,6 +214,7 @@ class Exercise(RepDriver, RepJudge):
             "checks": sorted(self.CUES),
             "not_checked": {k: v for k, v in sorted(self._not_checked.items())},
             "not_checked_reasons": dict(sorted(self._reasons.items())),
+            "not_counted": list(self._not_counted),
             "cues": dict(self.CUES),
             "params": dataclasses.asdict(self.params),
             "baseline": dict(self.baseline),

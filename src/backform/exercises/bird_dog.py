@@ -41,6 +41,7 @@ Checks (and from where they can be judged):
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ from ..types import PoseFrame
 from .counting import CounterParams
 from ..pose.landmarks import L, other, side as S
 from .base import Exercise, Panel, register
-from .checks import RepContext, Verdict, judge, lm_in_frame, not_checked
+from .checks import RepContext, Verdict, judge, lm_in_frame, margin_confidence, not_checked
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ class BirdDogParams:
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
     min_limb_in_frame: float = 0.8  # hand/foot inside the image on this share of the top frames to judge height
+    min_limb_raise_deg: float = 35.0  # a rep needs an arm and a leg risen this far (elbow/knee, label-free, top
+    #                                   against rest). Real and sample reps: working arm 59-117, leg 60-113; the
+    #                                   supporting limbs 0-21 (sample trunk_rotation); a donkey kick's arms ~0
+    depth_min: float = 0.02         # landmark z (image widths) between the raised and the supporting arm that
+    #                                 says which is nearer when the labels contradict each other
     set_gap_s: float = 30.0         # a pause this long between reps starts a new set
 
 
@@ -121,6 +127,11 @@ class BirdDog(Exercise):
               "same_side": ("shoulder",)}
     SEVERITY = {"back_sag": 3, "back_arch": 3, "trunk_rotation": 3, "leg_high": 2, "arm_high": 2,
                 "leg_low": 1, "arm_low": 1, "short_hold": 1, "same_side": 1}
+    # spread of each measure on clean reps (confidence, see checks.py): MediaPipe 2D limb angles ~5 deg; the
+    # lumbar depth: clean same-arm reps within 0.011 -> 0.006; the world roll: clean real reps up to 15 deg
+    # (limit 17) -> 5; the shoulder drop from a diagonal: clean +0.012..+0.18 -> 0.02; hold timing ~0.1 s
+    NOISE = {"arm_low": 5.0, "arm_high": 5.0, "leg_low": 5.0, "leg_high": 5.0, "back_sag": 0.006,
+             "back_arch": 0.006, "trunk_rotation": 5.0, "shoulder_drop": 0.02, "short_hold": 0.1}
 
     def counter_params(self) -> CounterParams:
         p = self.params
@@ -130,7 +141,7 @@ class BirdDog(Exercise):
         return frame_measures(pf, side, self.params.min_contour_points)
 
     def signal(self, m: dict) -> float:
-        return float(np.nanmax([m["pair_left_deg"], m["pair_right_deg"]]))
+        return m["limbs_up_deg"]
 
     def live_side(self, m: dict) -> str | None:
         a, b = m.get("pair_left_deg", np.nan), m.get("pair_right_deg", np.nan)
@@ -146,10 +157,10 @@ class BirdDog(Exercise):
         return None
 
     def rep_side(self, ctx: RepContext) -> str | None:
-        a, b = ctx.stat("pair_left_deg"), ctx.stat("pair_right_deg")
-        if not (np.isfinite(a) or np.isfinite(b)):
-            return None
-        return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
+        return working_arm(ctx, self.params.depth_min)
+
+    def movement(self, ctx: RepContext):
+        return arm_and_leg_raised(ctx, self.params)
 
     def _metrics(self, ctx: RepContext) -> dict:
         arm, leg = ctx.rep_side or "left", other(ctx.rep_side or "left")
@@ -194,6 +205,15 @@ class BirdDog(Exercise):
         self._rep_bows: dict[int, float] = {}
         self._rep_views: dict[int, str | None] = {}
 
+    def verdict_landmarks(self, code: str, ctx: RepContext):
+        """The limb checks read the arm and the leg that rose (whichever side the camera sees them from)."""
+        part = code.split("_")[0]
+        if part in ("arm", "leg"):
+            s = raised(ctx, part) or "left"
+            names = ("shoulder", "elbow", "wrist") if part == "arm" else ("hip", "knee", "ankle")
+            return tuple(S(n, s) for n in names)
+        return super().verdict_landmarks(code, ctx)
+
     def _limb(self, ctx: RepContext, part: str, s: str, low: float, high: float):
         key = "hand" if part == "arm" else "foot"
         seen = ctx.values(f"{s}_{key}_in_frame")
@@ -202,14 +222,15 @@ class BirdDog(Exercise):
                 yield not_checked(c, f"the {key} is out of the picture at the top")
             return
         v = ctx.stat(f"{s}_{part}_deg")
-        yield judge(f"{part}_low", v, v < low)
-        yield judge(f"{part}_high", v, v > high)
+        yield judge(f"{part}_low", v, v < low, low)
+        yield judge(f"{part}_high", v, v > high, high)
 
     def checks(self, ctx: RepContext):
         p = self.params
-        arm = ctx.rep_side or "left"
+        arm = raised(ctx, "arm") or ctx.rep_side or "left"
+        leg = raised(ctx, "leg") or other(ctx.rep_side or "left")
         yield from self._limb(ctx, "arm", arm, p.arm_low_deg, p.arm_high_deg)
-        yield from self._limb(ctx, "leg", other(arm), p.leg_low_deg, p.leg_high_deg)
+        yield from self._limb(ctx, "leg", leg, p.leg_low_deg, p.leg_high_deg)
         d = self._bow_change(ctx)
         if not np.isfinite(d):
             reason = (f"needs a silhouette outline of >= {p.min_contour_points} points"
@@ -219,8 +240,8 @@ class BirdDog(Exercise):
             yield not_checked("back_sag", reason)
             yield not_checked("back_arch", reason)
         else:
-            yield judge("back_sag", d, d < -p.bow_change)
-            yield judge("back_arch", d, d > p.bow_change)
+            yield judge("back_sag", d, d < -p.bow_change, -p.bow_change)
+            yield judge("back_arch", d, d > p.bow_change, p.bow_change)
         yield self._rotation(ctx)
         yield self.hold_verdict(ctx)
         yield self._same_side(ctx)
@@ -229,9 +250,10 @@ class BirdDog(Exercise):
         p = self.params
         r, a = self._roll_change(ctx), self._arm_shoulder_rise(ctx)
         if np.isfinite(a) and a < -p.shoulder_drop:
-            return judge("trunk_rotation", a, True)
+            return dataclasses.replace(judge("trunk_rotation", a, True, -p.shoulder_drop),
+                                       confidence=margin_confidence(a, -p.shoulder_drop, self.NOISE["shoulder_drop"]))
         if np.isfinite(r):
-            return judge("trunk_rotation", abs(r), abs(r) > p.rotation_deg)
+            return judge("trunk_rotation", abs(r), abs(r) > p.rotation_deg, p.rotation_deg)
         return not_checked("trunk_rotation", "needs world landmarks at rest and at the top")
 
     def _same_side(self, ctx: RepContext) -> Verdict:
@@ -243,7 +265,7 @@ class BirdDog(Exercise):
         prev = [r.side for r in ctx.previous if r.side]
         repeat = bool(prev) and prev[-1] == ctx.rep_side
         alternating = len(prev) >= 2 and prev[-1] != prev[-2] and (len(prev) == 2 or prev[-2] != prev[-3])
-        return judge("same_side", float(repeat), repeat and alternating)
+        return judge("same_side", float(repeat), repeat and alternating)  # yes/no: confidence from the view
 
     def side_counts(self) -> dict:
         c = {"left": 0, "right": 0}
@@ -265,7 +287,6 @@ class BirdDog(Exercise):
                             "hold_s": self.hold_target_s}}
 
 
-
 def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
     """Every figure bird dog looks at on one frame (both sides' limbs, the trunk, its roll and bow)."""
     P = pf.pixels()
@@ -281,6 +302,13 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         m[f"{s}_foot_in_frame"] = float(lm_in_frame(pf, ("ankle",), s, margin=0.05))
     for s in ("left", "right"):
         m[f"pair_{s}_deg"] = (m[f"{s}_arm_raise_deg"] + m[f"{other(s)}_leg_raise_deg"]) / 2.0
+        lm = pf.landmarks
+        m[f"{s}_arm_z"] = float((lm[S("elbow", s), 2] + lm[S("wrist", s), 2]) / 2.0)
+    # label-free: the higher arm and the higher leg, whatever MediaPipe calls them (it mislabels far limbs
+    # from the side); the lift signal is their mean
+    m["arm_up_deg"] = float(np.nanmax([m["left_arm_raise_deg"], m["right_arm_raise_deg"]]))
+    m["leg_up_deg"] = float(np.nanmax([m["left_leg_raise_deg"], m["right_leg_raise_deg"]]))
+    m["limbs_up_deg"] = (m["arm_up_deg"] + m["leg_up_deg"]) / 2.0
     sh, hip = P[S("shoulder", side)], P[S("hip", side)]
     m["trunk_deg"] = g.elevation(sh, hip)
     m["trunk_roll_deg"] = float("nan")
@@ -331,3 +359,49 @@ def split_sets(reps: list, gap_s: float) -> list[dict]:
         if r.side in ("left", "right"):
             cur[r.side] += 1
     return out
+
+
+def working_arm(ctx: RepContext, depth_min: float) -> str | None:
+    """The working arm, by what moved: the arm whose elbow rose most and the leg whose knee rose most.
+    When their labels agree with a bird dog (opposite sides) the arm's label names it. When MediaPipe's
+    labels make them the same side (from the side it mislabels far limbs), depth decides: the raised arm
+    nearer the camera than the supporting one (landmark z of elbow and wrist) is on the near side."""
+    arm, leg = raised(ctx, "arm"), raised(ctx, "leg")
+    if arm is None and leg is None:
+        return None
+    if arm is None or leg is None:
+        return arm if arm is not None else other(leg)
+    if arm != leg:
+        return arm
+    dz = ctx.stat(f"{arm}_arm_z") - ctx.stat(f"{other(arm)}_arm_z")
+    if np.isfinite(dz) and abs(dz) >= depth_min and ctx.side is not None:
+        return ctx.side if dz < 0 else other(ctx.side)
+    pa, pb = ctx.stat("pair_left_deg"), ctx.stat("pair_right_deg")
+    return "left" if np.nan_to_num(pa, nan=-1e9) >= np.nan_to_num(pb, nan=-1e9) else "right"
+
+
+def raised(ctx: RepContext, part: str) -> str | None:
+    """The side label of the arm (or leg) whose elbow (knee) rose most at the top."""
+    a, b = ctx.stat(f"left_{part}_raise_deg"), ctx.stat(f"right_{part}_raise_deg")
+    if not (np.isfinite(a) or np.isfinite(b)):
+        return None
+    return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
+
+
+def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
+    """A bird dog raises an arm AND the opposite leg. A rep whose hands were both seen on the floor
+    (both wrists in the picture, no elbow risen ``min_limb_raise_deg``) is a donkey kick or a fire hydrant;
+    one whose feet were both seen down is an arm raise alone. A limb out of the picture cannot be
+    ruled out (lena_bird_dog: feet out of frame; polybag_bird_dog: the raised hand leaves it): counted,
+    at a lower confidence."""
+    conf = 1.0
+    for part, end in (("arm", "hand"), ("leg", "foot")):
+        up = ctx.stat(f"{part}_up_deg") - ctx.stat(f"{part}_up_deg", frames=ctx.rest) if ctx.rest \
+            else ctx.stat(f"{part}_up_deg")
+        seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
+        if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
+            return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "
+                    f"not a bird dog"), 0.0
+        if not (np.isfinite(up) and up >= p.min_limb_raise_deg):
+            conf = min(conf, 0.6)
+    return None, conf

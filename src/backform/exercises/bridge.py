@@ -23,6 +23,7 @@ Checks:
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +31,20 @@ import numpy as np
 from ..pose import geometry as g
 from ..types import PoseFrame
 from .counting import CounterParams
-from ..pose.landmarks import side as S
+from ..pose.landmarks import L, side as S
 from .base import Exercise, Panel, register
-from .checks import RepContext, Verdict, judge, not_checked
+from .checks import RepContext, Status, Verdict, judge, margin_confidence, not_checked
+
+
+def side_lying(pf: PoseFrame) -> float:
+    """How vertical the body's left-right axis is (0: lying on the back or front, 1: on one side), from the
+    world landmarks' shoulder and hip lines (y is vertical); NaN without world landmarks."""
+    if pf.world is None:
+        return float("nan")
+    W = np.asarray(pf.world, dtype=np.float64)
+    v = (W[L.RIGHT_SHOULDER] - W[L.LEFT_SHOULDER]) + (W[L.RIGHT_HIP] - W[L.LEFT_HIP])
+    n = float(np.linalg.norm(v))
+    return float(abs(v[1]) / n) if n > 1e-9 and np.isfinite(n) else float("nan")
 
 
 @dataclass(frozen=True)
@@ -49,10 +61,17 @@ class BridgeParams:
     arch_bow_change: float = 0.045  # DESIGN: belly bow / torso went -0.011 (clean) -> +0.019 at 15 deg arch
     #                                  (+0.03) and +0.044 at 30 deg (+0.055). Real clips are noisier: per-frame
     #                                  sd ~0.03 on be23 (small in frame), clean rep medians within 0.035
+    arch_same_height_deg: float = 6.0  # lumbar_arch compares reps whose top hip extension is within this (clean
+    #                                    real reps vary 1-2.5 deg rep to rep); other heights: not checked
     arch_rise_change: float = 0.025  # belly_rise against the baseline. Rendered: a 30-deg arch +0.037 (same
     #                                  body, rep 2 vs clean rep 1); clean rep-to-rep +-0.002 on five rendered
     #                                  bodies; real: lena +-0.002, be23 drifts 0.254 -> 0.229 over 5 reps
     #                                  (relaxing: downward). ~20 deg of arch if it scales like DESIGN's bow
+    max_side_lying: float = 0.5    # share of the shoulder and hip lines that is vertical (world landmarks): lying on
+    #                                the back ~0-0.2 (real and rendered bridges, see bench); on the side ~1
+    min_knee_over_ankle: float = 0.25  # torso lengths the knee stands above the ankle at the top (feet planted,
+    #                                    knees bent: real and rendered bridges 0.5-0.9; legs in the air ~0)
+    max_knee_deg: float = 150.0    # knees bent at the top (real and rendered bridges 60-110 deg)
     min_lowering_s: float = 0.38   # labels: be23 (0.5-0.6 s by eye) is NOT fast and measures 0.40-0.45 s here
     #                                (92% -> 8% of range, interpolated); the synthetic 0.5 s cosine lowering
     #                                measures ~0.32 s. "Fast" in the labels: < 0.5 s by eye.
@@ -64,7 +83,7 @@ class Bridge(Exercise):
     views = ("side",)
     label = "bridge"
     posture = "supine"
-    baseline_keys = ("belly_bow", "belly_rise")
+    baseline_keys = ("belly_bow", "belly_rise", "hip_extension_deg")
     range_thresholds = (("hip_extension_deg", "min_hip_extension_deg", 8.0),)
     panels = (Panel("Hip lift (shoulder-hip line above horizontal)", "deg", ("hip_lift_deg",)),
               Panel("Hip extension (shoulder-hip-knee)", "deg", ("hip_extension_deg",),
@@ -79,6 +98,11 @@ class Bridge(Exercise):
     JOINTS = {"lumbar_arch": ("shoulder", "hip"), "hips_low": ("shoulder", "hip", "knee"),
               "short_hold": ("hip",), "fast_lowering": ("hip",)}
     SEVERITY = {"lumbar_arch": 3, "hips_low": 2, "fast_lowering": 2, "short_hold": 1}
+    # spread of each measure on clean reps (confidence, see checks.py): hip extension at the top rep to rep
+    # 1-2.5 deg on the real clips, MediaPipe 2D angles ~3 deg; belly_rise +-0.002 rendered, real drift 0.025 over
+    # 5 reps -> 0.01; bow: clean real rep medians within 0.035 -> 0.015; lowering and hold timing ~0.1 s
+    NOISE = {"hips_low": 3.0, "lumbar_arch": 0.01, "lumbar_arch_bow": 0.015, "fast_lowering": 0.08,
+             "short_hold": 0.1}
 
     def counter_params(self) -> CounterParams:
         p = self.params
@@ -91,8 +115,12 @@ class Bridge(Exercise):
         # signed: hip above the shoulder-knee line (on the ceiling side) = beyond 180
         above = g.signed_distance_to_line(hip, sh, kn) * g.up_sign(sh, kn)
         ext = 360.0 - ang if (np.isfinite(above) and above > 0) else ang
+        tl = g.torso_length(P)
         m = {"hip_lift_deg": g.elevation(sh, hip), "hip_extension_deg": ext,
-             "knee_deg": g.joint_angle(hip, kn, an), "belly_bow": float("nan"), "belly_rise": float("nan")}
+             "knee_deg": g.joint_angle(hip, kn, an), "belly_bow": float("nan"), "belly_rise": float("nan"),
+             # feet planted: the knee well above the ankle on screen (torso lengths; a foot in the air is not)
+             "knee_over_ankle": (an[1] - kn[1]) / tl if tl > 0 else float("nan"),
+             "lying_on_side": side_lying(pf)}
         if pf.contour is not None and len(pf.contour) >= 8:
             c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
             m["belly_bow"] = g.contour_bow(c, sh, hip, g.up_sign(sh, hip))
@@ -103,6 +131,23 @@ class Bridge(Exercise):
 
     def signal(self, m: dict) -> float:
         return m["hip_lift_deg"]
+
+    def movement(self, ctx: RepContext):
+        """A bridge lifts the hips lying on the back with the feet planted and the knees bent. Lying on one
+        side (a clamshell: the shoulders stacked one above the other, ``lying_on_side``) or with the feet in
+        the air (a dead bug, a reverse crunch: the knee not above the ankle) is not one."""
+        p = self.params
+        side_on = ctx.stat("lying_on_side", frames=ctx.rest + ctx.top)
+        if np.isfinite(side_on) and side_on > p.max_side_lying:
+            return "lying on the side (the shoulders one above the other): not a bridge", 0.0
+        feet = ctx.stat("knee_over_ankle")
+        if np.isfinite(feet) and feet < p.min_knee_over_ankle:
+            return "the feet are not planted (knees not above the feet): not a bridge", 0.0
+        knee = ctx.stat("knee_deg")
+        if np.isfinite(knee) and knee > p.max_knee_deg:
+            return "the knees are not bent: not a bridge", 0.0
+        conf = 1.0 if np.isfinite(side_on) and np.isfinite(feet) else 0.7
+        return None, conf
 
     def start_position(self, m: dict) -> str | None:
         if not (abs(m["hip_lift_deg"]) < 15 and m["knee_deg"] < 130):
@@ -116,18 +161,30 @@ class Bridge(Exercise):
                 "belly_bow": ctx.stat("belly_bow"), "belly_rise": ctx.stat("belly_rise"),
                 "lowering_s": ctx.window.lowering_s}
 
+    def _same_height(self, ext: float, base_ext: float | None) -> bool:
+        """A rep's top compared with a baseline taken at the same lift: the belly outline changes with the
+        lift height (a rendered rep stopping 31 deg short read belly_rise +0.05 against a full rep)."""
+        if base_ext is None or not (np.isfinite(ext) and np.isfinite(base_ext)):
+            return False
+        return abs(ext - base_ext) <= self.params.arch_same_height_deg
+
     def _change(self, ctx: RepContext, key: str) -> float | None:
-        """``key`` at the top against the person's baseline (calibration, else the median of the earlier
-        reps); None without a baseline, NaN without a measurement."""
-        v = ctx.stat(key)
+        """``key`` at the top against the person's baseline taken at the same lift height (a calibration
+        rep, whose ``hip_extension_deg`` is full height unless it says otherwise; else the median of the
+        earlier reps that reached within ``arch_same_height_deg`` of this rep's hip extension); None
+        without such a baseline, NaN without a measurement."""
+        v, ext = ctx.stat(key), ctx.stat("hip_extension_deg")
         base = self.baseline.get(key)
-        if base is None:
-            prev = [r.metrics.get(key) for r in ctx.previous]
-            prev = [x for x in prev if x is not None and np.isfinite(x)]
-            if not prev:
-                return None
-            base = float(np.median(prev))
-        return v - base
+        if base is not None:
+            base_ext = self.baseline.get("hip_extension_deg", ext if ext >= self.params.min_hip_extension_deg
+                                         else None)
+            return v - base if self._same_height(ext, base_ext) else None
+        prev = [r.metrics.get(key) for r in ctx.previous
+                if self._same_height(ext, r.metrics.get("hip_extension_deg"))]
+        prev = [x for x in prev if x is not None and np.isfinite(x)]
+        if not prev:
+            return None
+        return v - float(np.median(prev))
 
     def _arch(self, ctx: RepContext) -> Verdict:
         p = self.params
@@ -135,20 +192,26 @@ class Bridge(Exercise):
             return not_checked("lumbar_arch", "needs the silhouette contour at the top of the rep")
         bow, rise = self._change(ctx, "belly_bow"), self._change(ctx, "belly_rise")
         if bow is None and rise is None:
-            return not_checked("lumbar_arch", "needs a baseline: a calibration rep or an earlier rep")
-        if rise is not None and np.isfinite(rise) and rise > p.arch_rise_change:
-            return judge("lumbar_arch", rise, True)
+            return not_checked("lumbar_arch", "needs a baseline at the same lift height: a calibration rep or "
+                                              "an earlier rep that rose as high")
+        cr = margin_confidence(rise, p.arch_rise_change, self.NOISE["lumbar_arch"]) \
+            if rise is not None and np.isfinite(rise) else None
+        if cr is not None and rise > p.arch_rise_change:
+            return judge("lumbar_arch", rise, True, p.arch_rise_change)
         if bow is not None and np.isfinite(bow):
-            return judge("lumbar_arch", bow, bow > p.arch_bow_change)
-        return judge("lumbar_arch", rise, False) if rise is not None else \
-            not_checked("lumbar_arch", "needs a baseline: a calibration rep or an earlier rep")
+            v = judge("lumbar_arch", bow, bow > p.arch_bow_change, p.arch_bow_change)
+            cb = margin_confidence(bow, p.arch_bow_change, self.NOISE["lumbar_arch_bow"])
+            # clean on both figures: as sure as the one closer to its limit
+            return dataclasses.replace(v, confidence=cb if v.status == Status.FAULT or cr is None else min(cb, cr))
+        return judge("lumbar_arch", rise, False, p.arch_rise_change) if rise is not None else \
+            not_checked("lumbar_arch", "needs a baseline at the same lift height")
 
     def checks(self, ctx: RepContext):
         p = self.params
         ext = ctx.stat("hip_extension_deg")
-        yield judge("hips_low", ext, ext < p.min_hip_extension_deg)
+        yield judge("hips_low", ext, ext < p.min_hip_extension_deg, p.min_hip_extension_deg)
         yield self._arch(ctx)
         yield self.hold_verdict(ctx)
         w = ctx.window
-        yield judge("fast_lowering", w.lowering_s, w.lowering_s < p.min_lowering_s) if w.complete \
+        yield judge("fast_lowering", w.lowering_s, w.lowering_s < p.min_lowering_s, p.min_lowering_s) if w.complete \
             else not_checked("fast_lowering", "the source ended during the lowering")

@@ -1,10 +1,29 @@
 """What a rep's checks see and say: the frames of the rep (``RepContext``), one verdict per check
 (``Verdict``: fault, ok or not checked, with the reason), and :class:`RepJudge`, the part of every exercise that
 turns a finished rep window into a ``RepEvent`` with its faults, metrics and "not checked" bookkeeping.
+
+Reps need the exercise: before a rep is counted the exercise's ``movement`` hook looks at the finished
+window (e.g. bird dog: an arm AND the opposite leg raised; bridge: lying on the back with the feet planted);
+a movement that is not the exercise (a look-alike such as a donkey kick or a clamshell) is not counted and
+raises no fault: it is listed in the summary's ``not_counted`` with the reason. A window whose start at
+rest was never seen (the recording began during a rep) is not counted either.
+
+Confidence. Every verdict carries one, 0-1 (0 when not checked)::
+
+    confidence = margin x visibility x view
+    margin     = Phi(|value - threshold| / noise)    (0.5 on the threshold, 0.84 one noise away, 0.98 two)
+    visibility = min(1, v / 0.8), v = the median over the top frames of the lowest visibility among the
+                 check's landmarks (``verdict_landmarks``: by default the check's ``JOINTS`` on the near side)
+    view       = 0.5 + 0.5 x the share of the rep's frames seen from the rep's view
+
+``noise`` is the exercise's ``NOISE[code]``: the spread of that measure on clean reps (module docs say
+where each figure comes from). A rep's own ``confidence`` is the smaller of Phi((range - min_range) /
+rest_delta) (how clearly it rose past the counter's minimum) and its ``movement`` hook's confidence.
 """
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
@@ -14,7 +33,7 @@ import numpy as np
 
 from ..pose.geometry import in_frame
 from ..pose.landmarks import L, side as side_lm
-from ..types import Fault, PoseFrame, RepEvent
+from ..types import VIS, CheckVerdict, Fault, PoseFrame, RepEvent
 from .counting import RepWindow
 
 log = logging.getLogger(__name__)
@@ -34,13 +53,29 @@ class Verdict:
     status: Status
     value: float | None = None
     reason: str = ""  # why not checked (or what the fault measured), for logs and the summary
+    threshold: float | None = None  # the limit ``value`` was judged against (for the confidence)
+    confidence: float | None = None  # the margin part of the confidence, when the check works it out itself
 
 
-def judge(code: str, value: float, is_fault: bool | None) -> Verdict:
-    """FAULT/OK from a measured value; NOT_CHECKED when the value is NaN or ``is_fault`` is None."""
+def judge(code: str, value: float, is_fault: bool | None, threshold: float | None = None) -> Verdict:
+    """FAULT/OK from a measured value; NOT_CHECKED when the value is NaN or ``is_fault`` is None.
+    ``threshold``: the limit the value was judged against (the verdict's confidence grows with the margin)."""
     if value is None or not np.isfinite(value) or is_fault is None:
         return Verdict(code, Status.NOT_CHECKED, None, "no measurement (landmarks out of sight)")
-    return Verdict(code, Status.FAULT if is_fault else Status.OK, float(value))
+    return Verdict(code, Status.FAULT if is_fault else Status.OK, float(value), threshold=threshold)
+
+
+def phi(z: float) -> float:
+    """Standard normal CDF."""
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def margin_confidence(value: float | None, threshold: float | None, noise: float | None) -> float:
+    """Phi(|value - threshold| / noise): how unlikely the measure's noise alone put it on this side of the
+    threshold (0.5 on it). 1 without a threshold or a noise figure (a yes/no check)."""
+    if value is None or threshold is None or not noise or not np.isfinite(value) or not np.isfinite(threshold):
+        return 1.0
+    return phi(abs(float(value) - float(threshold)) / float(noise))
 
 
 def not_checked(code: str, reason: str) -> Verdict:
@@ -110,14 +145,44 @@ def lm_in_frame(pf: PoseFrame, names: Iterable[str], side: str, margin: float = 
 
 class RepJudge:
     """Rep completion, shared by every exercise (mixed into :class:`~backform.exercises.base.Exercise`): the
-    exercise's ``checks``, ``metrics`` and ``rep_side`` hooks run on the finished rep's frames."""
+    exercise's ``movement``, ``checks``, ``metrics`` and ``rep_side`` hooks run on the finished rep's frames."""
 
     # -- shared checks ------------------------------------------------------------------------------------------
     def hold_verdict(self, ctx: RepContext, code: str = "short_hold") -> Verdict:
         """Hold shorter than the target by more than ``hold_tolerance_s`` (labels: >0.3 s under is a fault,
         within 0.3 s either is right)."""
         tol = float(getattr(self.params, "hold_tolerance_s", 0.15))
-        return judge(code, ctx.window.hold_s, ctx.window.hold_s < self.hold_target_s - tol)
+        thr = self.hold_target_s - tol
+        return judge(code, ctx.window.hold_s, ctx.window.hold_s < thr, thr)
+
+    # -- confidence ---------------------------------------------------------------------------------------------
+    def verdict_landmarks(self, code: str, ctx: RepContext) -> tuple[L, ...]:
+        """The landmarks check ``code`` reads (their visibility scales its confidence): ``JOINTS`` by default."""
+        return self._joints(code, ctx.side)
+
+    def _visibility(self, code: str, ctx: RepContext) -> float:
+        ids = self.verdict_landmarks(code, ctx)
+        fr = ctx.top
+        if not ids or not fr:
+            return 1.0
+        v = [float(np.min(r.pf.landmarks[list(ids), VIS])) for r in fr if r.pf.landmarks is not None]
+        return float(np.median(v)) if v else 0.0
+
+    def _confidence(self, v: Verdict, ctx: RepContext) -> float:
+        if v.status == Status.NOT_CHECKED:
+            return 0.0
+        m = v.confidence if v.confidence is not None else margin_confidence(v.value, v.threshold,
+                                                                            self.NOISE.get(v.code))
+        vis = min(1.0, self._visibility(v.code, ctx) / 0.8)
+        seen = [r.view for r in ctx.frames if r.view]
+        share = (sum(1 for x in seen if x == ctx.view) / len(seen)) if seen and ctx.view else 0.0
+        return float(min(1.0, max(0.0, m * vis * (0.5 + 0.5 * share))))
+
+    def _rep_confidence(self, ctx: RepContext, movement_conf: float) -> float:
+        cp = self.counter.p
+        rng = margin_confidence(ctx.window.range, cp.min_range, cp.rest_delta) \
+            if ctx.window.range >= cp.min_range else 0.5
+        return float(min(rng, movement_conf))
 
     # -- rep completion -------------------------------------------------------------------------------------------
     def _context(self, win: RepWindow) -> RepContext:
@@ -133,16 +198,33 @@ class RepJudge:
         """Hook: an exercise may re-time its rep (e.g. when part of the top is a movement of its own)."""
         return ctx.window
 
-    def _complete(self, win: RepWindow) -> RepEvent:
+    def movement(self, ctx: RepContext) -> tuple[str | None, float]:
+        """Hook: (why this window is not a rep of the exercise, or None; confidence that it is one, 0-1)."""
+        return None, 1.0
+
+    def _reject(self, ctx: RepContext, reason: str) -> None:
+        w = ctx.window
+        self._not_counted.append({"start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3), "reason": reason})
+        log.info("%s: movement %.2f-%.2f s not counted: %s", self.name, w.start_s, w.end_s, reason)
+
+    def _complete(self, win: RepWindow) -> RepEvent | None:
         ctx = self._context(win)
+        if not win.start_seen:
+            self._reject(ctx, "its start at rest was not seen (the recording began during a rep)")
+            return None
         win = ctx.window = self.refine_window(ctx)
         ctx.rep_side = self.rep_side(ctx)
+        reason, movement_conf = self.movement(ctx)
+        if reason is not None:
+            self._reject(ctx, reason)
+            return None
         verdicts: dict[str, Verdict] = {}
         for v in self.checks(ctx):
             allowed = self.CHECK_VIEWS.get(v.code)
             if allowed is not None and ctx.view not in allowed and v.status != Status.NOT_CHECKED:
                 v = not_checked(v.code, f"not judged from a {ctx.view} view (needs {' or '.join(allowed)})")
             verdicts[v.code] = v
+        conf = {c: self._confidence(v, ctx) for c, v in verdicts.items()}
         metrics = {k: (float(x) if x is not None and np.isfinite(x) else None)
                    for k, x in self.metrics(ctx).items()}
         metrics.setdefault("lowering_s", win.lowering_s)
@@ -151,7 +233,8 @@ class RepJudge:
             if v.status == Status.FAULT:
                 faults.append(Fault(code=v.code, message=self.CUES.get(v.code, v.code),
                                     t_s=win.lower_s, rep=ctx.n, joints=self._joints(v.code, ctx.side),
-                                    severity=self.SEVERITY.get(v.code, 1), value=v.value))
+                                    severity=self.SEVERITY.get(v.code, 1), value=v.value,
+                                    confidence=round(conf[v.code], 3)))
             elif v.status == Status.NOT_CHECKED:
                 self._not_checked.setdefault(v.code, []).append(ctx.n)
                 self._reasons[v.code] = v.reason
@@ -159,7 +242,9 @@ class RepJudge:
         rep = RepEvent(n=ctx.n, start_s=win.start_s, top_s=win.top_s, end_s=win.end_s, hold_s=win.hold_s,
                        side=ctx.rep_side, faults=tuple(f.code for f in faults), metrics=metrics,
                        not_checked=tuple(c for c, v in verdicts.items() if v.status == Status.NOT_CHECKED),
-                       lower_s=win.lower_s)
+                       lower_s=win.lower_s, confidence=round(self._rep_confidence(ctx, movement_conf), 3),
+                       verdicts=tuple(CheckVerdict(c, v.status.value, v.value, v.threshold, round(conf[c], 3),
+                                                   v.reason) for c, v in verdicts.items()))
         self.reps.append(rep)
         self.faults.extend(faults)
         self._shown, self._last_fault_t = tuple(faults), win.end_s

@@ -73,6 +73,7 @@ class RepWindow:
     rest: float          # rest level before the rep (signal units)
     peak: float          # highest (median-of-3 smoothed) signal in the rep
     complete: bool = True  # False: closed by finish() before returning to rest
+    start_seen: bool = True  # False: no sample near rest before the top (the source began during the rep)
 
     @property
     def lowering_s(self) -> float:
@@ -209,7 +210,7 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> Rep
     lost = float(gaps[gaps > p.max_gap_s].sum()) if seg.size > 1 else 0.0
     hold = max(0.0, low - top - lost)
     return RepWindow(start_s=start, top_s=top, lower_s=low, end_s=end, hold_s=hold, rest=float(rest), peak=peak,
-                     complete=complete)
+                     complete=complete, start_seen=bool(before.size))
 
 
 class _Debounce:

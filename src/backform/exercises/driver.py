@@ -50,6 +50,7 @@ class RepDriver:
         self._shown: tuple[Fault, ...] = ()
         self._not_checked: dict[str, list[int]] = {}
         self._reasons: dict[str, str] = {}
+        self._not_counted: list[dict] = []
         self._rest_view: str | None = None
         self.last_t: float | None = None
         self.frames = 0

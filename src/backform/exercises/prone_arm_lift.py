@@ -79,7 +79,11 @@ class ProneArmLiftParams:
     chin_poke_deg: float = 12.0     # higher than the prone extension's 8: the W hands beside the face move
     #                                 the ear/nose estimate (rendered clean W: +4.8/+9.5; a 25-deg poke +22)
     chin_lift_comp: float = 1.1
-    face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them
+    face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them...
+    forearm_clear: float = 0.06     # ... unless the near forearm crosses it on screen (floor-level side view):
+    #                                 nose/ear closer than this to the near forearm (body sizes, median over the
+    #                                 top): chin not checked. Real W tops (merged_prone_w) 0.09-0.73, rendered
+    #                                 sample W 0.21-0.30
     min_hand_visibility: float = 0.2  # below this on both arms the frame has no arm measurement (wanshape:
     #                                   0.02-0.16 while the arms are being placed, 0.2-0.9 afterwards)
     max_reach_w: float = 2.0        # front view: outline reach at the top from the shoulders' midpoint, in shoulder
@@ -112,6 +116,10 @@ class ProneArmLift(Exercise):
     JOINTS = {"chin_not_tucked": ("ear", "nose"), "elbows_straight": ("left_elbow", "right_elbow"),
               "arms_not_lifted": ("left_wrist", "right_wrist"), "short_hold": ("shoulder",)}
     SEVERITY = {"chin_not_tucked": 2, "elbows_straight": 2, "arms_not_lifted": 1, "short_hold": 1}
+    # spread on clean reps (confidence, see checks.py): chin excess, rendered clean W +4.8/+9.5 -> 4 deg; the
+    # on-screen elbow angle ~5 deg (and the reach 0.3 shoulder widths: its margins are wide); arm rise 0.015
+    # body sizes (rest jitter ~0.01); hold 0.1 s
+    NOISE = {"chin_not_tucked": 4.0, "elbows_straight": 5.0, "arms_not_lifted": 0.015, "short_hold": 0.1}
     signal_median_n = 5  # hands seen head-on jump between frames (wanshape_prone_t_raises); 5 frames ~0.3 s
 
     def counter_params(self) -> CounterParams:
@@ -212,19 +220,19 @@ class ProneArmLift(Exercise):
         reach = ctx.stat("arm_reach", "p90")
         if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
             if reach > p.max_reach_w:
-                return judge("elbows_straight", reach, True)
+                return judge("elbows_straight", reach, True, p.max_reach_w)
             if ctx.stat("reach_cut") >= 0.5:
                 return not_checked("elbows_straight", "the hands leave the picture")
-            return judge("elbows_straight", reach, False)
+            return judge("elbows_straight", reach, False, p.max_reach_w)
         e, drop = ctx.stat("elbow_2d_deg"), ctx.stat("arm_drop")
         if not (np.isfinite(e) and np.isfinite(drop)):
             return not_checked("elbows_straight", "arms out of sight")
         if e < p.max_elbow_2d_deg:  # bent on screen: a straight arm cannot look bent
-            return judge("elbows_straight", e, False)
+            return judge("elbows_straight", e, False, p.max_elbow_2d_deg)
         if drop < p.min_arm_drop:
             return not_checked("elbows_straight", "the arms are seen edge-on (camera too low: place it higher, "
                                                   "looking down on you)")
-        return judge("elbows_straight", e, True)
+        return judge("elbows_straight", e, True, p.max_elbow_2d_deg)
 
     def metrics(self, ctx: RepContext) -> dict:
         p = self.params
@@ -241,7 +249,7 @@ class ProneArmLift(Exercise):
             # 1.0 m and +300 at 1.5 m (s120)
             yield not_checked("chin_not_tucked", "the camera looks down on you: the chin is judged from floor level")
         else:
-            yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp)
+            yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp, p.forearm_clear)
         yield self._elbows(ctx)
-        yield judge("arms_not_lifted", ctx.window.range, ctx.window.range < p.arms_lift_min)
+        yield judge("arms_not_lifted", ctx.window.range, ctx.window.range < p.arms_lift_min, p.arms_lift_min)
         yield self.hold_verdict(ctx)

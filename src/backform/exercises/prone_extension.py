@@ -49,6 +49,10 @@ class ProneExtensionParams:
     chin_lift_comp: float = 1.1     # deg of head pitch per deg of chest lift with a neutral neck (rendered
     #                                 clean prone extension: +15.5 deg for a 13.4 deg lift)
     face_clear: float = 0.15        # nose/ear closer than this (body sizes) to the near arm: face hidden
+    cobra_elbow_deg: float = 140.0  # near arm straight on screen at the top ...
+    cobra_arm_deg: float = -55.0    # ... and its upper arm pointing down steeper than this: pushing up (a cobra).
+    #                                 Real and sample prone extensions at the top: upper arm -32..+12 deg (arms
+    #                                 by the sides, forward, or on the floor), elbow 159-178
     floor_clearance: float = -0.15  # wrist centre this far below the near knee's centre (body sizes): on the
     #                                 floor. Rendered bodies: hands on the floor -0.30; hovering -0.05..+0.07
 
@@ -60,13 +64,18 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
     ear, nose = P[S("ear", side)], P[L.NOSE]
     el, wr = P[S("elbow", side)], P[S("wrist", side)]
     scale = g.body_scale(P)
-    d = min(g.point_segment_distance(p, a, b) for p in (ear, nose) for a, b in ((sh, el), (el, wr))) \
-        if face_clear > 0 else float("inf")
+    d = min(g.point_segment_distance(p, a, b) for p in (ear, nose) for a, b in ((sh, el), (el, wr)))
+    # the face crossed by the near forearm on screen: the nose/ear this close to the forearm (body sizes),
+    # the forearm in front of the face (between the ear and the nose along the body's axis)
+    d_fore = min(g.point_segment_distance(p, el, wr) for p in (ear, nose))
     return {"chest_lift_deg": g.elevation(hip, sh),
             # the hip->ear line: the prone extension's lift signal (see its module doc)
             "head_lift_deg": g.elevation(hip, ear),
             "chin_deg": g.chin_angle(ear, nose, hip, sh),
-            "face_hidden": float(d / scale < face_clear) if np.isfinite(d) and scale > 0 else float("nan"),
+            "face_hidden": float(d / scale < face_clear) if np.isfinite(d) and scale > 0 and face_clear > 0
+            else (0.0 if face_clear <= 0 else float("nan")),
+            "face_forearm": d_fore / scale if scale > 0 else float("nan"),
+            "face_vis": min(pf.visibility(L.NOSE), pf.visibility(S("ear", side))),
             "wrist_height": (hip[1] - wr[1]) / scale if lm_in_frame(pf, ("wrist",), side) else float("nan"),
             # near wrist above the near knee's centre (body sizes): a wrist lying on the floor sits ~0.05-0.1
             # below it (joint centres: knee ~7 cm, wrist ~3 cm above the floor)
@@ -74,7 +83,10 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
             if lm_in_frame(pf, ("wrist", "knee"), side) else float("nan"),
             "body_deg": g.elevation(hip, P[S("ankle", side)]) if lm_in_frame(pf, ("ankle",), side)
             else g.elevation(hip, P[S("knee", side)]),
-            "head_on": float(frame_view(pf) == "front")}
+            "head_on": float(frame_view(pf) == "front"),
+            # the near arm pushing the chest up (a cobra): straight on screen and pointing down to the floor
+            "elbow_2d_near": g.joint_angle(sh, el, wr),
+            "upper_arm_elev": g.elevation(sh, el)}
 
 
 def prone_start(m: dict) -> str | None:
@@ -103,12 +115,18 @@ def chin_excess(ex: Exercise, ctx: RepContext, neutral: float, lift_comp: float)
     return (top - rest) - lift_comp * (lift if np.isfinite(lift) else 0.0)
 
 
-def chin_verdict(ex: Exercise, ctx: RepContext, neutral: float, poke: float, lift_comp: float = 1.1):
+def chin_verdict(ex: Exercise, ctx: RepContext, neutral: float, poke: float, lift_comp: float = 1.1,
+                 forearm_clear: float = 0.0):
+    """``chin_not_tucked``; not checked when the face is hidden at the top: behind the arm (``face_hidden``)
+    or, with ``forearm_clear`` > 0, crossed on screen by the near forearm (``face_forearm`` below it, median
+    over the top): the landmarks then read the forearm's outline, not the head's pitch."""
     hidden = ctx.values("face_hidden")
     if hidden.size and np.isfinite(hidden).any() and np.nanmean(hidden) > 0.5:
         return not_checked("chin_not_tucked", "the face is hidden behind the arm at the top")
+    if forearm_clear > 0 and ctx.stat("face_forearm") < forearm_clear:
+        return not_checked("chin_not_tucked", "the near forearm passes in front of the face at the top")
     d = chin_excess(ex, ctx, neutral, lift_comp)
-    return judge("chin_not_tucked", d, d > poke)
+    return judge("chin_not_tucked", d, d > poke, poke)
 
 
 @register("prone_extension")
@@ -130,6 +148,9 @@ class ProneExtension(Exercise):
     CHECK_VIEWS = {"chin_not_tucked": ("side",), "arms_on_floor": ("side",)}
     JOINTS = {"chin_not_tucked": ("ear", "nose"), "arms_on_floor": ("wrist",), "short_hold": ("shoulder",)}
     SEVERITY = {"chin_not_tucked": 2, "arms_on_floor": 1, "short_hold": 1}
+    # spread on clean reps (confidence, see checks.py): the chin excess, rendered clean +0.5/+1 and DESIGN's
+    # 10-deg poke at +7.5 -> 3 deg; the wrist over the knee: rendered hovering -0.05..+0.07 -> 0.05; hold 0.1 s
+    NOISE = {"chin_not_tucked": 3.0, "arms_on_floor": 0.05, "short_hold": 0.1}
 
     def counter_params(self) -> CounterParams:
         p = self.params
@@ -143,6 +164,17 @@ class ProneExtension(Exercise):
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)
+
+    def movement(self, ctx: RepContext):
+        """A prone extension lifts the chest with the back muscles: arms by the sides, forward (superman) or
+        hands by the shoulders. Pushing the chest up on straight arms (a cobra: the near arm straight on
+        screen, ``cobra_elbow_deg`` or more, its upper arm pointing down to the floor steeper than
+        ``cobra_arm_deg``) is not one."""
+        p = self.params
+        e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
+        if np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg and a <= p.cobra_arm_deg:
+            return "the arms push the chest up (a cobra): not a prone back extension", 0.0
+        return None, 1.0 if np.isfinite(e) and np.isfinite(a) else 0.7
 
     def _wrist_rise(self, ctx: RepContext) -> float:
         return ctx.stat("wrist_height") - ctx.stat("wrist_height", frames=ctx.rest or ctx.frames[:2])
@@ -166,7 +198,7 @@ class ProneExtension(Exercise):
         # with the thorax and may even sink relative to the hip while hovering, so their rise says little)
         c = self._wrist_clear(ctx)
         if np.isfinite(c):
-            yield judge("arms_on_floor", c, c < p.floor_clearance)
+            yield judge("arms_on_floor", c, c < p.floor_clearance, p.floor_clearance)
         else:
             yield not_checked("arms_on_floor", "the near hand or knee is out of the picture")
         yield self.hold_verdict(ctx)

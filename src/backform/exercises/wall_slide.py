@@ -67,6 +67,8 @@ class WallSlideParams:
     arch_deg: float = 8.0           # trunk tilting back against the thigh; clean reps keep it within a few deg
     min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
     #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
+    min_forearm_up: float = 0.2     # at rest the wrist this far above the elbow (body sizes; rendered 0.43-0.48) ...
+    max_rest_elbow_deg: float = 130.0  # ... and the elbow bent (rendered 76-88 deg): forearms on the wall
     min_return_s: float = 0.8       # 92% -> 8%: a 1.25-s eased return measures 0.8 s; clean 2.5 s -> 1.6 s
 
 
@@ -95,6 +97,11 @@ class WallSlide(Exercise):
     JOINTS = {"low_back_arch": ("shoulder", "hip"), "arms_not_overhead": ("shoulder", "elbow"),
               "no_lift_off": ("wrist",), "no_pause": ("wrist",), "fast_return": ("elbow",)}
     SEVERITY = {"low_back_arch": 3, "arms_not_overhead": 2, "no_lift_off": 1, "no_pause": 1, "fast_return": 2}
+    # spread on clean reps (confidence, see checks.py): 2D shoulder flexion ~5 deg; the trunk tilt, clean reps
+    # within a few deg -> 3; the lift-off 0.02 body sizes (the wrist drifts up to 0.08 along a clean slide, the
+    # wall line takes the top part); pause and return timing 0.15 s
+    NOISE = {"arms_not_overhead": 5.0, "low_back_arch": 3.0, "no_lift_off": 0.02, "no_pause": 0.15,
+             "fast_return": 0.15}
 
     def counter_params(self) -> CounterParams:
         p = self.params
@@ -117,7 +124,10 @@ class WallSlide(Exercise):
                 # toward the wall from the near ankle (the feet stay put; an absolute position divided by a
                 # jittery body size would jitter ~1%)
                 "wrist_x": ((wr[0] - P[S("ankle", side)][0]) * facing) / scale if wrist_seen else float("nan"),
-                "facing": facing}
+                "facing": facing,
+                # forearms on the wall: the wrist above the elbow (body sizes) and the elbow bent
+                "wrist_over_elbow": (el[1] - wr[1]) / scale if wrist_seen else float("nan"),
+                "elbow_deg": g.joint_angle(sh, el, wr) if wrist_seen else float("nan")}
 
     def signal(self, m: dict) -> float:
         return m["shoulder_flex_deg"]
@@ -126,6 +136,9 @@ class WallSlide(Exercise):
         if not (abs(m["trunk_deg"]) > 60 and 30 <= m["shoulder_flex_deg"] <= 130):
             return "Stand facing the wall, forearms on it at shoulder height"
         return None
+
+    def movement(self, ctx: RepContext):
+        return forearms_on_wall(ctx, self.params)
 
     # -- figures of a rep ---------------------------------------------------------------------------------------
     def _wall_x(self, ctx: RepContext) -> float:
@@ -150,15 +163,6 @@ class WallSlide(Exercise):
         fr = ctx.between(ctx.window.start_s, ctx.window.end_s)
         v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
         return np.array([r.t for r in fr]), v, np.isfinite(v)
-
-    def _crossings(self, ctx: RepContext, level: float):
-        """First and last time the (median-of-3) shoulder flexion is at or above ``level`` of the rep's range."""
-        w = ctx.window
-        t, v, ok = self._flexion(ctx)
-        if ok.sum() < 3:
-            return None
-        above = np.nonzero(ok & (v >= w.rest + level * (float(np.nanmax(v)) - w.rest)))[0]
-        return (float(t[above[0]]), float(t[above[-1]])) if above.size else None
 
     def _slide_top(self, ctx: RepContext, t: np.ndarray, v: np.ndarray) -> float:
         """The highest (median-of-3) shoulder flexion with the hands on the wall: the top of the slide itself,
@@ -242,17 +246,28 @@ class WallSlide(Exercise):
     def checks(self, ctx: RepContext):
         p = self.params
         flex = ctx.stat("shoulder_flex_deg", "p90")
-        yield judge("arms_not_overhead", flex, flex < p.min_overhead_deg)
+        yield judge("arms_not_overhead", flex, flex < p.min_overhead_deg, p.min_overhead_deg)
         pause = self._pause(ctx)
-        yield judge("no_pause", pause, pause < p.min_pause_s)
+        yield judge("no_pause", pause, pause < p.min_pause_s, p.min_pause_s)
         lo = self._lift_off(ctx)
         if not pause >= p.min_pause_s:  # no time at the top to lift off in: the pause is the fault to fix
             yield not_checked("no_lift_off", "no pause at the top")
         else:
-            yield judge("no_lift_off", lo, lo < p.lift_off_min) if np.isfinite(lo) \
+            yield judge("no_lift_off", lo, lo < p.lift_off_min, p.lift_off_min) if np.isfinite(lo) \
                 else not_checked("no_lift_off", "the hand is out of the picture")
         a = self._arch(ctx)
-        yield judge("low_back_arch", a, a > p.arch_deg)
+        yield judge("low_back_arch", a, a > p.arch_deg, p.arch_deg)
         w = ctx.window
-        yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s) if w.complete \
+        yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s, p.min_return_s) if w.complete \
             else not_checked("fast_return", "the source ended during the return")
+
+
+def forearms_on_wall(ctx: RepContext, p: WallSlideParams):
+    """A wall slide starts with the forearms up on the wall: at rest the wrist above the elbow by
+    ``min_forearm_up`` body sizes and the elbow bent less than ``max_rest_elbow_deg``. Straight arms swung
+    up (arm circles, front raises) are not one."""
+    rest = ctx.rest or ctx.frames[:3]
+    up, el = ctx.stat("wrist_over_elbow", frames=rest), ctx.stat("elbow_deg", frames=rest)
+    if np.isfinite(up) and np.isfinite(el) and (up < p.min_forearm_up or el > p.max_rest_elbow_deg):
+        return "the forearms were not up on the wall at the start (straight arms): not a wall slide", 0.0
+    return None, 1.0 if np.isfinite(up) and np.isfinite(el) else 0.7

@@ -18,10 +18,12 @@ from backform.cli.live import add_parser, cmd_live
 from backform.errors import BackformError
 from backform.io.fakecam import FakeCamera, letterbox
 from backform.io.sources import VideoFileSource
-from backform.live import (CameraLost, LiveOptions, LiveSession, Slot, display_problem, exercise_params,
+from backform.live import (CameraLost, Captured, LiveOptions, LiveSession, Slot, display_problem, exercise_params,
                            mirror_pose)
+from backform.live.threads import FrameFeed
+from backform.live.window import key_command
 from backform.session import Session
-from backform.types import PoseFrame
+from backform.types import Frame, PoseFrame
 
 
 class StubPose:
@@ -67,6 +69,52 @@ def test_slot_keeps_newest_and_counts_drops():
     assert s.peek_newer(seq, 0.01) == (seq, None)
     s.repost()
     assert s.peek_newer(seq, 0.01) == (seq + 1, 2)
+
+
+def test_feed_applies_commands_between_frames_and_skips_paused_ones():
+    """The pipeline's frame feed: a command waits until the frames handed out are through their checks, is
+    applied with the next frame's time, and a paused frame never reaches the model."""
+    slot, capture_done, stop = Slot(), threading.Event(), threading.Event()
+    applied, paused = [], [False]
+
+    def apply(cmd, t_s):
+        applied.append((cmd[0], t_s))
+        paused[0] = cmd[0] == "pause"
+    feed = FrameFeed(slot, capture_done, stop, apply, lambda: paused[0])
+    it = iter(feed)
+
+    def frame(i):
+        return Captured(Frame(i, i * 100.0, np.zeros((4, 4, 3), np.uint8)), time.monotonic())
+    slot.put(frame(0))
+    assert next(it).index == 0
+    feed.commands.put(("pause",))
+    slot.put(frame(1))
+    got = []
+    th = threading.Thread(target=lambda: got.append(next(it, None)))
+    th.start()
+    time.sleep(0.3)
+    assert applied == []  # frame 0 is not through its checks yet
+    assert feed.taken()[0].frame.index == 0
+    feed.done()
+    time.sleep(0.3)
+    assert applied == [("pause", 0.1)] and not got  # with frame 1's time; frame 1 (paused) is not handed out
+    feed.commands.put(("resume",))
+    slot.put(frame(2))
+    th.join(2.0)
+    assert got[0].index == 2 and applied[-1] == ("resume", 0.2)
+    capture_done.set()
+    assert next(it, None) is None
+
+
+def test_key_commands():
+    names = ["bird_dog", "bridge", "wall_slide"]
+    assert key_command(ord("q"), names, "bridge", False) == key_command(27, names, "bridge", False) == ("quit",)
+    assert key_command(ord(" "), names, "bridge", False) == ("pause",)
+    assert key_command(ord("n"), names, "wall_slide", False) == ("switch", "bird_dog")
+    assert key_command(9, names, "bridge", True) == ("skip",)  # with a programme: the next step
+    assert key_command(ord("2"), names, "bird_dog", False) == ("switch", "bridge")
+    assert key_command(ord("m"), names, "bridge", False) == ("mute",)
+    assert key_command(-1, names, "bridge", False) is None and key_command(ord("9"), names, "bridge", False) is None
 
 
 def test_mirror_pose_flips_x_only():

@@ -3,6 +3,8 @@ shows the mirrored video with the skeleton and the overlay; the session ends by 
 the reps announced equal the reps counted. Needs Xvfb and ffmpeg (x11grab) and ../shared/clips."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -204,8 +206,6 @@ def test_live_keys_through_the_x_server(xvfb, clips_dir, model_path, tmp_path):
 
 def wm_close(display: str, window: int) -> None:
     """Send WM_DELETE_WINDOW to ``window``, as a window manager does when its close button is clicked."""
-    import ctypes
-    import ctypes.util
     name = ctypes.util.find_library("X11") or "libX11.so.6"
     try:
         x = ctypes.CDLL(name)

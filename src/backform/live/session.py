@@ -64,6 +64,25 @@ class LiveLog:
         self.log.close()
 
 
+class WindowSink:
+    """The window as a sink: each result is published for the display thread, drawn at once when the next
+    camera frame is more than 10 ms away. ``taken`` is the result's captured frame and its ready time."""
+
+    def __init__(self, board: Board, display: Slot, coach: CoachSink, flow: SetFlow, capture: Capture, frame_s: float):
+        self.board, self.display, self.coach, self.flow, self.capture = board, display, coach, flow, capture
+        self.frame_s = frame_s
+        self.taken: tuple[Captured, float] | None = None
+
+    def write(self, pf: PoseFrame, res: FrameResult | None, image: np.ndarray | None = None) -> None:
+        c, now = self.taken
+        self.board.publish(c, pf, res, self.coach.status, self.flow.exercise_name, self.flow.set_no, now)
+        if now - self.capture.last_frame_wall < self.frame_s - 0.010:
+            self.display.repost()  # the next camera frame is >10 ms away: draw the result now
+
+    def close(self) -> None:
+        pass
+
+
 def writable_folder(out: Path) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -109,6 +128,9 @@ class LiveSession:
         self.feed = FrameFeed(self._frames, self.capture.done, self._stop, self.flow.apply, lambda: self.flow.paused)
         header = log_header(source, opts.exercise, model, analysis_fps=source.fps / self.stride, live=True)
         self.log = LiveLog(self.out / LOG_NAME, header, self.flow.log_fields)
+        self.window = WindowSink(self.board, self._display, self.coach, self.flow, self.capture, self._frame_s)
+        # in this order: the coach's set-up status is drawn; the log follows the display
+        self.sinks = [self.tracking, self.coach, self.window, self.log]
 
     @property
     def paused(self) -> bool:
@@ -156,13 +178,9 @@ class LiveSession:
     def _frame(self, pf: PoseFrame, res: FrameResult | None, image: np.ndarray | None) -> None:
         """One analysed frame (``res`` None during a programme's rest) through the sinks."""
         c, t_taken = self.feed.taken()
-        self.tracking.write(pf, res, image)
-        now = self.stats.result(c.t_capture, t_taken)
-        self.coach.write(pf, res, image)  # set-up check and speech
-        self.board.publish(c, pf, res, self.coach.status, self.flow.exercise_name, self.flow.set_no, now)
-        if now - self.capture.last_frame_wall < self._frame_s - 0.010:
-            self._display.repost()  # the next camera frame is >10 ms away: draw the result now
-        self.log.write(pf, res, image)
+        self.window.taken = (c, self.stats.result(c.t_capture, t_taken))
+        for sink in self.sinks:
+            sink.write(pf, res, image)
         self.last_t = pf.t_s
         if res is not None and res.completed is not None:
             self._write_json()
@@ -244,7 +262,8 @@ class LiveSession:
         except Exception as e:  # noqa: BLE001 - never lose the session because of a finishing check
             log.warning("finishing the set failed: %s", e)
         self._write_json(final=True)
-        self.log.close()
+        for sink in (self.tracking, self.window, self.log):
+            sink.close()
         self.coach.close(drain_s=3.0 if self.end_reason in ("source_ended", "programme_done") else 0.5)
 
     def _raise_if_failed(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,10 +17,11 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from _report_helpers import make_session
-from _service_helpers import PASSWORD, Clinic, Postgres, free_port, pg_bin, upload, wait_http
+from test_service_helpers import PASSWORD, Clinic, Postgres, free_port, pg_bin, upload, wait_http
 from kinematics import Rep
 
-from backform.service import Settings, blobs as B, ingest as I, jobs
+from backform.cli import main as cli_main
+from backform.service import Settings, blobs as B, create_app, create_user, jobs
 from backform.service.models import ApiToken, AuditEntry, SessionRecord
 from backform.service.web import REPORT_CSP
 
@@ -31,11 +31,15 @@ PROGRAMME = '[programme]\nname = "Phase 1"\n\n[[exercise]]\nname = "bridge"\nset
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
+def postgres():
     if pg_bin() is None:
         pytest.skip("PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin: apt-get install postgresql)")
-    pg = Postgres(tmp_path_factory.mktemp("pg"))
-    pg.start()
+    pg = Postgres()
+    try:
+        pg.start()
+    except Exception:
+        pg.stop()
+        raise
     yield pg
     pg.stop()
 
@@ -359,47 +363,42 @@ def test_raw_video_job_runs_the_analyze_pipeline(tmp_path, folder):
     assert not list((clinic.settings.data / "blobs").rglob("raw.jsonl"))
 
 
-def test_real_server_and_backform_upload(tmp_path, folder):
-    """uvicorn on 127.0.0.1 started by `backform serve`; `backform upload` twice (one session) and
-    `backform programme pull`."""
+def test_real_server_and_backform_upload(tmp_path, folder, monkeypatch, capsys):
+    """`backform serve` (uvicorn on 127.0.0.1) in its own process; `backform upload` twice (one session) and
+    `backform programme pull` against it (in this process: the command-line entry point, over HTTP)."""
     data, port = tmp_path / "data", free_port()
-    env = {**os.environ, "BACKFORM_ADMIN_PASSWORD": PASSWORD}
-    cli = [sys.executable, "-m", "backform", "serve", "--data", str(data)]
-    subprocess.run(cli + ["admin", "create", "--email", "t1@clinic.test", "--name", "Theo", "--role", "therapist"],
-                   check=True, env=env, capture_output=True, timeout=120)
-    srv = subprocess.Popen(cli + ["--port", str(port), "--workers", "0", "--insecure-cookies"],
+    settings = Settings.make(data, cookie_secure=False)
+    create_user(settings, "t1@clinic.test", "Theo", PASSWORD, "therapist")
+    srv = subprocess.Popen([sys.executable, "-m", "backform", "serve", "--data", str(data), "--port", str(port),
+                            "--workers", "0", "--insecure-cookies"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/healthz", 90)
-        # the therapist's side through the same database (the server holds no state of its own)
+        # the therapist's side through a second app on the same data (the server keeps no state of its own)
         clinic = Clinic.__new__(Clinic)
-        clinic.settings = Settings.make(data, cookie_secure=False)
-        from backform.service import create_app  # noqa: PLC0415 - a second app on the same data
-        clinic.app = create_app(clinic.settings)
+        clinic.settings, clinic.app = settings, create_app(settings)
         t1 = clinic.browser("t1@clinic.test")
         pid, _, tok = clinic.patient(t1, "Pat", "p@home.test")
         t1.page(f"/patients/{pid}/programme")
         assert t1.post(f"/patients/{pid}/programme", {"toml": PROGRAMME}).status_code == 303
         cfg = tmp_path / "upload.toml"
         cfg.write_text(f'server = "{url}"\ntoken = "{tok}"\n')
-        uenv = {**os.environ, "BACKFORM_CONFIG": str(cfg)}
-        outs = [subprocess.run([sys.executable, "-m", "backform", "upload", str(folder)], env=uenv,
-                               capture_output=True, text=True, timeout=120) for _ in range(2)]
-        assert [o.returncode for o in outs] == [0, 0], [o.stderr for o in outs]
-        assert "uploaded (session" in outs[0].stdout and "already on the server" in outs[1].stdout
+        monkeypatch.setenv("BACKFORM_CONFIG", str(cfg))
+        for key in ("BACKFORM_TOKEN", "BACKFORM_SERVER"):
+            monkeypatch.delenv(key, raising=False)
+        assert cli_main(["upload", str(folder)]) == 0
+        assert "uploaded (session" in capsys.readouterr().out
+        assert cli_main(["upload", str(folder)]) == 0
+        assert "already on the server" in capsys.readouterr().out
         sessions = t1.get("/api/sessions").json()["sessions"]
         assert len(sessions) == 1 and sessions[0]["recorded_at"].startswith("2026-12-01")
         pulled = tmp_path / "prog.toml"
-        o = subprocess.run([sys.executable, "-m", "backform", "programme", "pull", "--out", str(pulled)], env=uenv,
-                           capture_output=True, text=True, timeout=120)
-        assert o.returncode == 0, o.stderr
-        assert pulled.read_text() == PROGRAMME and "version 1" in o.stdout
-        o = subprocess.run([sys.executable, "-m", "backform", "upload", str(folder)],
-                           env={**os.environ, "BACKFORM_SERVER": url, "BACKFORM_TOKEN": "bf_wrong",
-                                "BACKFORM_CONFIG": str(tmp_path / "none.toml")},
-                           capture_output=True, text=True, timeout=120)
-        assert o.returncode == 1 and "refused (401)" in o.stdout
+        assert cli_main(["programme", "pull", "--out", str(pulled)]) == 0
+        assert pulled.read_text() == PROGRAMME and "version 1" in capsys.readouterr().out
+        monkeypatch.setenv("BACKFORM_TOKEN", "bf_wrong")
+        assert cli_main(["upload", str(folder)]) == 1
+        assert "refused (401)" in capsys.readouterr().out
     finally:
         srv.terminate()
         srv.wait(timeout=30)

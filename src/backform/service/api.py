@@ -238,7 +238,7 @@ def delete_patient(request: Request, db, form) -> Response:
 
 @handler
 def get_audit(request: Request, db, form) -> Response:
-    c = need(request, db, "admin")
+    need(request, db, "admin")
     q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1000)
     if (pid := request.query_params.get("patient", "")).isdigit():
         q = q.where(AuditEntry.patient_id == int(pid))

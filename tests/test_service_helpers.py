@@ -1,4 +1,4 @@
-"""Helpers of the service tests: a throwaway PostgreSQL server, a browser-like client that keeps the CSRF
+"""Helpers of the service tests (no tests in here): a throwaway PostgreSQL server, a browser-like client that keeps the CSRF
 token, and a clinic (admin, two therapists, patients who joined by invitation)."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,7 +37,11 @@ class Postgres:
     """initdb into a temporary folder and pg_ctl start on 127.0.0.1 (as the ``postgres`` user when running as
     root: the server refuses to run as root)."""
 
-    def __init__(self, base: Path):
+    def __init__(self):
+        # a folder of its own under /tmp: pytest's folders are private to root, and the server runs as postgres
+        base = Path(tempfile.mkdtemp(prefix="backform-pg-"))
+        os.chmod(base, 0o755)
+        self.base = base
         self.bin = pg_bin()
         self.dir = base / "pgdata"
         self.sock = base / "pgsock"
@@ -48,8 +53,7 @@ class Postgres:
                 pwd.getpwnam("postgres")
             except KeyError:
                 subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
-        for d in (base, self.sock):
-            d.mkdir(parents=True, exist_ok=True)
+        self.sock.mkdir()
         if self.as_user:
             shutil.chown(base, self.as_user)
             shutil.chown(self.sock, self.as_user)
@@ -59,7 +63,10 @@ class Postgres:
         full = [str(self.bin / cmd[0]), *cmd[1:]]
         if self.as_user:
             full = ["runuser", "-u", self.as_user, "--", *full]
-        return subprocess.run(full, capture_output=True, text=True, timeout=timeout, check=True)
+        r = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:2])} failed ({r.returncode}): {r.stderr.strip()[-800:]}")
+        return r
 
     def start(self) -> str:
         self._run("initdb", "-D", str(self.dir), "-U", "bf", "--auth=trust", "-E", "UTF8", "--no-sync")
@@ -70,8 +77,9 @@ class Postgres:
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop", timeout=60)
-        except (subprocess.SubprocessError, OSError):
+        except (subprocess.SubprocessError, OSError, RuntimeError):
             pass
+        shutil.rmtree(self.base, ignore_errors=True)
 
     def create_db(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "bf", name)

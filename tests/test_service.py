@@ -13,7 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+
+pytest.importorskip("sqlalchemy", reason="the service extra is not installed (pip install -e '.[service]')")
+pytest.importorskip("starlette", reason="the service extra is not installed (pip install -e '.[service]')")
+
+from sqlalchemy import func, select  # noqa: E402
 from starlette.testclient import TestClient
 
 from _report_helpers import make_session
@@ -34,6 +38,7 @@ PROGRAMME = '[programme]\nname = "Phase 1"\n\n[[exercise]]\nname = "bridge"\nset
 def postgres():
     if pg_bin() is None:
         pytest.skip("PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin: apt-get install postgresql)")
+    pytest.importorskip("psycopg", reason="psycopg (v3) is not installed: the service extra brings it")
     pg = Postgres()
     try:
         pg.start()

@@ -14,9 +14,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from starlette.testclient import TestClient
+import pytest
 
-from backform.service import Settings, create_app, create_user
+pytest.importorskip("starlette", reason="the service extra is not installed (pip install -e '.[service]')")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from backform.service import Settings, create_app, create_user  # noqa: E402
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')

@@ -13,7 +13,7 @@ import sys
 
 from .. import __version__
 from ..errors import BackformError
-from . import analyze, batch, calibrate, live, report, serve, upload
+from . import analyze, app, batch, calibrate, live, report, serve, upload
 
 EXIT_ERROR = 2
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     analyze.add_parsers(sub)
     live.add_parser(sub)
+    app.add_parser(sub)
     calibrate.add_parser(sub)
     report.add_parser(sub)
     batch.add_parser(sub)

@@ -1,0 +1,251 @@
+"""The pages connected to the app (one WebSocket each): who controls, who watches, and what each is sent.
+
+- Pictures: each page gets the newest picture only, with at most two unacknowledged, so a slow page skips
+  pictures instead of falling behind. A picture is 8 bytes (its number and flags, little-endian uint32s)
+  followed by the JPEG. The page answers ``{"ack": n}`` once it has drawn it: that gives the capture-to-page
+  latency and the pictures shown per second (the session's ``live.stats`` count what the controlling page
+  showed).
+- State: the runner's state as JSON, sent when it changes (checked every ``tick_s``), with ``control`` saying
+  whether this page has the controls.
+- Control: the first page connected controls; the others watch. When the controlling page goes, the oldest
+  watcher takes over; a watcher can also take the controls. When no page is left for ``grace_s`` the
+  running session ends ("tab_closed") and is saved; when none is left for ``exit_s`` the app may exit
+  (:attr:`Hub.idle`).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import struct
+import time
+from collections import deque
+
+import numpy as np
+
+from ..errors import BackformError
+from .live_hook import StreamFrame
+from .runner import AppRunner
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 2
+
+
+class Client:
+    def __init__(self, ws, n: int):
+        self.ws, self.n = ws, n
+        self.frame: StreamFrame | None = None
+        self.state: str | None = None
+        self.notice: list[str] = []
+        self.in_flight = 0
+        self.last_index = -1       # the camera frame and the result this page showed last
+        self.last_result: float | None = None
+        self.wake = asyncio.Event()
+
+
+class Hub:
+    def __init__(self, runner: AppRunner, grace_s: float = 5.0, exit_s: float = 30.0, tick_s: float = 0.1):
+        self.runner, self.grace_s, self.exit_s, self.tick_s = runner, grace_s, exit_s, tick_s
+        self.clients: list[Client] = []
+        self.controller: Client | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.sent: dict[int, StreamFrame] = {}
+        self.frame_latency_ms: deque[float] = deque(maxlen=100_000)
+        self.result_latency_ms: deque[float] = deque(maxlen=100_000)
+        self.shown_times: deque[float] = deque(maxlen=100_000)  # distinct camera frames shown (any page)
+        self.shown = 0  # pictures shown (a camera frame redrawn with a new result counts again)
+        self._last_index = -1
+        self.ever_connected = False
+        self.empty_since = time.monotonic()
+        self.idle = asyncio.Event()
+        self._n = 0
+        self._ticker: asyncio.Task | None = None
+        runner.on_frame = self.offer_frame
+
+    # -- from the stream thread ----------------------------------------------------------------------------
+    def offer_frame(self, f: StreamFrame) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._frame, f)
+
+    def _frame(self, f: StreamFrame) -> None:
+        for c in self.clients:
+            c.frame = f
+            c.wake.set()
+
+    # -- connections ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """On the event loop (the app's startup)."""
+        self.loop = asyncio.get_running_loop()
+        self._ticker = asyncio.create_task(self._tick())
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        await asyncio.to_thread(self.runner.stop, "app_closed")
+
+    async def serve(self, ws) -> None:
+        await ws.accept()
+        self._n += 1
+        c = Client(ws, self._n)
+        self.clients.append(c)
+        self.ever_connected = True
+        self.idle.clear()
+        if self.controller is None:
+            self.controller = c
+        c.state = self._state_json(c)
+        c.wake.set()
+        sender = asyncio.create_task(self._sender(c))
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                if msg.get("text"):
+                    await self._message(c, msg["text"])
+        except Exception:  # noqa: BLE001 - a page that went away
+            log.debug("page %d gone", c.n, exc_info=True)
+        finally:
+            sender.cancel()
+            self.clients.remove(c)
+            if self.controller is c:
+                self.controller = self.clients[0] if self.clients else None
+            if not self.clients:
+                self.empty_since = time.monotonic()
+            self._refresh()
+
+    async def _sender(self, c: Client) -> None:
+        try:
+            while True:
+                await c.wake.wait()
+                c.wake.clear()
+                if c.state is not None:
+                    s, c.state = c.state, None
+                    await c.ws.send_text(s)
+                while c.notice:
+                    await c.ws.send_text(json.dumps({"type": "notice", "text": c.notice.pop(0)}))
+                f = c.frame
+                if f is not None and c.in_flight < MAX_IN_FLIGHT:
+                    c.frame = None
+                    c.in_flight += 1
+                    self.sent[f.n] = f
+                    if len(self.sent) > 256:
+                        for k in sorted(self.sent)[:-128]:
+                            del self.sent[k]
+                    await c.ws.send_bytes(struct.pack("<II", f.n & 0xFFFFFFFF, int(f.pose)) + f.jpeg)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            log.debug("cannot send to page %d", c.n, exc_info=True)
+
+    async def _message(self, c: Client, text: str) -> None:
+        try:
+            m = json.loads(text)
+        except ValueError:
+            return
+        if "ack" in m:
+            c.in_flight = max(0, c.in_flight - 1)
+            self._shown(c, m.get("ack"))
+            if c.frame is not None:
+                c.wake.set()
+            return
+        cmd = m.get("cmd")
+        if cmd == "take_control":
+            self.controller = c
+            self._refresh()
+            return
+        if c is not self.controller:
+            c.notice.append("Another window has the controls. Press 'Use this window' to take them.")
+            c.wake.set()
+            return
+        try:
+            if cmd == "start":
+                await asyncio.to_thread(self.runner.start, m.get("camera"), m.get("exercise"))
+            elif cmd == "home":
+                self.runner.reset()
+            elif cmd in ("pause", "skip", "restart", "mute", "stop"):
+                self.runner.command(cmd)
+        except BackformError as e:
+            c.notice.append(str(e))
+            c.wake.set()
+        self._refresh()
+
+    def _shown(self, c: Client, n) -> None:
+        f = self.sent.get(n) if isinstance(n, int) else None
+        if f is None:
+            return
+        now = time.monotonic()
+        self.shown += 1
+        if f.index != self._last_index:
+            self._last_index = f.index
+            self.shown_times.append(now)
+            self.frame_latency_ms.append((now - f.t_capture) * 1000.0)
+        new_result = f.t_result is not None and f.t_result != c.last_result
+        if new_result:
+            c.last_result = f.t_result
+            self.result_latency_ms.append((now - f.t_result) * 1000.0)
+        sess = self.runner.session
+        if c is self.controller and sess is not None and self.runner.running:
+            st = sess.stats  # the session's own figures: what the controlling page showed (as the window's)
+            if f.index != c.last_index:
+                c.last_index = f.index
+                st.displayed += 1
+                st.display_times.append(now)
+            if new_result:
+                st.latency_ms.append((now - f.t_result) * 1000.0)
+
+    # -- state ---------------------------------------------------------------------------------------------
+    def _state_json(self, c: Client, state: dict | None = None) -> str:
+        s = dict(state if state is not None else self.runner.state())
+        s.update(type="state", control=c is self.controller, pages=len(self.clients))
+        return json.dumps(s, separators=(",", ":"))
+
+    def _refresh(self) -> None:
+        state = self.runner.state()
+        for c in self.clients:
+            c.state = self._state_json(c, state)
+            c.wake.set()
+
+    async def _tick(self) -> None:
+        last: dict[int, str] = {}
+        while True:
+            await asyncio.sleep(self.tick_s)
+            try:
+                state = self.runner.state()
+                for c in self.clients:
+                    s = self._state_json(c, state)
+                    if last.get(c.n) != s:
+                        last[c.n] = c.state = s
+                        c.wake.set()
+                await self._watch_pages()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                log.exception("state update failed")
+
+    async def _watch_pages(self) -> None:
+        if self.clients or not self.ever_connected:
+            return
+        gone = time.monotonic() - self.empty_since
+        if self.runner.running and gone >= self.grace_s:
+            log.info("no page for %.0f s: ending the session", gone)
+            await asyncio.to_thread(self.runner.stop, "tab_closed")
+        elif not self.runner.running and gone >= self.exit_s:
+            self.idle.set()
+
+    def figures(self) -> dict:
+        """Pictures shown per second and capture-to-page latency (what bench/app_latency.py prints)."""
+        return {**figures(self.frame_latency_ms, self.result_latency_ms, self.shown_times), "pictures": self.shown}
+
+
+def _pct(a, q):
+    return round(float(np.percentile(list(a), q)), 1) if len(a) else None
+
+
+def figures(frame_ms, result_ms, times) -> dict:
+    ts = list(times)
+    fps = round((len(ts) - 1) / (ts[-1] - ts[0]), 2) if len(ts) > 1 and ts[-1] > ts[0] else 0.0
+    return {"shown": len(ts), "fps_shown": fps,
+            "frame_latency_ms": {"p50": _pct(frame_ms, 50), "p95": _pct(frame_ms, 95)},
+            "result_latency_ms": {"p50": _pct(result_ms, 50), "p95": _pct(result_ms, 95)}}

@@ -75,9 +75,13 @@ def cmd_serve(args) -> int:
     print(f"backform serve: http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{args.port}/ "
           f"(data in {settings.data}, {len(workers)} job worker{'s' * (len(workers) != 1)}; Ctrl+C stops)",
           flush=True)
+    # uvicorn re-raises SIGTERM/SIGINT once it has shut down: end through the finally below, workers included
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(app, host=host, port=args.port, log_level="warning", proxy_headers=args.proxy_headers,
                     forwarded_allow_ips="127.0.0.1")
+    except KeyboardInterrupt:
+        pass
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)

@@ -103,14 +103,15 @@ def _live_run_with_screenshot(xvfb, clip, model_path, out: Path, shots: Path):
 
 def test_live_window_on_real_clip(xvfb, clips_dir, clip_labels, model_path, tmp_path):
     clip = clips_dir / "lena_glute_bridge.mp4"
-    # Qt under Xvfb (no window manager) sometimes never paints the window: every screenshot pure black while
-    # the session runs to its end normally (seen in ~1 of 4 runs here, with this session's code and with the
-    # code before it). Such a run says nothing about what the window shows: it is repeated, up to 3 runs.
+    # Qt under Xvfb (no window manager) sometimes never paints the window: every screenshot black but for the X
+    # pointer (a few white pixels) while the session runs to its end normally (seen in ~1 of 4 runs here, with
+    # this session's code and with the code before it). Such a run says nothing about what the window shows:
+    # it is repeated, up to 3 runs.
     for run in range(3):
         out, shots = tmp_path / f"live{run}", tmp_path / f"shots{run}"
         shots.mkdir()
         rc, stdout, stderr, shot = _live_run_with_screenshot(xvfb, clip, model_path, out, shots)
-        if shot.max() > 0:
+        if shot[:720, :960].mean() > 1.0:  # painted (the pointer alone is ~0.02)
             break
     assert rc == 0, stderr
     assert "3 reps" in stdout or "2 reps" in stdout, stdout

@@ -54,6 +54,13 @@ def axe_js() -> str | None:
     return None
 
 
+def test_axe_core_is_available(axe_js):
+    """The accessibility checks below run only with axe-core: say so when it is missing."""
+    if axe_js is None:
+        pytest.skip("axe-core not installed: `npm install --prefix out/axe axe-core` (or AXE_CORE_JS=path/axe.min.js);"
+                    " the page tests run without the accessibility check")
+
+
 def serve(cfg, grace_s: float = 5.0) -> AppServer:
     return AppServer(AppRunner(cfg), grace_s=grace_s, exit_when_idle=False).start()
 

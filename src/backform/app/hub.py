@@ -53,6 +53,7 @@ class Hub:
         self.sent: dict[int, StreamFrame] = {}
         self.frame_latency_ms: deque[float] = deque(maxlen=100_000)
         self.result_latency_ms: deque[float] = deque(maxlen=100_000)
+        self.result_times: deque[float] = deque(maxlen=100_000)
         self.shown_times: deque[float] = deque(maxlen=100_000)  # distinct camera frames shown (any page)
         self.shown = 0  # pictures shown (a camera frame redrawn with a new result counts again)
         self._last_index = -1
@@ -185,6 +186,7 @@ class Hub:
         if new_result:
             c.last_result = f.t_result
             self.result_latency_ms.append((now - f.t_result) * 1000.0)
+            self.result_times.append(now)
         sess = self.runner.session
         if c is self.controller and sess is not None and self.runner.running:
             st = sess.stats  # the session's own figures: what the controlling page showed (as the window's)

@@ -85,8 +85,9 @@ def cmd_app(args) -> int:
             webbrowser.open(server.url, new=1)
         except webbrowser.Error as e:
             print(f"backform app: cannot open a browser ({e}); open the address above", file=sys.stderr)
-    print("backform app: the page is open in your browser; closing it ends the session (it is saved). "
-          "Ctrl-C here also stops the app.", file=sys.stderr)
+    print("backform app: " + ("open the address above in your browser" if args.no_browser else
+                              "the page is opening in your browser")
+          + "; closing the page ends the session (it is saved). Ctrl-C here also stops the app.", file=sys.stderr)
     try:
         server.run()
     except KeyboardInterrupt:

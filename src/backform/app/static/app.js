@@ -118,7 +118,8 @@
     text($("reps-target"), L.reps_target ? ` / ${L.reps_target}${perSide ? " each side" : ""}` : "");
     text($("sides"), perSide ? `Left ${sides.left || 0}, right ${sides.right || 0}` : "");
     const hasHold = L.hold_target_s > 0;
-    show($("hold-box"), hasHold);
+    show($("hold-box"), hasHold && !L.rest);
+    show($("reps-box"), !L.rest);
     text($("hold"), String(Math.floor(L.hold_s)));
     text($("hold-target"), hasHold ? ` / ${Math.round(L.hold_target_s)}` : "");
     $("hold").classList.toggle("hold-done", hasHold && L.hold_s >= L.hold_target_s);

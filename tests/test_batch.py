@@ -202,6 +202,7 @@ needs_ray = pytest.mark.skipif(ray is None, reason="Ray is not installed (pip in
 
 @pytest.fixture(scope="module")
 def local_ray():
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
              configure_logging=False)
     yield ray

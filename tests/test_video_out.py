@@ -74,3 +74,13 @@ def test_abort_leaves_no_partial_file(tmp_path):
 def test_unknown_privacy_mode(tmp_path):
     with pytest.raises(ValueError, match="privacy"):
         AnnotatedVideoWriter(tmp_path / "a.mp4", 15, 320, 240, privacy="pixelate")
+
+
+def test_shrink_averages_integer_factors_and_is_bilinear_otherwise():
+    from backform.io.video_out import shrink
+    rng = np.random.default_rng(1)
+    img = cv2.GaussianBlur(rng.integers(0, 255, (1080, 1920, 3), dtype=np.uint8), (0, 0), 3)
+    assert np.array_equal(shrink(img, (960, 540)), cv2.resize(img, (960, 540), interpolation=cv2.INTER_AREA))
+    got = shrink(img, (1280, 720))  # 1.5x: bilinear, close to the area average on a smooth picture
+    assert got.shape == (720, 1280, 3)
+    assert np.abs(got.astype(int) - cv2.resize(img, (1280, 720), interpolation=cv2.INTER_AREA)).mean() < 2.0

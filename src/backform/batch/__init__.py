@@ -22,7 +22,8 @@ from .worker import analyze_recording, recognise_recording, run_job
 
 __all__ = ["DONE_NAME", "EXERCISES_CSV", "VIDEO_EXTS", "Job", "Options", "Store", "analyze_recording", "plan",
            "recognise_recording",
-           "ray_module", "read_exercise_table", "recognition", "run", "run_job", "run_local", "run_ray", "split_done", "summary"]
+           "ray_module", "read_exercise_table", "recognition", "run", "run_job", "run_local", "run_ray", "split_done",
+           "summary"]
 
 
 def run(jobs: list[Job], workers: int = 1, use_ray: bool = False, ray_address: str | None = None) -> Iterator[dict]:

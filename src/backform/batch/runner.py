@@ -85,9 +85,12 @@ def run_ray(jobs: list[Job], address: str | None = None, cpus_per_job: float = 1
     if ray is None:
         raise ImportError("--ray needs Ray: pip install 'backform[ray]'")
     started = False
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # patients' clinics: nothing phones home
     if not ray.is_initialized():
-        ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        if address:  # a cluster (or Ray client) decides its own resources and dashboard
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        else:
+            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
         started = True
     try:
         task = ray.remote(num_cpus=cpus_per_job, max_retries=MAX_ATTEMPTS - 1)(run_job)

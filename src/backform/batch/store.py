@@ -3,7 +3,8 @@
 A plain path or a ``file://`` URL is a local folder: recordings are read in place and sessions written in
 place. Anything else (``s3://bucket/prefix`` with s3fs, ``memory://``, ``gcs://`` ...) goes through fsspec: a
 recording is copied to a local temporary file before it is analysed, and a session folder is analysed into
-a local temporary folder and then uploaded. fsspec is only needed for such URLs (the ``batch`` extra).
+a local temporary folder and then uploaded. fsspec is only needed for such URLs (the ``ray`` and ``s3``
+extras).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ..io.files import write_text_atomic
 
 try:  # optional: only remote (non-file) URLs need it
     import fsspec
-except ImportError:  # pragma: no cover - the batch extra installs it
+except ImportError:  # pragma: no cover - the ray and s3 extras install it
     fsspec = None
 
 VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp"}
@@ -43,7 +44,7 @@ class Store:
         self.local = local_path(self.root)
         if self.local is None:
             if fsspec is None:
-                raise BackformError(f"{self.root}: reading or writing URLs needs fsspec (pip install 'backform[batch]')")
+                raise BackformError(f"{self.root}: URLs need fsspec (pip install 'backform[s3]' for s3://)")
             self.fs, self.path = fsspec.core.url_to_fs(self.root)
             self.path = self.path.rstrip("/")
         else:

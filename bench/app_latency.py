@@ -48,9 +48,10 @@ def rss_mb(pid: str = "self") -> float:
 
 
 def window(hub, since: float) -> dict:
+    sh = hub.shown
     """The figures of pictures shown after ``since`` (monotonic)."""
-    ts, fl = list(hub.shown_times), list(hub.frame_latency_ms)
-    rt, rl = list(hub.result_times), list(hub.result_latency_ms)
+    ts, fl = list(sh.shown_times), list(sh.frame_latency_ms)
+    rt, rl = list(sh.result_times), list(sh.result_latency_ms)
     k = next((i for i, t in enumerate(ts) if t >= since), len(ts))
     j = next((i for i, t in enumerate(rt) if t >= since), len(rt))
     return figures(fl[k:], rl[j:], ts[k:])

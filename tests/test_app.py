@@ -13,20 +13,23 @@ import time
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from backform import session as S
-from backform.app import AppConfig, AppRunner, AppServer, list_cameras
-from backform.app import history
-from backform.app.security import COOKIE
-from backform.app.state import summary
-from backform.app.web import create_app
-from backform.cli import build_parser
-from backform.errors import BackformError, SourceError
-from backform.io.fakecam import FakeCamera
-from backform.live import LiveOptions
-from backform.pipeline import SESSION_NAME
-from backform.types import PoseFrame
+pytest.importorskip("starlette", reason="the app extra is not installed (pip install -e '.[app]')")
+pytest.importorskip("uvicorn", reason="the app extra is not installed (pip install -e '.[app]')")
+from starlette.testclient import TestClient  # noqa: E402
+
+from backform import session as S  # noqa: E402
+from backform.app import AppConfig, AppRunner, AppServer, list_cameras  # noqa: E402
+from backform.app import history  # noqa: E402
+from backform.app.security import COOKIE  # noqa: E402
+from backform.app.state import summary  # noqa: E402
+from backform.app.web import create_app  # noqa: E402
+from backform.cli import build_parser  # noqa: E402
+from backform.errors import BackformError, SourceError  # noqa: E402
+from backform.io.fakecam import FakeCamera  # noqa: E402
+from backform.live import LiveOptions  # noqa: E402
+from backform.pipeline import SESSION_NAME  # noqa: E402
+from backform.types import PoseFrame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "sample_videos" / "bridge_clean_s101.mp4"
@@ -252,6 +255,51 @@ def test_cameras_listed_without_opening_them(tmp_path):
 def test_parser_has_app_options():
     a = build_parser().parse_args(["app", "--video", "x.mp4", "--exercise", "bridge", "--no-browser", "--port", "0"])
     assert a.command == "app" and a.no_browser and a.port == 0 and a.video == "x.mp4"
+
+
+PROGRAMME = """
+[programme]
+name = "From the service"
+
+[[exercise]]
+name = "bridge"
+sets = 2
+reps = 5
+hold_s = 2.0
+rest_s = 30
+"""
+
+
+def test_programme_pulled_and_send_offered_when_a_service_is_set_up(tmp_path, monkeypatch):
+    from backform.cli import app as cli_app
+    from backform.cli import upload
+    monkeypatch.setenv("BACKFORM_SERVER", "http://127.0.0.1:9")
+    monkeypatch.setenv("BACKFORM_TOKEN", "bf_test")
+    calls = []
+
+    def fake_request(method, url, token, fields=None, files=None):
+        calls.append((method, url, token))
+        return 200, {"toml": PROGRAMME, "version": 3}
+    monkeypatch.setattr(upload, "request", fake_request)
+    args = build_parser().parse_args(["app", "--no-browser", "--video", str(CLIP), "--out", str(tmp_path)])
+    srv = cli_app.build(args)
+    try:
+        cfg = srv.runner.cfg
+        assert cfg.programme.title == "From the service" and (tmp_path / "programme.toml").is_file()
+        assert calls == [("GET", "http://127.0.0.1:9/api/programme", "bf_test")]
+        assert cfg.upload is not None and srv.runner.home()["upload"] is True
+        assert srv.runner.home()["plan"]["blocks"][0]["sets"] == 2
+    finally:
+        srv.sock.close()
+    monkeypatch.delenv("BACKFORM_SERVER")
+    monkeypatch.delenv("BACKFORM_TOKEN")
+    monkeypatch.setenv("BACKFORM_CONFIG", str(tmp_path / "none.toml"))
+    srv = cli_app.build(build_parser().parse_args(["app", "--no-browser", "--exercise", "bridge", "--out",
+                                                   str(tmp_path / "b")]))
+    try:
+        assert srv.runner.cfg.upload is None and srv.runner.cfg.programme is None  # no service: no button
+    finally:
+        srv.sock.close()
 
 
 def test_command_prints_url_first_and_stops_cleanly(tmp_path):

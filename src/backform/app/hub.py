@@ -44,6 +44,43 @@ class Client:
         self.wake = asyncio.Event()
 
 
+class Shown:
+    """What the pages drew: capture -> page latency of each camera frame shown (first time on any page), result
+    latency of each result shown, when; and, for the controlling page, the session's own ``live.stats``."""
+
+    def __init__(self, maxlen: int = 100_000):
+        self.frame_latency_ms: deque[float] = deque(maxlen=maxlen)
+        self.result_latency_ms: deque[float] = deque(maxlen=maxlen)
+        self.result_times: deque[float] = deque(maxlen=maxlen)
+        self.shown_times: deque[float] = deque(maxlen=maxlen)  # distinct camera frames shown (any page)
+        self.pictures = 0  # pictures shown (a camera frame redrawn with a new result counts again)
+        self._last_index = -1
+
+    def add(self, c: Client, f: StreamFrame, session_stats=None) -> None:
+        now = time.monotonic()
+        self.pictures += 1
+        if f.index != self._last_index:
+            self._last_index = f.index
+            self.shown_times.append(now)
+            self.frame_latency_ms.append((now - f.t_capture) * 1000.0)
+        new_result = f.t_result is not None and f.t_result != c.last_result
+        if new_result:
+            c.last_result = f.t_result
+            self.result_latency_ms.append((now - f.t_result) * 1000.0)
+            self.result_times.append(now)
+        st = session_stats  # as the window counts them: distinct frames shown, latency per result shown
+        if st is not None:
+            if f.index != c.last_index:
+                st.displayed += 1
+                st.display_times.append(now)
+            if new_result:
+                st.latency_ms.append((now - f.t_result) * 1000.0)
+        c.last_index = f.index
+
+    def figures(self) -> dict:
+        return {**figures(self.frame_latency_ms, self.result_latency_ms, self.shown_times), "pictures": self.pictures}
+
+
 class Hub:
     def __init__(self, runner: AppRunner, grace_s: float = 5.0, exit_s: float = 30.0, tick_s: float = 0.1):
         self.runner, self.grace_s, self.exit_s, self.tick_s = runner, grace_s, exit_s, tick_s
@@ -51,12 +88,7 @@ class Hub:
         self.controller: Client | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sent: dict[int, StreamFrame] = {}
-        self.frame_latency_ms: deque[float] = deque(maxlen=100_000)
-        self.result_latency_ms: deque[float] = deque(maxlen=100_000)
-        self.result_times: deque[float] = deque(maxlen=100_000)
-        self.shown_times: deque[float] = deque(maxlen=100_000)  # distinct camera frames shown (any page)
-        self.shown = 0  # pictures shown (a camera frame redrawn with a new result counts again)
-        self._last_index = -1
+        self.shown = Shown()
         self.ever_connected = False
         self.empty_since = time.monotonic()
         self.idle = asyncio.Event()
@@ -176,26 +208,9 @@ class Hub:
         f = self.sent.get(n) if isinstance(n, int) else None
         if f is None:
             return
-        now = time.monotonic()
-        self.shown += 1
-        if f.index != self._last_index:
-            self._last_index = f.index
-            self.shown_times.append(now)
-            self.frame_latency_ms.append((now - f.t_capture) * 1000.0)
-        new_result = f.t_result is not None and f.t_result != c.last_result
-        if new_result:
-            c.last_result = f.t_result
-            self.result_latency_ms.append((now - f.t_result) * 1000.0)
-            self.result_times.append(now)
         sess = self.runner.session
-        if c is self.controller and sess is not None and self.runner.running:
-            st = sess.stats  # the session's own figures: what the controlling page showed (as the window's)
-            if f.index != c.last_index:
-                c.last_index = f.index
-                st.displayed += 1
-                st.display_times.append(now)
-            if new_result:
-                st.latency_ms.append((now - f.t_result) * 1000.0)
+        live = c is self.controller and sess is not None and self.runner.running
+        self.shown.add(c, f, sess.stats if live else None)
 
     # -- state ---------------------------------------------------------------------------------------------
     def _state_json(self, c: Client, state: dict | None = None) -> str:
@@ -238,7 +253,7 @@ class Hub:
 
     def figures(self) -> dict:
         """Pictures shown per second and capture-to-page latency (what bench/app_latency.py prints)."""
-        return {**figures(self.frame_latency_ms, self.result_latency_ms, self.shown_times), "pictures": self.shown}
+        return self.shown.figures()
 
 
 def _pct(a, q):

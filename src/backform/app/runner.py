@@ -60,6 +60,7 @@ class AppRunner:
         self.result: dict | None = None
         self.ended = threading.Event()
         self.sessions_run = 0
+        self.starting = False
 
     # -- what the page sees --------------------------------------------------------------------------------
     @property
@@ -67,9 +68,9 @@ class AppRunner:
         return self.thread is not None and self.thread.is_alive()
 
     def state(self) -> dict:
-        with self.lock:
-            sess, running = self.session, self.running
+        sess, running = self.session, self.running  # no lock: a start in progress must not hold the pages up
         d = {"phase": "running" if running else "ended" if self.result is not None else "home",
+             "starting": self.starting,
              "error": self.error, "summary": self.result, "folder": self.folder.name if self.folder else None,
              "upload": self.cfg.upload is not None, "live": None}
         if running and sess is not None:
@@ -85,38 +86,46 @@ class AppRunner:
 
     # -- commands ------------------------------------------------------------------------------------------
     def start(self, camera: str | None = None, exercise: str | None = None) -> None:
-        """Open the camera and start a session (raises BackformError with a message for the page)."""
+        """Open the camera and start a session (raises BackformError with a message for the page). The
+        camera and the model are opened outside the lock: the pages' state keeps flowing meanwhile."""
         with self.lock:
-            if self.running:
+            if self.running or self.starting:
                 raise BackformError("a session is already running")
             name = exercise or self.cfg.exercise
             if self.cfg.programme is None and name not in names():
                 raise BackformError("choose an exercise first")
-            ids = [c["id"] for c in self.cfg.cameras]
-            cam = camera if camera in ids else (ids[0] if ids else "0")
+            self.starting = True
             self.error, self.result = None, None
-            try:
-                src = self.cfg.open_source(cam)
-            except (SourceError, OSError) as e:
-                self.error = f"The camera could not be opened ({e}). {CAMERA_HELP}"
-                raise BackformError(self.error) from None
-            self.folder = history.new_folder(self.cfg.root)
-            base = self.cfg.live or LiveOptions(exercise="")
-            opts = dataclasses.replace(base, exercise=name or "", out=self.folder, window=False,
-                                       programme=self.cfg.programme)
-            pose = self.cfg.make_pose()
-            try:
-                sess = AppLiveSession(src, opts, pose)
-            except BaseException:
-                pose.close()
-                raise
-            self.session = sess
-            self.stream = FrameStream(sess, self.on_frame, quality=self.cfg.quality)
+        try:
+            self._start(camera, name)
+        finally:
+            self.starting = False
+
+    def _start(self, camera: str | None, name: str | None) -> None:
+        ids = [c["id"] for c in self.cfg.cameras]
+        cam = camera if camera in ids else (ids[0] if ids else "0")
+        try:
+            src = self.cfg.open_source(cam)
+        except (SourceError, OSError) as e:
+            self.error = f"The camera could not be opened ({e}). {CAMERA_HELP}"
+            raise BackformError(self.error) from None
+        folder = history.new_folder(self.cfg.root)
+        base = self.cfg.live or LiveOptions(exercise="")
+        opts = dataclasses.replace(base, exercise=name or "", out=folder, window=False, programme=self.cfg.programme)
+        pose = self.cfg.make_pose()
+        try:
+            sess = AppLiveSession(src, opts, pose)
+        except BaseException:
+            pose.close()
+            raise
+        stream = FrameStream(sess, self.on_frame, quality=self.cfg.quality)
+        thread = threading.Thread(target=self._run, args=(sess, pose), name="app-session", daemon=True)
+        with self.lock:
+            self.folder, self.session, self.stream, self.thread = folder, sess, stream, thread
             self.ended.clear()
-            self.thread = threading.Thread(target=self._run, args=(sess, pose), name="app-session", daemon=True)
-            threading.Thread(target=self.stream.run, name="app-stream", daemon=True).start()
             self.sessions_run += 1
-            self.thread.start()
+            threading.Thread(target=stream.run, name="app-stream", daemon=True).start()
+            thread.start()
 
     def command(self, what: str) -> None:
         """pause (toggles), skip, restart, mute (toggles), stop."""

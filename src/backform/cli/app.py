@@ -7,7 +7,6 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from ..app import AppConfig, AppRunner, AppServer, list_cameras
 from ..errors import BackformError
 from ..io.fakecam import FakeCamera
 from ..io.files import write_text_atomic
@@ -16,6 +15,13 @@ from ..live import LiveOptions
 from ..pose.estimator import PoseEstimator
 from ..programme.programme import load, resolve
 from . import options, upload
+
+try:  # the optional app extra (starlette, uvicorn, websockets)
+    from ..app import AppConfig, AppRunner, AppServer, list_cameras
+    MISSING = None
+except ImportError as e:
+    AppConfig = AppRunner = AppServer = list_cameras = None
+    MISSING = e
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,10 @@ def _pull_programme(service, root: Path):
     return load(path)
 
 
-def build(args) -> AppServer:
+def build(args):
+    """The app's server (not started) from the command's arguments."""
+    if AppServer is None:
+        raise BackformError(f"backform app needs the app extra: pip install 'backform[app]' ({MISSING})")
     root = Path(args.out) if args.out else default_root()
     root.mkdir(parents=True, exist_ok=True)
     send, service = _therapist()

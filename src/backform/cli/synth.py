@@ -4,7 +4,7 @@ imported only when the command runs).
 usage: backform synth [-h] [--exercise NAME] [--fault CODE[:MAG][@REPS]] [--reps N] [--fps FPS]
                       [--size WxH] [--view {side,diagonal,front,back_diagonal}] [--near-side {left,right}]
                       [--cam-height M] [--seed N] [--start-side {left,right}] [--name NAME] [--out DIR]
-                      [--all] [--only SUBSTR] [--skip-existing] [--frames N] [--list]
+                      [--all] [--only SUBSTR] [--skip-existing] [--frames N] [--list] [--clinic SEED]
 """
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-existing", action="store_true", help="with --all: keep clips already rendered")
     p.add_argument("--frames", type=int, default=None, help="render only the first N frames (tests)")
     p.add_argument("--list", action="store_true", help="list exercises and fault codes, then exit")
+    p.add_argument("--clinic", type=int, metavar="SEED", default=None,
+                   help="render the synthetic clinic's clip of this seed (backform.synth.clinic: exercise or "
+                        "look-alike, tempo, faults, camera and video format all drawn from the seed) with its "
+                        "truth <clip>.truth.json; the other options except --out/--frames are ignored")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -63,6 +67,17 @@ def synth_main(argv=None) -> int:
     from ..synth.render import ClipSpec, render_clip
 
     out = Path(args.out)
+    if args.clinic is not None:
+        from ..synth.clinic import sample, truth
+        from ..synth.clinic_render import render_clinic
+
+        spec = sample(args.clinic)
+        info = render_clinic(spec, out / f"{spec.name}.mp4", frames_limit=args.frames)
+        doc = dict(truth(spec), render=info)
+        (out / f"{spec.name}.truth.json").write_text(json.dumps(doc, indent=1))
+        print(json.dumps({"clip": spec.name, "motion": spec.motion, "analysed_as": spec.exercise,
+                          "rep_count_ok": doc["rep_count_ok"], "frames": info["frames"]}))
+        return 0
     cmd = "backform synth " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     if args.all:
         from ..synth.presets import sample_set

@@ -534,8 +534,13 @@ class ProneExtension(_Prone):
         W, heads, sh_z = self._shoulder_z(rig, P, root_z)
         thorax = W[rig.index["spine01"]]
         L = rig.dist("upperarm01.L", "wrist.L") + 0.06
+        arms = (st.get("variant") or {}).get("arms", "sides")
         for s in "LR":
-            if "arms_on_floor" in f:
+            if arms == "shoulders":   # the accepted variant: hands by the shoulders, hovering with the chest
+                P.upperarm(s, thorax, sagittal(40.0, 0.55 * _lat(s)))
+                P.forearm(s, thorax, sagittal(170.0, 0.15 * _lat(s)))
+                P.hand(s, thorax, sagittal(170.0, 0.0))
+            elif "arms_on_floor" in f:
                 d = math.degrees(math.asin(np.clip((sh_z - 0.035) / L, -0.9, 0.9)))
                 P.upperarm(s, G_PRONE, sagittal(d, 0.22 * _lat(s)))
                 P.forearm(s, G_PRONE, sagittal(d, 0.10 * _lat(s)))

@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -60,10 +61,17 @@ def make_folder(dest: Path, clips: int, seconds: float) -> float:
     return total
 
 
-def timed(jobs, **kw) -> tuple[float, list[dict]]:
-    t = time.perf_counter()
+def _cpu_now() -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def timed(jobs, **kw) -> tuple[float, float, list[dict]]:
+    """(wall s, CPU s of this process and its reaped worker processes, records). Ray's workers are not our
+    children: their CPU is not in the second figure."""
+    c, t = _cpu_now(), time.perf_counter()
     recs = list(batch.run(jobs, **kw))
-    return time.perf_counter() - t, recs
+    return time.perf_counter() - t, _cpu_now() - c, recs
 
 
 def sessions(out: Path) -> dict[str, bytes]:
@@ -83,13 +91,15 @@ def main() -> int:
         video_s = make_folder(src, a.clips, a.seconds)
         print(f"{a.clips} recordings, {video_s:.0f} s of video; load average {os.getloadavg()[0]:.1f}", flush=True)
         results = {}
+        cpu_s: dict[str, float] = {}
         for name, kw in (("1 local job", {"workers": 1}), ("2 local jobs", {"workers": 2})):
             out = tmp / name.replace(" ", "_")
-            el, recs = timed(batch.plan(str(src), str(out)), **kw)
+            el, c, recs = timed(batch.plan(str(src), str(out)), **kw)
             assert all(r["status"] == "done" for r in recs), recs
             results[name] = (el, sessions(out))
+            cpu_s[name] = c
             print(f"{name:14s} {el:6.1f} s  {60 * a.clips / el:5.1f} recordings/min  "
-                  f"{video_s / el:4.2f} video min/min", flush=True)
+                  f"{video_s / el:4.2f} video min/min   CPU {c / a.clips:.1f} s per recording", flush=True)
         ray_start = None
         ray = None if a.no_ray else batch.ray_module()
         if ray is not None:
@@ -99,7 +109,7 @@ def main() -> int:
             ray_start = time.perf_counter() - t
             out = tmp / "ray"
             try:
-                el, recs = timed(batch.plan(out.parent.joinpath("in").as_uri(), out.as_uri()), use_ray=True)
+                el, _, recs = timed(batch.plan(out.parent.joinpath("in").as_uri(), out.as_uri()), use_ray=True)
             finally:
                 ray.shutdown()
             assert all(r["status"] == "done" for r in recs), recs
@@ -121,10 +131,14 @@ def main() -> int:
           f"Ray overhead o = {o:.1f} s per recording; start-up {ray_start or 0:.1f} s once")
     print("expected on N machines of 2 cores (N x 2 workers, ~ N x 2 / (t1/e + o)):")
     rec_s = a.seconds if video_s >= a.clips * a.seconds * 0.99 else video_s / a.clips
+    c1 = cpu_s["1 local job"] / a.clips
+    print(f"(CPU per recording {c1:.1f} s: on idle cores a worker would do one in ~{c1:.1f} s; on a machine "
+          f"shared with other work, as here at load {os.getloadavg()[0]:.1f}, use the CPU-based column)")
     for n in (1, 2, 4, 8, 16):
         rate = n * 2 / per * 60
-        print(f"  N = {n:2d}: {rate:6.1f} recordings/min of {rec_s:.0f} s "
-              f"({rate * rec_s / 60:5.1f} video min/min)")
+        rate_cpu = n * 2 / (c1 + o) * 60
+        print(f"  N = {n:2d}: {rate:6.1f} recordings/min of {rec_s:.0f} s ({rate * rec_s / 60:5.1f} video min/min)"
+              f"   CPU-based: {rate_cpu:6.1f} recordings/min")
     return 0
 
 

@@ -226,3 +226,15 @@ def test_ray_batch_gives_the_same_sessions_as_the_local_run(local_ray, batch_fol
             {k: v for k, v in local[rel].items() if k != "seconds"}
     again = list(batch.run(jobs, use_ray=True))  # a rerun on Ray skips what is finished
     assert {r["file"] for r in again if r["status"] == "skipped"} >= set(GOOD)
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_as_recordings(tmp_path):
+    (tmp_path / "sessions" / "a").mkdir(parents=True)
+    for f in ("a.mp4", "sessions/a/annotated.mp4"):
+        (tmp_path / f).write_bytes(b"")
+    assert [j.file for j in batch.plan(str(tmp_path), str(tmp_path / "sessions"), exercise="bridge")] == ["a.mp4"]
+    (tmp_path / "a").mkdir()  # --out the input folder itself: session folders beside the recordings
+    (tmp_path / "a" / "session.json").write_text("{}")
+    (tmp_path / "a" / "annotated.mp4").write_bytes(b"")
+    assert [j.file for j in batch.plan(str(tmp_path), str(tmp_path), exercise="bridge")] == \
+        ["a.mp4", "sessions/a/annotated.mp4"]  # that one has no session.json beside it: a recording

@@ -80,6 +80,17 @@ def recognition():
     return mod if all(hasattr(mod, n) for n in need) else None
 
 
+def _below(src: Store, out: Store) -> str | None:
+    """``out``'s path relative to ``src`` when it is inside it (both local folders), else None."""
+    if src.local is None or out.local is None:
+        return None
+    try:
+        rel = out.local.resolve().relative_to(src.local.resolve()).as_posix()
+    except ValueError:
+        return None
+    return rel if rel != "." else ""
+
+
 def _folders(files: list[str]) -> dict[str, str]:
     """Session folder per recording: its path without the extension (with it when two share a stem)."""
     stems: dict[str, int] = {}
@@ -95,9 +106,13 @@ def _folders(files: list[str]) -> dict[str, str]:
 
 
 def plan(src: str, out: str, options: Options = Options(), exercise: str | None = None) -> list[Job]:
-    """One job per recording below ``src`` (recursively), sorted by path."""
+    """One job per recording below ``src`` (recursively), sorted by path. When the output folder is inside
+    the input folder, what is below it (annotated videos of an earlier run) is not a recording."""
     store = Store(src)
     files = store.recordings()
+    inside = _below(store, Store(out))
+    if inside is not None:
+        files = [f for f in files if not (f + "/").startswith(inside + "/")]
     table_text = store.read_text(EXERCISES_CSV)
     table = read_exercise_table(table_text) if table_text is not None else {}
     by_name: dict[str, list[str]] = {}

@@ -36,6 +36,11 @@ def local_path(location: str) -> Path | None:
     return None
 
 
+def _annotated(p: Path) -> bool:
+    """An annotated video in a session folder (an earlier batch's output beside its input), not a recording."""
+    return p.name.startswith("annotated") and (p.parent / "session.json").is_file()
+
+
 class Store:
     """A root location (a folder or a URL) and the files below it, by relative POSIX path."""
 
@@ -65,7 +70,7 @@ class Store:
             if not self.local.is_dir():
                 raise BackformError(f"input folder not found: {self.root}")
             found = [p.relative_to(self.local).as_posix() for p in self.local.rglob("*")
-                     if p.suffix.lower() in VIDEO_EXTS and p.is_file()]
+                     if p.suffix.lower() in VIDEO_EXTS and p.is_file() and not _annotated(p)]
         else:
             if not self.fs.isdir(self.path):
                 raise BackformError(f"input folder not found: {self.root}")

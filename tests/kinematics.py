@@ -352,8 +352,158 @@ def wall_slide(b: Body, p: float, f: dict, lift: float = 0.0, **_) -> tuple[Skel
     return sk, {}
 
 
+# ------------------------------------------------------------------------------- look-alike exercises
+# Movements that rise like a rep of one of the five but are not it: a checker must count 0 reps and raise no
+# fault on them (issue 12). Each is built, like the exercises, so that it WOULD move that exercise's lift
+# signal past its minimum range: the test shows the rep is refused for what the movement is, not missed.
+
+def _quadruped(b: Body) -> Skeleton:
+    """Hands and knees, head toward +X, every limb down (as bird_dog at p = 0)."""
+    sk, _ = bird_dog(b, 0.0, {})
+    return sk
+
+
+def donkey_kick(b: Body, p: float, f: dict, side: str = "left", **_) -> tuple[Skeleton, dict]:
+    """Hands and knees; the ``side`` leg's thigh swings back to horizontal with the knee kept bent 90 deg (the
+    sole toward the ceiling). Both hands stay on the floor."""
+    sk = _quadruped(b)
+    hp = sk.j[f"{side}_hip"]
+    th = -90.0 + p * 90.0
+    d = np.array([-math.cos(math.radians(th)), math.sin(math.radians(th)), 0.0])
+    shin = np.array([d[1], -d[0], 0.0])  # the thigh turned 90 deg: back along the floor at rest, up at the top
+    sk.set(f"{side}_knee", hp + b.thigh * d)
+    sk.set(f"{side}_ankle", hp + b.thigh * d + b.shin * shin)
+    sk.extremities(foot_dir=(-1.0, 0.0, 0.0))
+    return sk, {"chord": ("shoulder", "hip"), "up_bow": 0.0, "down_bow": 0.0, "bump": _lumbar_bump}
+
+
+def fire_hydrant(b: Body, p: float, f: dict, side: str = "left", **_) -> tuple[Skeleton, dict]:
+    """Hands and knees; the ``side`` knee swings out sideways to hip height, knee bent, shin along the floor."""
+    sk = _quadruped(b)
+    hp = sk.j[f"{side}_hip"]
+    a = math.radians(80.0 * p)
+    z = -1.0 if side == "left" else 1.0
+    d = np.array([0.0, -math.cos(a), z * math.sin(a)])
+    kn = hp + (b.thigh - 0.05) * d
+    sk.set(f"{side}_knee", kn)
+    sk.set(f"{side}_ankle", kn + (-b.shin, 0.02, 0.0))
+    sk.extremities(foot_dir=(-1.0, 0.0, 0.0))
+    return sk, {"chord": ("shoulder", "hip"), "up_bow": 0.0, "down_bow": 0.0, "bump": _lumbar_bump}
+
+
+def cat_cow(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
+    """Hands and knees; the back rounds up (cat) with the head dropping. No limb leaves the floor."""
+    sk = _quadruped(b)
+    S = sk.j["left_shoulder"] * (1, 1, 0)
+    sk.head(S + (0.15, 0.08 - 0.12 * p, 0), S + (0.22, 0.02 - 0.16 * p, 0))
+    return sk, {"chord": ("shoulder", "hip"), "up_bow": 0.08 * p, "down_bow": -0.08 * p, "bump": _lumbar_bump}
+
+
+def clamshell(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
+    """Lying on the left side facing the camera (-Z), head toward +X, hips and knees bent; the top (right)
+    knee opens 40 deg with the feet together, and the pelvis rolls back a little with it (the hips rise 6 cm
+    against the shoulders on screen: past the bridge's minimum lift)."""
+    sk = Skeleton()
+    y0 = 0.12
+    S, H = np.array([0.50, y0, 0.0]), np.array([0.0, y0 + 0.06 * p, 0.0])
+    up = np.array([0.0, 1.0, 0.0])
+    sk.set("left_shoulder", S)
+    sk.set("right_shoulder", S + b.shoulder_w * up)
+    sk.set("left_hip", H)
+    sk.set("right_hip", H + b.hip_w * up)
+    thigh = _unit((-0.7, 0.0, -0.7))
+    kl = H + b.thigh * thigh
+    o = math.radians(40.0 * p)
+    top = _unit((-0.7, math.sin(o), -0.7 * math.cos(o)))
+    kr = sk.j["right_hip"] + b.thigh * top
+    al = kl + b.shin * _unit((-0.7, 0.0, 0.7))
+    sk.set("left_knee", kl)
+    sk.set("right_knee", kr)
+    sk.set("left_ankle", al)
+    sk.set("right_ankle", al + (0.0, 0.10, 0.0))
+    sk.set("left_elbow", S + (0.25, -0.05, -0.05))
+    sk.set("left_wrist", S + (0.45, 0.05, -0.05))
+    sk.set("right_elbow", sk.j["right_shoulder"] + (-0.28, -0.05, -0.05))
+    sk.set("right_wrist", sk.j["right_shoulder"] + (-0.50, -0.10, -0.08))
+    mid = S + (0.22, b.shoulder_w / 2, 0.0)
+    sk.head(mid, mid + (0.05, 0.0, -0.10))
+    sk.j["left_ear"], sk.j["right_ear"] = mid - (0, 0.075, 0), mid + (0, 0.075, 0)
+    sk.extremities(foot_dir=(-0.7, 0.0, 0.7))
+    return sk, {}
+
+
+def pelvic_tilt(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
+    """Supine, knees bent, feet planted; the pelvis tilts back and the low back flattens: the hips barely
+    rise (1 cm)."""
+    sk, meta = bridge(b, 0.0, {})
+    for s in ("left", "right"):
+        sk.j[f"{s}_hip"] = sk.j[f"{s}_hip"] + (0.0, 0.01 * p, 0.0)
+    return sk, {**meta, "up_bow": 0.02 - 0.02 * p}
+
+
+def dead_bug(b: Body, p: float, f: dict, side: str = "left", **_) -> tuple[Skeleton, dict]:
+    """Supine, arms toward the ceiling, hips and knees at 90 deg (table-top); the ``side`` arm lowers
+    overhead and the opposite leg straightens out along the floor. The hips stay down."""
+    sk, meta = bridge(b, 0.0, {})
+    leg = "right" if side == "left" else "left"
+    for s in ("left", "right"):
+        sh, hp = sk.j[f"{s}_shoulder"], sk.j[f"{s}_hip"]
+        a = math.radians(90.0 + (80.0 * p if s == side else 0.0))  # arm: up, then back over the head (+X)
+        d = np.array([-math.cos(a), math.sin(a), 0.0])
+        sk.set(f"{s}_elbow", sh + b.upper_arm * d)
+        sk.set(f"{s}_wrist", sh + (b.upper_arm + b.forearm) * d)
+        e = p if s == leg else 0.0
+        kn = hp + b.thigh * _unit((-e, 1.0 - e, 0.0))
+        sk.set(f"{s}_knee", kn)
+        sk.set(f"{s}_ankle", kn + b.shin * np.array([-1.0, 0.0, 0.0]))
+    sk.extremities(foot_dir=(-1.0, 0.0, 0.0))
+    return sk, meta
+
+
+def cobra(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
+    """Face down, hands on the floor just ahead of the shoulders; the arms push the chest up 46 deg until the
+    elbows are almost straight; the pelvis stays down."""
+    H = np.array([0.0, 0.14, 0.0])
+    beta = 4.0 + p * 46.0
+    S = H + b.torso * _dir2(beta)
+    sk = Skeleton()
+    sk.both("hip", H, b.hip_w / 2)
+    sk.both("shoulder", S, b.shoulder_w / 2)
+    sk.both("knee", (-0.45, 0.10, 0), b.hip_w / 2)
+    sk.both("ankle", (-0.88, 0.06, 0), b.hip_w / 2)
+    S0 = H + b.torso * _dir2(4.0)
+    wr = np.array([S0[0] + 0.10, 0.03, 0.0])
+    el = _circle_knee(S, wr, b.upper_arm, b.forearm, up=True)  # the elbow behind and above the hand
+    if el[0] > S[0]:
+        el = _circle_knee(S, wr, b.upper_arm, b.forearm, up=False)
+    sk.both("elbow", el, b.shoulder_w / 2 + 0.03)
+    sk.both("wrist", wr, b.shoulder_w / 2 + 0.03)
+    ear = S + 0.16 * _dir2(beta) + (0, 0.05, 0)
+    sk.head(ear, ear + 0.10 * _dir2(beta - 69.0 + 1.1 * (beta - 4.0)))
+    sk.extremities(foot_dir=(-1.0, -0.3, 0.0))
+    return sk, {}
+
+
+def arm_circles(b: Body, p: float, f: dict, **_) -> tuple[Skeleton, dict]:
+    """Standing, straight arms swung from forward (90 deg of shoulder flexion: inside the wall slide's start
+    range) up overhead and back: no forearms on a wall."""
+    sk, meta = wall_slide(b, 0.0, {})
+    phi = 90.0 + 80.0 * p
+    for s in ("left", "right"):
+        sh = sk.j[f"{s}_shoulder"]
+        d = _dir2(-90.0 + phi)
+        sk.set(f"{s}_elbow", sh + b.upper_arm * d)
+        sk.set(f"{s}_wrist", sh + (b.upper_arm + b.forearm) * d)
+    sk.extremities(foot_dir=(1.0, 0.0, 0.0))
+    return sk, meta
+
+
 POSTURES = {"bridge": bridge, "bird_dog": bird_dog, "prone_extension": prone_extension,
             "prone_arm_lift": prone_arm_lift, "wall_slide": wall_slide}
+LOOK_ALIKES = {"donkey_kick": donkey_kick, "fire_hydrant": fire_hydrant, "cat_cow": cat_cow,
+               "clamshell": clamshell, "pelvic_tilt": pelvic_tilt, "dead_bug": dead_bug, "cobra": cobra,
+               "arm_circles": arm_circles}
+POSTURES.update(LOOK_ALIKES)
 
 
 # ------------------------------------------------------------------------------------------- the camera
@@ -366,6 +516,8 @@ class Camera:
     noise_px: float = 0.0    # Gaussian jitter of the image landmarks
     seed: int = 0
     far_visibility: float = 0.6
+    swap_far_arm: bool = False  # MediaPipe's mistake from the side: the raised FAR arm's elbow and wrist
+    #                             labelled as the near arm's and the other way round (positions, hence z, kept)
     pitch: float = 0.0       # degrees the camera looks down (0: at the body's level); the world landmarks keep
     #                          the body's own frame, as MediaPipe's did on renders from 1.0-1.5 m high
 
@@ -426,6 +578,11 @@ def project(sk: Skeleton, meta: dict, b: Body, cam: Camera, rng: np.random.Gener
     return lm, world, contour
 
 
+def _far_side(cam: Camera) -> str:
+    """The subject's side away from the camera (yaw 0-90: the camera on the subject's left)."""
+    return "right" if math.cos(math.radians(cam.yaw)) >= 0 else "left"
+
+
 def frames(plan: Plan, fps: float = 15.0, cam: Camera | None = None, body: Body | None = None,
            dropouts: list[tuple[float, float]] = (), contour: bool = True) -> list[PoseFrame]:
     """The PoseFrames of ``plan`` at ``fps``; no pose inside the ``dropouts`` intervals."""
@@ -448,6 +605,9 @@ def frames(plan: Plan, fps: float = 15.0, cam: Camera | None = None, body: Body 
             lift = min(ease(a / 0.4), ease(b_ / 0.4)) if rep.hold > 0.8 else 0.0
         faults = rep.faults if rep is not None else {}
         sk, meta = fn(body, p, faults, side=(rep.side or "left") if rep else "left", lift=lift)
+        if cam.swap_far_arm and rep is not None and (rep.side or "left") == _far_side(cam):
+            for part in ("elbow", "wrist", "index", "pinky", "thumb"):
+                sk.j[f"left_{part}"], sk.j[f"right_{part}"] = sk.j[f"right_{part}"], sk.j[f"left_{part}"]
         lm, world, cont = project(sk, meta, body, cam, rng)
         out.append(PoseFrame(i, t * 1000.0, W_PX, H_PX, landmarks=lm, world=world,
                              contour=cont if contour else None))

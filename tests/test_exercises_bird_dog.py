@@ -112,3 +112,43 @@ def test_trunk_rotation_from_the_shoulders_on_screen_without_world_landmarks():
     assert len(ex.reps) == len(truth)
     assert [("trunk_rotation" in r.faults) for r in ex.reps] == [False, True, True, False]
     assert ex.reps[1].metrics["arm_shoulder_rise"] < -0.05 < 0.0 <= abs(ex.reps[0].metrics["arm_shoulder_rise"]) < 0.01
+
+
+def test_far_side_working_arm_with_swapped_labels():
+    """Issue 12: from a pure side view MediaPipe may give the raised FAR arm the near arm's labels (and the
+    supporting near arm the far one's). The working arm and its height come from what rose and which arm is
+    nearer (depth), not the labels: no arm_low read off the supporting arm, sides right, a real arm_low found."""
+    from kinematics import Camera, Plan, frames, run
+
+    reps = alternate(4)
+    reps[3].faults = {"arm_low": 25}
+    for yaw in (0.0, 15.0):
+        plan = Plan("bird_dog", reps)
+        ex = run("bird_dog", frames(plan, cam=Camera(yaw=yaw, noise_px=0.5, seed=3, swap_far_arm=True)))
+        assert [r.side for r in ex.reps] == ["left", "right", "left", "right"]
+        assert [r.faults for r in ex.reps] == [(), (), (), ("arm_low",)]
+        assert abs(ex.reps[1].metrics["arm_deg"]) < 5 and -30 < ex.reps[3].metrics["arm_deg"] < -20
+
+
+def test_verdicts_carry_a_confidence():
+    """Every verdict has a confidence 0-1 (0 when not checked); a fault far past its limit is surer than one
+    just past it; the rep's and the faults' confidences reach session.json's model."""
+    from backform import session as S
+
+    reps = alternate(3)  # left (near the camera), right (far), left
+    reps[0].faults = {"arm_low": 40}
+    reps[2].faults = {"arm_low": 17}
+    ex, _ = check("bird_dog", reps)
+    for r in ex.reps:
+        assert 0.0 <= r.confidence <= 1.0
+        for v in r.verdicts:
+            assert 0.0 <= v.confidence <= 1.0
+            assert (v.confidence == 0.0) == (v.status == "not_checked")
+    clear, close = ({v.code: v for v in r.verdicts}["arm_low"] for r in (ex.reps[0], ex.reps[2]))
+    assert clear.status == close.status == "fault" and clear.confidence > 0.95 > close.confidence > 0.5
+    assert [f.confidence for f in ex.faults] == [clear.confidence, close.confidence]
+    # the far arm's landmarks are less visible: its clean verdict is less sure than the near arm's
+    assert {v.code: v for v in ex.reps[1].verdicts}["arm_low"].confidence < 0.8
+    rep = S.convert(ex.reps[0].to_json(), S.Rep)
+    assert rep.confidence == ex.reps[0].confidence and rep.verdicts[0].code
+    assert S.convert(ex.faults[0].to_json(), S.FaultEvent).confidence == clear.confidence

@@ -150,8 +150,8 @@ class BirdDog(Exercise):
         return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
 
     def start_position(self, m: dict) -> str | None:
-        supported = min(m["left_arm_raise_deg"], m["right_arm_raise_deg"]) < 35 and \
-            min(m["left_leg_raise_deg"], m["right_leg_raise_deg"]) < 35
+        # every limb down (a recording that begins with a limb raised starts counting once it is lowered)
+        supported = m["arm_up_deg"] < 35 and m["leg_up_deg"] < 35
         if not (abs(m["trunk_deg"]) < 30 and supported):
             return "Get on your hands and knees, back flat"
         return None
@@ -163,9 +163,10 @@ class BirdDog(Exercise):
         return arm_and_leg_raised(ctx, self.params)
 
     def _metrics(self, ctx: RepContext) -> dict:
-        arm, leg = ctx.rep_side or "left", other(ctx.rep_side or "left")
+        arm = raised(ctx, "arm") or ctx.rep_side or "left"
+        leg = raised(ctx, "leg") or other(ctx.rep_side or "left")
         return {"arm_deg": ctx.stat(f"{arm}_arm_deg"), "leg_deg": ctx.stat(f"{leg}_leg_deg"),
-                "peak_raise_deg": ctx.stat(f"pair_{arm}_deg", "max"),
+                "peak_raise_deg": ctx.stat("limbs_up_deg", "max"),
                 "trunk_roll_change_deg": self._roll_change(ctx), "arm_shoulder_rise": self._arm_shoulder_rise(ctx),
                 "trunk_bow": ctx.stat("trunk_bow"),
                 "trunk_bow_change": self._bow_change(ctx)}
@@ -309,6 +310,10 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
     m["arm_up_deg"] = float(np.nanmax([m["left_arm_raise_deg"], m["right_arm_raise_deg"]]))
     m["leg_up_deg"] = float(np.nanmax([m["left_leg_raise_deg"], m["right_leg_raise_deg"]]))
     m["limbs_up_deg"] = (m["arm_up_deg"] + m["leg_up_deg"]) / 2.0
+    for part in ("arm", "leg"):
+        hi = "left" if np.nan_to_num(m[f"left_{part}_raise_deg"], nan=-1e9) >= \
+            np.nan_to_num(m[f"right_{part}_raise_deg"], nan=-1e9) else "right"
+        m[f"raised_{part}_deg"] = m[f"{hi}_{part}_deg"]  # the higher limb's angle to the horizontal
     sh, hip = P[S("shoulder", side)], P[S("hip", side)]
     m["trunk_deg"] = g.elevation(sh, hip)
     m["trunk_roll_deg"] = float("nan")
@@ -339,6 +344,8 @@ def working_limb_series(t: list[float], angles: dict[str, list], reps: list) -> 
         if s not in ("left", "right") or start is None:
             continue
         a, lg = angles.get(f"{s}_arm_deg"), angles.get(f"{other(s)}_leg_deg")
+        if angles.get("raised_arm_deg"):  # the limbs that rose, whatever their labels (older logs: by label)
+            a, lg = angles.get("raised_arm_deg"), angles.get("raised_leg_deg")
         end = end if end is not None else float("inf")
         for i, ti in enumerate(t):
             if start <= ti <= end:

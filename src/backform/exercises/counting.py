@@ -19,6 +19,7 @@ definitions the clip labels use (start = last frame near rest before the top, to
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections import Counter, deque
@@ -167,18 +168,35 @@ def level_crossing(t, s, level: float, first: bool = True) -> float | None:
     return crossing_time(t, s, i + 1, i, level) if i + 1 < len(s) else float(t[i])
 
 
-def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True) -> RepWindow | None:
+def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
+              open_t: float | None = None) -> RepWindow | None:
     """Re-measure a rep from its samples ``t``, ``s`` (from some rest before it to its end).
 
     Definitions of the clip labels and the synthetic truth: start/end where the movement crosses
     ``edge_frac`` of the range, top/lower the first/last time at ``top_frac`` of it, hold = lower - top;
     crossings are interpolated between samples (at 12-15 poses/s a frame is 0.07-0.08 s).
+
+    ``open_t``: when the counter opened the rep. The samples kept from before it may hold the end of an
+    earlier movement (a recording that began during a rep: its tail is still high); the rep is measured from
+    the last sample at rest before ``open_t``, and when there is none its start was not seen
+    (``start_seen`` False): the rep must not swallow that half rep (issue 12: arm_low -87 deg).
     """
     t = np.asarray(t, dtype=np.float64)
     sm = median3(np.asarray(s, dtype=np.float64))
     ok = np.isfinite(sm)
     if ok.sum() < 2:
         return None
+    if open_t is not None:
+        own = ok & (t >= open_t - 1e-9)
+        if own.any():
+            edge = rest + p.edge_frac * (float(np.max(sm[own])) - rest)
+            at_rest = np.nonzero(ok & (t <= open_t + 1e-9) & (sm <= edge))[0]
+            if at_rest.size == 0:
+                win = rep_times(t, s, rest, p, complete)
+                return dataclasses.replace(win, start_seen=False) if win is not None else None
+            i0 = int(at_rest[-1])
+            if i0 > 0:
+                return rep_times(t[i0:], np.asarray(s, dtype=np.float64)[i0:], rest, p, complete)
     peak = float(np.nanmax(sm))
     rng = peak - rest
     if not rng > 0:
@@ -260,6 +278,7 @@ class RepCounter:
         self._d_rest = _Debounce(self.p.min_phase_s)
         self.hold = HoldTimer(self.p.max_gap_s)
         self._settled = False  # True once a rest level has been established (after the first rep too)
+        self._open_t: float | None = None
         self.last_t: float | None = None
 
     # -- state helpers -------------------------------------------------------------------------------------
@@ -285,6 +304,7 @@ class RepCounter:
 
     def _open(self, t0: float) -> None:
         self._settled = True
+        self._open_t = t0
         self.phase = Phase.LIFTING
         self._rep_rest = self.rest
         self._rep = [x for x in self._hist]
@@ -299,7 +319,7 @@ class RepCounter:
         s = [v for _, v in self._rep]
         win = None
         if self._peak - self._rep_rest >= self.p.min_range:
-            win = rep_times(t, s, self._rep_rest, self.p, complete=complete)
+            win = rep_times(t, s, self._rep_rest, self.p, complete=complete, open_t=self._open_t)
             if win is not None and win.end_s - win.start_s < self.p.min_rep_s:
                 log.debug("excursion at %.2f s too short for a rep", win.start_s)
                 win = None

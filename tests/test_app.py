@@ -216,6 +216,31 @@ def test_camera_that_cannot_open_or_is_lost_is_told_and_the_session_saved(tmp_pa
     assert sess.live.final and sess.live.end == "camera_lost"
 
 
+class BusyCamera:
+    """A camera another program holds: it opens, then delivers no frame (as WebcamSource reports it)."""
+
+    fps, width, height, lost, frame_count = 30.0, 640, 480, False, 0
+
+    def info(self):
+        return {"path": "camera:0", "fps": self.fps, "frames": 0, "width": self.width, "height": self.height}
+
+    def __iter__(self):
+        time.sleep(0.2)
+        raise SourceError("camera 0 opened but delivers no frames")
+
+
+def test_camera_in_use_by_another_program_is_told_and_the_session_saved(tmp_path):
+    cfg = make_config(tmp_path)
+    cfg.open_source = lambda cam: BusyCamera()
+    runner = AppRunner(cfg)
+    runner.start("video")
+    wait(lambda: runner.result is not None)
+    st = runner.state()
+    assert "gives no picture" in st["error"] and "another program" in st["error"] and "saved" in st["error"]
+    sess = S.load(runner.folder / SESSION_NAME)
+    assert sess.live.final
+
+
 # -- history, reports, sending ---------------------------------------------------------------------------------
 def test_history_lists_sessions_and_serves_reports(tmp_path):
     sent = []

@@ -57,7 +57,7 @@ def live_state(sess) -> dict:
         if st.reps is not None and st.kind == "set":
             d["reps_target"] = st.reps
         if st.kind == "rest":
-            left = max(0.0, st.rest_s - (sess.last_t - flow.walker.start_s))
+            left = min(st.rest_s, max(0.0, st.rest_s - (sess.last_t - flow.walker.start_s)))
             d["rest"] = {"left_s": round(left, 1), "total_s": st.rest_s, "next": label(st.exercise)}
     return d
 

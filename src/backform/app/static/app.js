@@ -199,6 +199,14 @@
     }
   }
 
+  function placement(ex) {
+    // where to put the laptop for the first exercise, shown before starting
+    show($("home-placement"), !!ex);
+    if (!ex) return;
+    $("home-placement-img").src = `/static/placement/${ex.posture}.svg`;
+    text($("home-placement-text"), `${ex.label}: ${PLACEMENT[ex.posture] || ""}`);
+  }
+
   function plan(p) {
     const el = $("plan");
     if (p.programme) {
@@ -218,6 +226,7 @@
         ol.appendChild(li);
       }
       el.replaceChildren(h, ol);
+      placement(p.blocks[0]);
     } else if (!el.querySelector("#exercise")) {
       const div = document.createElement("div");
       div.className = "field";
@@ -229,6 +238,9 @@
       for (const c of p.choices) sel.appendChild(new Option(c.label, c.name, false, c.name === p.exercise));
       div.append(lab, sel);
       el.replaceChildren(div);
+      const pick = () => placement(p.choices.find((c) => c.name === sel.value));
+      sel.addEventListener("change", pick);
+      pick();
     }
   }
 

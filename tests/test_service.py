@@ -401,9 +401,30 @@ def test_real_server_and_backform_upload(tmp_path, folder, monkeypatch, capsys):
         pulled = tmp_path / "prog.toml"
         assert cli_main(["programme", "pull", "--out", str(pulled)]) == 0
         assert pulled.read_text() == PROGRAMME and "version 1" in capsys.readouterr().out
+        assert cli_main(["upload", "--calibration", str(ROOT / "calibration" / "example_profile.toml")]) == 0
+        assert "calibration profile uploaded" in capsys.readouterr().out
+        assert 'id="calibration"' in t1.page(f"/patients/{pid}").text
         monkeypatch.setenv("BACKFORM_TOKEN", "bf_wrong")
         assert cli_main(["upload", str(folder)]) == 1
         assert "refused (401)" in capsys.readouterr().out
     finally:
         srv.terminate()
         srv.wait(timeout=30)
+
+
+def test_calibration_profile_upload_and_view(clinic):
+    t1 = clinic.browser("t1@clinic.test")
+    pid, pat, tok = clinic.patient(t1, "Pat", "p@home.test")
+    c = TestClient(clinic.app)
+    h = {"Authorization": f"Bearer {tok}"}
+    bad = c.put("/api/calibration", content=b'[calibration]\nschema = "backform.calibration/1"\n[baseline.cartwheel]\nx = 1\n',
+                headers=h)
+    assert bad.status_code == 422 and "cartwheel" in bad.json()["error"]
+    profile = (ROOT / "calibration" / "example_profile.toml").read_bytes()
+    r = c.put("/api/calibration", content=profile, headers=h)
+    assert r.status_code == 201, r.text
+    page = t1.page(f"/patients/{pid}").text
+    assert 'id="calibration"' in page and r.json()["exercises"][0] in page
+    assert t1.c.put("/api/calibration", content=profile, headers={"X-CSRF-Token": t1.csrf}).status_code == 403
+    z = zipfile.ZipFile(io.BytesIO(t1.get(f"/patients/{pid}/export").content))
+    assert z.read("calibration.toml") == profile

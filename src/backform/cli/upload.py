@@ -80,11 +80,13 @@ def _stream(pieces: list):
             yield p
 
 
-def request(method: str, url: str, token: str, fields=None, files=None) -> tuple[int, dict]:
+def request(method: str, url: str, token: str, fields=None, files=None, body: bytes | None = None) -> tuple[int, dict]:
     """One API call, retried on network errors. Returns (status, JSON body); HTTP errors are returned too."""
     for attempt in range(RETRIES):
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        data = None
+        data = body
+        if body is not None:
+            headers["Content-Type"] = "application/toml"
         if files is not None or fields is not None:
             ctype, pieces, n = _multipart(fields or {}, files or {})
             headers.update({"Content-Type": ctype, "Content-Length": str(n)})
@@ -131,6 +133,13 @@ def upload_folder(folder: Path, server: str, token: str, video: str = "auto") ->
 def cmd_upload(args) -> int:
     server, token = server_and_token(args.server)
     failed = 0
+    if args.calibration:
+        st, body = request("PUT", f"{server}/api/calibration", token, body=Path(args.calibration).read_bytes())
+        if st != 201:
+            raise BackformError(f"{args.calibration}: refused ({st}): {body.get('error', '')}")
+        print(f"{args.calibration}: calibration profile uploaded ({', '.join(body['exercises']) or 'no exercise'})")
+        if not args.folders:
+            return 0
     if args.analyse:
         st, body = request("POST", f"{server}/api/videos", token, {"exercise": args.exercise or ""},
                            {"video": Path(args.analyse)})
@@ -176,6 +185,7 @@ def add_parsers(sub) -> None:
                    help="send annotated.mp4: auto = only when it is skeleton-only (default)")
     u.add_argument("--analyse", metavar="VIDEO", help="send a recorded video to be analysed on the server instead")
     u.add_argument("--exercise", "-e", help="the exercise the --analyse video shows")
+    u.add_argument("--calibration", metavar="PROFILE", help="send your calibration profile (from `backform calibrate`)")
     u.set_defaults(func=cmd_upload)
     p = sub.add_parser("programme", help="the programme your therapist keeps on the review service")
     p.add_argument("action", choices=["pull"])

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..programme.calibration import CalibrationError
 from ..programme.programme import ProgrammeError
 from . import auth, care, jobs
 from .ingest import Parts, UploadError, ingest
@@ -201,6 +202,27 @@ def put_programme(request: Request, db, form) -> Response:
 
 
 @handler
+def put_calibration(request: Request, db, form) -> Response:
+    """The patient's calibration profile (``backform upload --calibration``): validated, replaces the last."""
+    c = need(request, db, "patient")
+    check_csrf(request, c, form)
+    if form is not None:
+        raise HTTPException(415, "send the profile's TOML as the request body (Content-Type: application/toml)")
+    raw = request.state.body
+    try:
+        text = raw.decode("utf-8")
+        cal = care.save_calibration(request.app.state.blobs, c.user, text, request.app.state.settings.data / "tmp")
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the calibration profile is not UTF-8 text") from None
+    except CalibrationError as e:
+        raise HTTPException(422, str(e)) from None
+    log(request, db, c, "update", f"calibration:{c.user.id}", c.user.id)
+    db.commit()
+    return JSONResponse({"patient_id": c.user.id, "exercises": sorted(set(cal.baseline) | set(cal.thresholds)),
+                         "postures": sorted(cal.postures)}, status_code=201)
+
+
+@handler
 def list_patients(request: Request, db, form) -> Response:
     c = need(request, db, "therapist", "admin")
     out = []
@@ -263,6 +285,7 @@ def routes() -> list[Route]:
             Route("/api/videos", upload_video, methods=["POST"]),
             Route("/api/jobs/{jid:int}", get_job),
             Route("/api/programme", get_programme),
+            Route("/api/calibration", put_calibration, methods=["PUT"]),
             Route("/api/patients", list_patients),
             Route("/api/patients/{pid:int}/programme", put_programme, methods=["PUT"]),
             Route("/api/patients/{pid:int}/export", export_patient),

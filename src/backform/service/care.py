@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DB
 
+from ..programme.calibration import Calibration, CalibrationError, load as load_calibration
 from ..programme.programme import Programme, ProgrammeError, parse as parse_programme
 from ..report import svg_trend
 from .blobs import LocalBlobs
@@ -66,6 +68,45 @@ def save_programme(db: DB, patient: User, text: str, author: User) -> ProgrammeV
     db.add(pv)
     db.flush()
     return pv
+
+
+MAX_CALIBRATION = 1 << 20
+
+
+def calibration_key(patient_id: int) -> str:
+    return f"patients/{patient_id}/calibration.toml"
+
+
+def check_calibration(text: str, work_dir: Path) -> Calibration:
+    """A calibration profile (``backform calibrate``'s TOML), validated by the same loader as ``--calibration``
+    (CalibrationError: why not)."""
+    if len(text.encode()) > MAX_CALIBRATION:
+        raise CalibrationError("calibration profile larger than 1 MB")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir) as d:
+        p = Path(d) / "calibration.toml"
+        p.write_text(text, encoding="utf-8")
+        cal = load_calibration(p)
+    cal.path = None
+    return cal
+
+
+def save_calibration(blobs: LocalBlobs, patient: User, text: str, work_dir: Path) -> Calibration:
+    cal = check_calibration(text, work_dir)
+    blobs.put(calibration_key(patient.id), io.BytesIO(text.encode("utf-8")))
+    return cal
+
+
+def patient_calibration(blobs: LocalBlobs, patient_id: int, work_dir: Path) -> Calibration | None:
+    key = calibration_key(patient_id)
+    if not blobs.exists(key):
+        return None
+    with blobs.open(key) as f:
+        text = f.read().decode("utf-8")
+    try:
+        return check_calibration(text, work_dir)
+    except CalibrationError:  # an exercise or parameter removed since it was made
+        return None
 
 
 def week_start(t: datetime) -> datetime:
@@ -161,6 +202,9 @@ def export_patient(db: DB, blobs: LocalBlobs, patient: User) -> bytes:
                            "detail": a.detail} for a in db.scalars(select(AuditEntry).where(
                                AuditEntry.patient_id == patient.id).order_by(AuditEntry.id))]}
         z.writestr("patient.json", json.dumps(info, indent=1, ensure_ascii=False))
+        if blobs.exists(calibration_key(patient.id)):
+            with blobs.open(calibration_key(patient.id)) as f:
+                z.writestr("calibration.toml", f.read())
         for s in sessions:
             for name in sorted(s.blobs):
                 key = f"{s.blob_prefix}/{name}"

@@ -197,8 +197,10 @@ def patient_page(request: Request, db, form) -> Response:
     row = care.caseload_row(db, p, request.app.state.settings.inactive_days)
     log(request, db, c, "view", f"patient:{p.id}", p.id)
     db.commit()
+    st = request.app.state
     return page(request, "patient.html", c, p=p, sessions=sessions, row=row, trends=care.trend_svgs(sessions),
-                programme=care.latest_programme(db, p.id), privacy_modes=PRIVACY_MODES)
+                programme=care.latest_programme(db, p.id), privacy_modes=PRIVACY_MODES,
+                calibration=care.patient_calibration(st.blobs, p.id, st.settings.data / "tmp"))
 
 
 @handler

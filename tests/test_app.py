@@ -276,6 +276,21 @@ def test_cameras_listed_without_opening_them(tmp_path):
                         {"id": "0", "label": "Camera 1 (Integrated Camera)"}, {"id": "2", "label": "Camera 2 (USB Cam)"}]
 
 
+def test_app_exits_once_no_page_is_left(tmp_path):
+    """A real server on a free port: a page connects (WebSocket), goes, and the server stops by itself."""
+    from websockets.sync.client import connect
+    srv = AppServer(AppRunner(make_config(tmp_path)), exit_s=0.5)
+    srv.start()
+    try:
+        with connect(f"ws://127.0.0.1:{srv.port}/ws", origin=srv.base,
+                     additional_headers={"cookie": f"{COOKIE}={srv.token}"}) as ws:
+            assert json.loads(ws.recv(timeout=10))["control"] is True
+        srv.thread.join(15)
+        assert not srv.thread.is_alive()
+    finally:
+        srv.shutdown()
+
+
 # -- the command line ----------------------------------------------------------------------------------------------
 def test_parser_has_app_options():
     a = build_parser().parse_args(["app", "--video", "x.mp4", "--exercise", "bridge", "--no-browser", "--port", "0"])

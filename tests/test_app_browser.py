@@ -273,6 +273,12 @@ def test_keyboard_only_walkthrough_at_200_percent_zoom(browser, axe_js, tmp_path
         page.wait_for_function("window.bf.phase === 'ended'", timeout=30_000)
         assert page.evaluate("document.activeElement.id") == "summary-h"
         assert no_horizontal_scroll(page)
+        assert page.evaluate("document.querySelector('#sum-table').scrollWidth <= "
+                             "document.querySelector('#sum-table').parentElement.clientWidth + 1")  # reflowed
+        prog_rows = page.evaluate("""() => [...document.querySelectorAll('#prog-table tbody tr')].map(tr => ({
+            exercise: tr.dataset.key, sets_done: +tr.querySelector('[data-col=sets]').textContent,
+            sets: +tr.querySelector('[data-col=sets-asked]').textContent}))""")
+        check_axe(page, axe_js, "zoom200_summary")
         shot(page, "zoom200_summary")
         for _ in range(6):
             page.keyboard.press("Tab")
@@ -287,6 +293,9 @@ def test_keyboard_only_walkthrough_at_200_percent_zoom(browser, axe_js, tmp_path
     sess = S.load(srv.runner.folder / SESSION_NAME)
     assert [s.block_set for s in sess.live.sets] == [1, 2] and sess.programme.sets_prescribed == 3
     assert sess.live.end == "quit"
+    # the summary against the programme is session.json's
+    assert [(r["exercise"], r["sets_done"], r["sets"]) for r in prog_rows] == \
+        [(e.block.exercise, e.score.done.sets, e.block.sets) for e in sess.programme.exercises]
 
 
 def test_two_windows_one_controls_and_closing_the_last_ends_the_session(browser, tmp_path):

@@ -80,5 +80,10 @@ def summary(session: S.Session, folder: str) -> dict:
     pr = session.programme if isinstance(session.programme, S.ProgrammeInfo) else None
     if pr is not None and isinstance(pr.sets_prescribed, int):
         out["programme"] = {"name": pr.name, "sets_done": pr.sets_done, "sets_prescribed": pr.sets_prescribed,
-                            "complete": pr.complete is True}
+                            "complete": pr.complete is True, "exercises": [
+                                {"exercise": e.block.exercise, "label": label(e.block.exercise),
+                                 "sets": e.block.sets, "sets_done": e.score.done.sets,
+                                 "reps": e.score.prescribed.reps, "reps_done": e.score.done.reps,
+                                 "per_side": e.block.per_side, "holds_met": e.score.done.holds_met}
+                                for e in (pr.exercises if isinstance(pr.exercises, list) else [])]}
     return out

@@ -158,6 +158,14 @@
     const pr = sm.programme;
     text($("sum-prog"), pr ? `${pr.name || "Programme"}: ${pr.sets_done} of ${pr.sets_prescribed} sets done` +
       (pr.complete ? " - all done, well done!" : ".") : "");
+    show($("prog-table"), !!(pr && pr.exercises && pr.exercises.length));
+    if (pr && pr.exercises) {
+      rows($("prog-table"), pr.exercises.map((e) => ({
+        key: e.exercise,
+        cells: [e.label, e.sets_done, e.sets, e.reps_done, e.reps == null ? "-" : e.reps + (e.per_side ? " each side" : ""),
+          e.holds_met],
+      })), ["exercise", "sets", "sets-asked", "reps", "reps-asked", "holds"]);
+    }
     const body = $("sum-table").tBodies[0];
     body.replaceChildren(...sm.sets.map((x) => {
       const tr = document.createElement("tr");
@@ -172,6 +180,7 @@
         if (i === 0) td.scope = "row";
         td.textContent = String(c);
         td.dataset.col = ["set", "exercise", "reps", "asked", "holds", "faults"][i];
+        td.dataset.label = $("sum-table").tHead.rows[0].cells[i].textContent;
         td.dataset.n = i === 5 ? x.faults.length : "";
         tr.appendChild(td);
       });
@@ -182,6 +191,24 @@
     $("report-link").textContent = "See the full report (opens in a new tab)";
     show($("send"), !!s.upload);
     text($("send-result"), "");
+  }
+
+  function rows(table, items, cols) {
+    // a table body from [{key, cells}]: the first cell is the row's header; each cell says its column
+    const heads = [...table.tHead.rows[0].cells].map((c) => c.textContent);
+    table.tBodies[0].replaceChildren(...items.map((it) => {
+      const tr = document.createElement("tr");
+      tr.dataset.key = it.key;
+      it.cells.forEach((c, i) => {
+        const td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) td.scope = "row";
+        td.textContent = String(c);
+        td.dataset.col = cols[i];
+        td.dataset.label = heads[i];
+        tr.appendChild(td);
+      });
+      return tr;
+    }));
   }
 
   // -- the start page ---------------------------------------------------------------------------------------

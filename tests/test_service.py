@@ -219,11 +219,18 @@ def test_video_kept_only_in_the_patients_privacy_mode(clinic, folder, tmp_path):
         doc["privacy"] = mode
         (f / "session.json").write_text(json.dumps(doc))
         (f / "annotated.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + mode.encode())
+        (f / "session.log.jsonl").write_bytes((folder / "session.log.jsonl").read_bytes())
         r = upload(c, tok, f, video=True)
         assert r.status_code == 201
         assert ("annotated.mp4" in r.json()["files"]) is kept, r.json()
         if not kept:
             assert "video not stored" in " ".join(r.json()["notes"])
+            continue
+        sid = r.json()["id"]
+        page = t1.page(f"/sessions/{sid}").text  # the video with the angle plots whose cursor follows it
+        assert '<video id="video"' in page and 'class="synced"' in page and 'class="plot"' in page
+        part = t1.get(f"/sessions/{sid}/video", headers={"Range": "bytes=4-7"})
+        assert part.status_code == 206 and part.content == b"ftyp"
     assert not [p for p in (clinic.settings.data / "blobs").rglob("annotated.mp4") if p.read_bytes().endswith(b"none")]
 
 

@@ -5,10 +5,13 @@ injected script runs); screenshots of the caseload, the session review and the p
 out/test-artifacts/service/."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,11 +42,26 @@ def _watch(page, problems: list) -> None:
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
 
+def _until(page, expr: str, timeout_s: float = 30.0) -> None:
+    """Poll ``expr`` (page.wait_for_function compiles it with eval, which the page's CSP forbids)."""
+    t0 = time.monotonic()
+    while not page.evaluate(expr):
+        assert time.monotonic() - t0 < timeout_s, f"timed out waiting for {expr}"
+        page.wait_for_timeout(100)
+
+
 def test_invite_upload_review_comment_in_chromium(tmp_path, monkeypatch, capsys):
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     folder = tmp_path / "bridge_today"  # no date in the name: recorded when its log was written (now)
     make_session(folder, "bridge", [Rep(hold=2.5), Rep(hold=2.5, faults={"hips_low": 30.0}), Rep(hold=2.5)])
+    video = shutil.which("ffmpeg") is not None
+    if video:  # a playable skeleton-only video (H.264), which `backform upload` sends by default
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=320x240:d=23:r=15",
+                        "-c:v", "libx264", "-pix_fmt", "yuv420p", str(folder / "annotated.mp4")], check=True, timeout=120)
+        doc = json.loads((folder / "session.json").read_text())
+        doc["privacy"] = "skeleton"
+        (folder / "session.json").write_text(json.dumps(doc, indent=1))
     data, port = tmp_path / "data", free_port()
     create_user(Settings.make(data), "t1@clinic.test", "Theo Therapist", PASSWORD, "therapist")
     # Secure cookies as in production: Chromium accepts them on http://localhost
@@ -94,6 +112,15 @@ def test_invite_upload_review_comment_in_chromium(tmp_path, monkeypatch, capsys)
             ther.wait_for_url(f"{url}/sessions/{sid}")
             report = ther.frame_locator("iframe.report")
             assert "session report" in report.locator("h1").inner_text()
+            if video:  # the plots' time cursor follows the video; a rep's start time seeks it
+                _until(ther, "document.getElementById('video').readyState >= 1")
+                ther.click("#reps tbody tr:nth-child(2) button.seek")
+                _until(ther, "document.querySelector('#reps tbody tr:nth-child(2)').classList.contains('now')")
+                ther.evaluate("document.getElementById('video').pause()")
+                x = float(ther.get_attribute("svg.plot .cursor", "x1"))
+                t = ther.evaluate("document.getElementById('video').currentTime")
+                assert abs(x - (56 + 890 * t / float(ther.get_attribute(".synced", "data-tend")))) < 2.0
+                assert x > 56
             ther.select_option("select[name=rep]", "2")
             ther.fill("textarea[name=body]", "Keep the hips up at the top <script>window.pwned=1</script>")
             ther.click("button:has-text('Add comment')")

@@ -3,7 +3,11 @@ the programme editor, the patient's own page (sessions, comments, programme, upl
 accounts, retention and audit pages. Plain server-rendered HTML; every form carries the CSRF token."""
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
@@ -11,7 +15,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .. import session as S
 from ..exercises import names as exercise_names
+from ..pipeline import LOG_NAME
+from ..report import read_log
+from ..report.svg import plots
 from ..programme.programme import ProgrammeError
 from . import api, auth, care, jobs
 from .config import PRIVACY_MODES
@@ -268,6 +276,25 @@ def programme_editor(request: Request, db, form) -> Response:
 
 
 # --- sessions (therapists and the patient) -------------------------------------------------------------------------
+def synced_plots(blobs, s: SessionRecord, work_dir) -> tuple[list, float | None]:
+    """The report's angle plots, drawn beside the video so that its time cursor follows the video."""
+    if LOG_NAME not in s.blobs:
+        return [], None
+    key = f"{s.blob_prefix}/{LOG_NAME}"
+    path = blobs.local_path(key)
+    with contextlib.ExitStack() as stack:
+        if path is None:  # an object store: a local copy to read
+            work_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=work_dir))) / LOG_NAME
+            with blobs.open(key) as src, tmp.open("wb") as out:
+                shutil.copyfileobj(src, out)
+            path = tmp
+        ld = read_log(path)
+    if not ld.t:
+        return [], None
+    return plots(S.loads(s.session_json), ld), ld.t[-1]
+
+
 @handler
 def session_page(request: Request, db, form) -> Response:
     c = need(request, db)
@@ -275,8 +302,11 @@ def session_page(request: Request, db, form) -> Response:
     p = db.get(User, s.patient_id)
     log(request, db, c, "view", f"session:{s.id}", s.patient_id)
     db.commit()
-    return page(request, "session.html", c, s=s, p=p, data=api.session_json(s, full=True),
-                has_video="annotated.mp4" in s.blobs, has_report="report.html" in s.blobs)
+    has_video = "annotated.mp4" in s.blobs
+    svgs, t_end = synced_plots(request.app.state.blobs, s, request.app.state.settings.data / "tmp") if has_video \
+        else ([], None)
+    return page(request, "session.html", c, s=s, p=p, data=api.session_json(s, full=True), has_video=has_video,
+                has_report="report.html" in s.blobs, plots=svgs, t_end=t_end)
 
 
 @handler

@@ -60,6 +60,8 @@ class Score:
     false: list[str] = field(default_factory=list)
     expected: int = 0
     note: str = ""
+    tp_conf: list[float] = field(default_factory=list)     # confidence of each fault found and expected
+    false_conf: list[float] = field(default_factory=list)  # ... and of each false one
 
 
 def load_clips(shared: Path | None, synthetic: Path | None) -> list[Clip]:
@@ -157,6 +159,7 @@ def match(ours, labelled) -> list[tuple[int, int]]:
 def score(clip: Clip, ex) -> Score:
     s = Score(clip, counted=len(ex.reps))
     s.count_err = min(abs(s.counted - k) for k in clip.rep_count_ok)
+    conf = {(f.rep, f.code): (f.confidence if f.confidence is not None else 1.0) for f in ex.faults}
     pairs = match(ex.reps, clip.reps)
     matched_i = {i for i, _ in pairs}
     matched_j = {j for _, j in pairs}
@@ -170,6 +173,8 @@ def score(clip: Clip, ex) -> Score:
         s.missed += [f"{c}@{lab['n']}" for c in sorted(exp - found) if c not in o.not_checked]
         s.unjudged += [f"{c}@{lab['n']}" for c in sorted(exp - found) if c in o.not_checked]
         s.false += [f"{c}@{o.n}" for c in sorted(found - exp - either)]
+        s.tp_conf += [conf.get((o.n, c), 1.0) for c in exp & found]
+        s.false_conf += [conf.get((o.n, c), 1.0) for c in found - exp - either]
     for j, lab in enumerate(clip.reps):
         if j not in matched_j:
             s.expected += len(lab.get("faults", []))
@@ -177,6 +182,7 @@ def score(clip: Clip, ex) -> Score:
     for i, o in enumerate(ex.reps):
         if i not in matched_i:
             s.false += [f"{c}@{o.n}(extra rep)" for c in o.faults]
+            s.false_conf += [conf.get((o.n, c), 1.0) for c in o.faults]
     return s
 
 
@@ -216,7 +222,12 @@ def totals(scores: list[Score], label: str) -> str:
             f"{statistics.median(holds) if holds else float('nan'):.2f} s, max {max(holds) if holds else float('nan'):.2f} s "
             f"({len(holds)} reps, {sum(h <= 0.3 for h in holds)} within 0.3 s) | faults: expected {tp + fn}, found {tp}, "
             f"missed {fn} (of which reported not checked {nc}), false {fp}; precision {prec:.2f}, recall {rec:.2f} "
-            f"(recall of the judged: {tp / (tp + fn - nc) if tp + fn - nc else float('nan'):.2f})")
+            f"(recall of the judged: {tp / (tp + fn - nc) if tp + fn - nc else float('nan'):.2f}) | "
+            f"confident faults (>= {CONFIDENT}): found {sum(c >= CONFIDENT for s in scores for c in s.tp_conf)}, "
+            f"false {sum(c >= CONFIDENT for s in scores for c in s.false_conf)}")
+
+
+CONFIDENT = 0.7  # the confidence from which live speaks a fault and the report shows it in full
 
 
 def main(argv=None) -> int:

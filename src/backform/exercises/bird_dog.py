@@ -38,6 +38,21 @@ Checks (and from where they can be judged):
   resolve it and the labeller could not judge it either. Weak: treat as a hint.
 - ``short_hold``, ``same_side``: the same arm twice after the sides had been alternating. A block of one side
   from the start (lena_bird_dog: right, right, right, labelled without same_side) is not flagged.
+
+Geometry over labels: the lift signal is the mean of the higher elbow's and the higher knee's raise, whatever
+MediaPipe calls them, and the limb heights are read off the arm and leg that rose (from the side it labels far
+limbs unreliably: a working arm on the far side was read off the supporting arm). The working arm's name is the
+raised arm's label when the raised leg is on the other side; when the labels put both on one side, depth
+decides (the raised arm nearer the camera than the supporting one, landmark z: the near side).
+
+Reps need the exercise (``movement``): an arm AND a leg seen raised by ``min_limb_raise_deg``; a rep with both
+hands seen on the floor (donkey kick, fire hydrant) or both feet seen down is not counted. The start position
+wants every limb down, so a recording that begins mid-rep starts counting after that rep.
+
+Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (limb angles 5 deg, lumbar depth 0.006,
+roll 5 deg, shoulder drop 0.02, hold 0.1 s) x the visibility of the raised limb's landmarks (a far arm ~0.6:
+its verdicts are less sure) x view stability. A rep with a limb out of the picture (cannot be ruled out as a
+look-alike) has confidence 0.6.
 """
 from __future__ import annotations
 

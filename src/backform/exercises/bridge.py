@@ -20,6 +20,16 @@ Checks:
   the bow moved +0.004: the arch lifts the whole belly line off the chord rather than bending it. Either
   figure past its threshold is the fault.
 - ``short_hold``, ``fast_lowering``.
+
+``lumbar_arch`` compares like with like: the baseline is a rep whose top reached within ``arch_same_height_deg``
+of this rep's hip extension (a lower lift changes the belly outline); without one, not checked.
+
+Reps need the exercise (``movement``): lying on the back (``lying_on_side`` below ``max_side_lying``: a
+clamshell lies on its side), feet planted (the knee above the ankle) and knees bent at the top; else not counted.
+
+Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (hip extension 3 deg, belly_rise 0.01,
+bow 0.015, lowering 0.08 s, hold 0.1 s; a clean lumbar verdict takes the closer of its two figures) x landmark
+visibility x view stability.
 """
 from __future__ import annotations
 

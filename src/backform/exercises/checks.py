@@ -12,9 +12,11 @@ Confidence. Every verdict carries one, 0-1 (0 when not checked)::
 
     confidence = margin x visibility x view
     margin     = Phi(|value - threshold| / noise)    (0.5 on the threshold, 0.84 one noise away, 0.98 two)
-    visibility = min(1, v / 0.8), v = the median over the top frames of the lowest visibility among the
-                 check's landmarks (``verdict_landmarks``: by default the check's ``JOINTS`` on the near side)
-    view       = 0.5 + 0.5 x the share of the rep's frames seen from the rep's view
+    visibility = (v - 0.1) / 0.5 clipped to 0..1, v = the median over the top frames of the lowest visibility
+                 among the check's landmarks (``verdict_landmarks``: by default the check's ``JOINTS`` on the
+                 near side)
+    view       = 0.5 + 0.5 x the share of the rep's frames seen from the rep's view, for the checks that
+                 depend on the view (``CHECK_VIEWS``); 1 for the others (holds, timing)
 
 ``noise`` is the exercise's ``NOISE[code]``: the spread of that measure on clean reps (module docs say
 where each figure comes from). A rep's own ``confidence`` is the smaller of Phi((range - min_range) /
@@ -63,6 +65,11 @@ def judge(code: str, value: float, is_fault: bool | None, threshold: float | Non
     if value is None or not np.isfinite(value) or is_fault is None:
         return Verdict(code, Status.NOT_CHECKED, None, "no measurement (landmarks out of sight)")
     return Verdict(code, Status.FAULT if is_fault else Status.OK, float(value), threshold=threshold)
+
+
+# landmark visibility -> confidence factor: 0 at VIS_NONE, 1 from VIS_FULL (MediaPipe's far-side landmarks in a
+# side view read 0.3-0.7 while still placed usefully; below ~0.1 they are guesses)
+VIS_NONE, VIS_FULL = 0.1, 0.6
 
 
 def phi(z: float) -> float:
@@ -173,10 +180,13 @@ class RepJudge:
             return 0.0
         m = v.confidence if v.confidence is not None else margin_confidence(v.value, v.threshold,
                                                                             self.NOISE.get(v.code))
-        vis = min(1.0, self._visibility(v.code, ctx) / 0.8)
-        seen = [r.view for r in ctx.frames if r.view]
-        share = (sum(1 for x in seen if x == ctx.view) / len(seen)) if seen and ctx.view else 0.0
-        return float(min(1.0, max(0.0, m * vis * (0.5 + 0.5 * share))))
+        vis = min(1.0, max(0.0, (self._visibility(v.code, ctx) - VIS_NONE) / (VIS_FULL - VIS_NONE)))
+        view = 1.0
+        if v.code in self.CHECK_VIEWS:  # a check that depends on the view: as sure as the view is steady
+            seen = [r.view for r in ctx.frames if r.view]
+            share = (sum(1 for x in seen if x == ctx.view) / len(seen)) if seen and ctx.view else 0.0
+            view = 0.5 + 0.5 * share
+        return float(min(1.0, max(0.0, m * vis * view)))
 
     def _rep_confidence(self, ctx: RepContext, movement_conf: float) -> float:
         cp = self.counter.p

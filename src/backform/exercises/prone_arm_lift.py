@@ -33,6 +33,12 @@ Checks:
 - ``chin_not_tucked``: as in the prone extension (side view only; not checked when the camera looks down on
   the arms, ``arm_drop`` >= ``min_arm_drop``).
 - ``short_hold``.
+
+The chin is not checked when the near forearm crosses the face on screen (``forearm_clear``: a camera exactly
+at floor level sees the W's forearm run across it; the ear and nose are then not the head's).
+
+Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin excess 4 deg, on-screen elbow 5
+deg, arm rise 0.015 body sizes, hold 0.1 s) x landmark visibility x view stability.
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ from ..types import PoseFrame
 from .counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
 from ..pose.landmarks import side as S
 from .base import Exercise, Panel, register
-from .checks import RepContext, judge, not_checked
+from .checks import RepContext, judge, margin_confidence, not_checked
 from .prone_extension import chin_excess, chin_verdict, prone_measures, prone_start
 
 
@@ -91,6 +97,8 @@ class ProneArmLiftParams:
     #                                 arms out, elbows bent 90 deg, hands by the head) reaches ~0.5 m = ~1.5
     #                                 widths; a T half the arm span (~0.85 m) = ~2.6. wanshape T tops: 3.2-4.2
     #                                 (one arm is missing from the mask on rep 1: hence the farther side)
+    reach_noise_w: float = 0.3      # spread of the outline's reach (shoulder widths) for the confidence: wanshape
+    #                                 T tops 3.2-4.2 on one clip
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
 
@@ -214,16 +222,25 @@ class ProneArmLift(Exercise):
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)
 
+    def verdict_landmarks(self, code: str, ctx: RepContext):
+        """The arm checks read the better-seen arm (the near one from the side), not both."""
+        if code in ("elbows_straight", "arms_not_lifted"):
+            if np.isfinite(ctx.stat("arm_reach", "p90")):  # judged on the silhouette: no landmark to see
+                return ()
+            return tuple(S(n, ctx.side or "left") for n in ("shoulder", "elbow", "wrist"))
+        return super().verdict_landmarks(code, ctx)
+
     def _elbows(self, ctx: RepContext):
         p = self.params
         # p90 over the top: a hand may drop out of the mask on some frames (only ever narrowing the outline)
         reach = ctx.stat("arm_reach", "p90")
         if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
+            c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
             if reach > p.max_reach_w:
-                return judge("elbows_straight", reach, True, p.max_reach_w)
+                return dataclasses.replace(judge("elbows_straight", reach, True, p.max_reach_w), confidence=c)
             if ctx.stat("reach_cut") >= 0.5:
                 return not_checked("elbows_straight", "the hands leave the picture")
-            return judge("elbows_straight", reach, False, p.max_reach_w)
+            return dataclasses.replace(judge("elbows_straight", reach, False, p.max_reach_w), confidence=c)
         e, drop = ctx.stat("elbow_2d_deg"), ctx.stat("arm_drop")
         if not (np.isfinite(e) and np.isfinite(drop)):
             return not_checked("elbows_straight", "arms out of sight")

@@ -19,6 +19,12 @@ Checks:
 - ``arms_on_floor``: at the top the near wrist sits at floor level, well below the near knee's centre
   (``floor_clearance``). Side view only.
 - ``short_hold``.
+
+Reps need the exercise (``movement``): pushing the chest up on straight arms pointing down to the floor (a
+cobra) is not a prone extension; arms by the sides, forward or hands by the shoulders are.
+
+Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin excess 3 deg, wrist over knee
+0.05 body sizes, hold 0.1 s) x landmark visibility x view stability.
 """
 from __future__ import annotations
 

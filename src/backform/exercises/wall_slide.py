@@ -16,6 +16,12 @@ Checks (side view; the overhead and back checks also from a diagonal):
 - ``no_pause``: the time at the top beyond what easing into and out of it takes (hold - k x mean of the
   rise and fall times, k from :func:`ease_fraction`: what a cosine-eased peak with no pause spends at the top).
 - ``fast_return``: the return (92% -> 8% of the range) quicker than ``min_return_s``.
+
+Reps need the exercise (``movement``): the forearms up on the wall at rest (wrist above the elbow, elbow bent);
+straight arms swung up (arm circles, front raises) are not counted.
+
+Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (flexion 5 deg, trunk tilt 3 deg,
+lift-off 0.02 body sizes, pause and return 0.15 s) x landmark visibility x view stability.
 """
 from __future__ import annotations
 

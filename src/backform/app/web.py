@@ -55,7 +55,7 @@ def create_app(runner: AppRunner, token: str, port: int = 0, grace_s: float = 5.
 
     async def report(request: Request):
         try:
-            page = history.report(runner.cfg.root, request.path_params["name"])
+            page = await asyncio.to_thread(history.report, runner.cfg.root, request.path_params["name"])
         except BackformError as e:
             return Response(str(e), status_code=404)
         return FileResponse(page, media_type="text/html", headers={**NO_STORE, "content-security-policy": REPORT_CSP})

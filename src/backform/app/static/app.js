@@ -20,7 +20,8 @@
   let control = false;
   let cueN = -1;
   let poseShown = null;
-  let starting = false;
+  let starting = false; // this page asked for a start and has not heard back yet
+  let startingShown = false;
 
   function text(el, s) { if (el.textContent !== s) el.textContent = s; }
   function show(el, on) { if (el.hidden === on) el.hidden = !on; }
@@ -39,7 +40,7 @@
       if (typeof ev.data === "string") {
         const m = JSON.parse(ev.data);
         if (m.type === "state") render(m);
-        else if (m.type === "notice") notice(m.text);
+        else if (m.type === "notice") { notice(m.text); starting = false; }
       } else {
         frame(ev.data);
       }
@@ -82,7 +83,15 @@
     bf.control = control;
     show($("tabnote"), !control);
     for (const b of document.querySelectorAll("#live .controls button, #start, #again, #send")) b.disabled = !control;
-    if (s.error) { notice(s.error); if (starting) { starting = false; show($("connection"), false); } }
+    if (s.error) { notice(s.error); starting = false; }
+    if (s.starting) {
+      text($("connection"), "Starting: opening the camera and the pose model (the first time takes a minute)...");
+      show($("connection"), true);
+      startingShown = true;
+    } else if (startingShown && !starting) {
+      startingShown = false;
+      if (ws && ws.readyState === 1) show($("connection"), false);
+    }
     if (s.phase !== phase) enter(s.phase, s);
     phase = s.phase;
     bf.phase = phase;
@@ -299,9 +308,13 @@
     notice("");
     text($("connection"), "Starting: opening the camera and the pose model...");
     show($("connection"), true);
+    startingShown = true;
     const ex = $("exercise");
     send({ cmd: "start", camera: $("camera").value, exercise: ex ? ex.value : null });
-    setTimeout(() => { starting = false; if (phase !== "running") show($("connection"), false); }, 15000);
+    setTimeout(() => {
+      starting = false;
+      if (phase !== "running" && !(bf.last && bf.last.starting)) show($("connection"), false);
+    }, 15000);
   });
   for (const id of ["pause", "skip", "restart", "mute", "stop"]) $(id).addEventListener("click", () => send({ cmd: id }));
   $("again").addEventListener("click", () => send({ cmd: "home" }));

@@ -23,14 +23,25 @@ from backform.pose.landmarks import L
 W_PX, H_PX = 640, 480
 
 
-def ease(x: float) -> float:
+PROFILES = {"cosine": lambda x: 0.5 - 0.5 * math.cos(math.pi * x), "linear": lambda x: x,
+            "smoothstep": lambda x: x * x * (3.0 - 2.0 * x), "ease_in": lambda x: x * x,
+            "ease_out": lambda x: 1.0 - (1.0 - x) ** 2}
+
+
+def ease(x: float, profile: str = "cosine") -> float:
     x = min(max(x, 0.0), 1.0)
-    return 0.5 - 0.5 * math.cos(math.pi * x)
+    return PROFILES[profile](x)
 
 
-def _x_at(level: float) -> float:
+def _x_at(level: float, profile: str = "cosine") -> float:
     """Fraction of an eased ramp at which it reaches ``level``."""
-    return math.acos(1.0 - 2.0 * level) / math.pi
+    if profile == "cosine":
+        return math.acos(1.0 - 2.0 * level) / math.pi
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if PROFILES[profile](mid) < level else (lo, mid)
+    return (lo + hi) / 2
 
 
 @dataclass(eq=False)
@@ -41,15 +52,18 @@ class Rep:
     rest: float = 1.5
     faults: dict = field(default_factory=dict)  # code -> magnitude (exercise-specific meaning)
     side: str | None = None                       # bird dog: working arm
+    profile: str = "cosine"                       # easing of the rise (PROFILES)
+    down_profile: str | None = None               # easing of the lowering (default: the rise's)
 
     def truth(self, t0: float) -> dict:
         """start/top/lower/end and hold as the labels define them (8% / 92% of the range)."""
-        lo, hi = _x_at(0.08), _x_at(0.92)
-        t_top, t_down = t0 + self.up, t0 + self.up + self.hold
-        return {"start_s": t0 + lo * self.up, "top_s": t0 + hi * self.up,
-                "lower_s": t_down + (1 - hi) * self.down, "end_s": t_down + (1 - lo) * self.down,
-                "hold_s": (t_down + (1 - hi) * self.down) - (t0 + hi * self.up), "side": self.side,
-                "faults": sorted(self.faults)}
+        dp = self.down_profile or self.profile
+        lo, hi = _x_at(0.08, self.profile), _x_at(0.92, self.profile)
+        dlo, dhi = _x_at(0.08, dp), _x_at(0.92, dp)
+        t_down = t0 + self.up + self.hold
+        top, lower = t0 + hi * self.up, t_down + (1 - dhi) * self.down
+        return {"start_s": t0 + lo * self.up, "top_s": top, "lower_s": lower, "end_s": t_down + (1 - dlo) * self.down,
+                "hold_s": lower - top, "side": self.side, "faults": sorted(self.faults)}
 
 
 @dataclass
@@ -78,11 +92,13 @@ class Plan:
             if t < t0:
                 return 0.0, r
             if t <= t0 + r.up:
-                return ease((t - t0) / r.up), r
+                return ease((t - t0) / r.up, r.profile), r
             if t <= t0 + r.up + r.hold:
                 return 1.0, r
             if t <= t0 + r.up + r.hold + r.down:
-                return 1.0 - ease((t - t0 - r.up - r.hold) / r.down) if r.down > 0 else 0.0, r
+                # the lowering runs its profile backwards in time
+                x = (t - t0 - r.up - r.hold) / r.down if r.down > 0 else 1.0
+                return ease(1.0 - x, r.down_profile or r.profile), r
         return 0.0, self.reps[-1]
 
     def truth(self) -> list[dict]:

@@ -194,7 +194,7 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
             if at_rest.size == 0:
                 win = rep_times(t, s, rest, p, complete)
                 return dataclasses.replace(win, start_seen=False) if win is not None else None
-            i0 = int(at_rest[-1])
+            i0 = int(at_rest[-1]) - 1  # one sample before it: its median-of-3 keeps the same neighbours
             if i0 > 0:
                 return rep_times(t[i0:], np.asarray(s, dtype=np.float64)[i0:], rest, p, complete)
     peak = float(np.nanmax(sm))

@@ -276,6 +276,47 @@ def reliability(scores: list[dict]) -> list[dict]:
     return rows
 
 
+def check_table(scores: list[dict]) -> list[dict]:
+    """Rows per exercise x check x view: detection at clinically meaningful magnitudes, false faults on clean
+    reps, precision, and how often the checker said "not checked"."""
+    cells: dict = defaultdict(lambda: dict(fault=0, tp=0, clean=0, fp=0, either=0, found_either=0, nc=0, n=0))
+    for s in scores:
+        for o in s["obs"]:
+            c = cells[(s["exercise"], o["check"], o["view"])]
+            c["n"] += 1
+            c["nc"] += o["not_checked"]
+            if o["truth"] == "fault":
+                c["fault"] += 1
+                c["tp"] += o["found"]
+            elif o["truth"] == "clean":
+                c["clean"] += 1
+                c["fp"] += o["found"]
+            else:
+                c["either"] += 1
+                c["found_either"] += o["found"]
+    rows = []
+    for (ex, code, view), c in sorted(cells.items()):
+        rows.append(dict(exercise=ex, check=code, view=view, reps=c["n"], meaningful=c["fault"],
+                         detection=round(c["tp"] / c["fault"], 3) if c["fault"] else None, clean=c["clean"],
+                         false_rate=round(c["fp"] / c["clean"], 3) if c["clean"] else None,
+                         precision=round(c["tp"] / (c["tp"] + c["fp"]), 3) if c["tp"] + c["fp"] else None,
+                         grey=c["either"], grey_flagged=c["found_either"],
+                         not_checked_rate=round(c["nc"] / c["n"], 3) if c["n"] else None))
+    return rows
+
+
+def fmt_checks(rows: list[dict]) -> str:
+    f = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+    head = (f"{'exercise':15s} {'check':17s} {'view':19s} {'reps':>4s} {'meaningful':>10s} {'detected':>8s} "
+            f"{'clean':>5s} {'false':>5s} {'precision':>9s} {'grey(flagged)':>13s} {'not checked':>11s}")
+    out = [head, "-" * len(head)]
+    for r in rows:
+        out.append(f"{r['exercise']:15s} {r['check']:17s} {r['view']:19s} {r['reps']:>4d} {r['meaningful']:>10d} "
+                   f"{f(r['detection']):>8s} {r['clean']:>5d} {f(r['false_rate']):>5s} {f(r['precision']):>9s} "
+                   f"{str(r['grey']) + '(' + str(r['grey_flagged']) + ')':>13s} {f(r['not_checked_rate']):>11s}")
+    return "\n".join(out)
+
+
 def summary(scores: list[dict]) -> dict:
     pos = [s for s in scores if not s["negative"]]
     neg = [s for s in scores if s["negative"]]
@@ -417,11 +458,25 @@ def cmd_score(a) -> int:
     el = time.perf_counter() - t
     rows = reliability(scores)
     summ = summary(scores)
-    print(fmt_rows(rows))
+    checks = check_table(scores)
+    print("Per check and view (meaningful = reps at a clinically meaningful magnitude; detected = share flagged; "
+          "false = share of clean reps flagged):")
+    print(fmt_checks(checks))
     print()
+    if a.detail:
+        print("Per magnitude bin (det = detection rate of the meaningful reps in the bin; false = on its clean reps):")
+        print(fmt_rows(rows))
+        print()
     for s in scores:
         if not s["count_ok"] and not s["negative"] or s["negative"] and s["counted"]:
             print(f"  count: {s['clip']} ({s['exercise']}, {s['view']}) counted {s['counted']}")
+    print()
+    for ex in sorted({s["exercise"] for s in scores}):
+        sub = summary([s for s in scores if s["exercise"] == ex])
+        print(f"  {ex:15s} {sub['exercise_clips']:3d} clips: count exact {sub['count_exact_pct']}%, holds within 0.3 s "
+              f"{sub['holds_within_0_3_pct']}% ({sub['holds']}), precision {sub['fault_precision']}, recall "
+              f"{sub['fault_recall']} | {sub['negatives']} look-alikes analysed as it: 0 reps "
+              f"{sub['negatives_zero_reps_pct']}%")
     print()
     print(f"{summ['clips']} clips ({summ['exercise_clips']} exercise, {summ['negatives']} look-alike) scored in "
           f"{el:.1f} s | rep count exact {summ['count_exact_pct']}% | holds within 0.3 s {summ['holds_within_0_3_pct']}% "
@@ -436,7 +491,7 @@ def cmd_score(a) -> int:
         w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["exercise"])
         w.writeheader()
         w.writerows(rows)
-    json_path.write_text(json.dumps(dict(summary=summ, rows=rows,
+    json_path.write_text(json.dumps(dict(summary=summ, checks=checks, rows=rows,
                                          clips=[{k: v for k, v in s.items() if k != "obs"} for s in scores]), indent=1))
     svg_plot(rows, svg_path)
     png_plot(rows, svg_path.with_suffix(".png"))
@@ -459,6 +514,7 @@ def main(argv=None) -> int:
     r.add_argument("--i-am-done-tuning", action="store_true", help="allow rendering the test range")
     s = sub.add_parser("score", help="re-score the recordings with the current checkers")
     s.add_argument("--range", choices=sorted(RANGES), default="tuning")
+    s.add_argument("--detail", action="store_true", help="also print the per-magnitude-bin table")
     s.add_argument("--csv")
     s.add_argument("--json")
     s.add_argument("--svg")

@@ -319,6 +319,10 @@ def test_bench_scores_a_tiny_hand_made_recording(tmp_path):
     clean_rows = [r for r in rows if r["check"] == "hips_low" and r["truth_clean"]]
     assert clean_rows[0]["false_rate"] == 0.0 and clean_rows[0]["magnitude"] == "0-10"
     assert s["fault_precision"] < 1.0   # the negative's faults (if any) or none: precision is defined
+    per_check = {r["check"]: r for r in bench.check_table(scores)}
+    assert per_check["hips_low"]["meaningful"] == 1 and per_check["hips_low"]["detection"] == 1.0
+    assert per_check["hips_low"]["precision"] == 1.0 and per_check["lumbar_arch"]["false_rate"] == 0.0
+    assert "hips_low" in bench.fmt_checks(list(per_check.values()))
     svg = tmp_path / "t.svg"
     bench.svg_plot(rows, svg)
     assert svg.read_text().startswith("<svg") and "hips_low" in svg.read_text()

@@ -135,3 +135,10 @@ def test_parts_and_floor_come_from_the_exercise():
     lm[[L.LEFT_WRIST, L.RIGHT_WRIST], 1] = 1.2  # the wrists below the picture
     assert any(m.startswith("Your hands") for m in run(SetupCheck("wall_slide", ("side",)), lm, w).messages)
     assert not any("hands" in m for m in run(SetupCheck("bridge", ("side",)), lm, w).messages)
+
+
+def test_out_of_frame_advice_is_grammatical():
+    """"Your feet are ...", "Your head is ..." (one part missing), "Your knees and feet are ..." (several)."""
+    from backform.coaching.setup_check import PLURAL, PARTS
+    assert {"feet", "hips", "knees", "shoulders"} <= PLURAL and "head" not in PLURAL
+    assert set(PARTS) - {"head"} <= PLURAL

@@ -34,6 +34,7 @@ PARTS: dict[str, tuple[L, ...]] = {
     "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL),
 }
 HANDS = (L.LEFT_WRIST, L.RIGHT_WRIST)
+PLURAL = frozenset({"feet", "hands", "knees", "hips", "shoulders", "arms", "legs"})  # "your feet are ..."
 # parts an exercise can ask for on top of PARTS (its ``setup_parts``)
 EXTRA_PARTS: dict[str, tuple[L, ...]] = {"hands": HANDS}
 CORE = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
@@ -169,7 +170,7 @@ class SetupCheck:
                 what = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
                 hint = "move the laptop further away" if edge in ("left", "right") or len(missing) > 1 \
                     else f"tilt the camera {'up' if edge == 'top' else 'down'} or move it further away"
-                msgs.append(f"Your {what} {'is' if len(missing) == 1 and not what.endswith('s') else 'are'} "
+                msgs.append(f"Your {what} {'is' if len(missing) == 1 and missing[0] not in PLURAL else 'are'} "
                             f"out of the picture: {hint}")
             view = self._view(pf)
             if not missing:

@@ -68,7 +68,10 @@ def head_down_at_rest(fr: list[PoseFrame], plan: Plan, deg: float, fps: float = 
 
 def stooped_session(exercise: str, reps: list, seed: int) -> list[PoseFrame]:
     plan = Plan(exercise, reps)
-    return head_down_at_rest(frames(plan, cam=Camera(seed=seed)), plan, 15.0)
+    # prone arm lift: a camera a little above the floor (8 deg down); exactly at body level the W's near forearm
+    # runs across the face on screen and the chin is (rightly) not checked
+    cam = Camera(seed=seed, pitch=8.0 if exercise == "prone_arm_lift" else 0.0)
+    return head_down_at_rest(frames(plan, cam=cam), plan, 15.0)
 
 
 @pytest.mark.parametrize("exercise", ["prone_extension", "prone_arm_lift"])

@@ -209,3 +209,24 @@ def test_rep_that_stalls_part_way_down_ends_there():
     # without the stall rule (stall_s longer than the clip) the first rep would stay open to the end
     c, wins = run(sig, CounterParams(start_delta=3.0, rest_delta=1.5, min_range=5.0, stall_s=100.0))
     assert len(wins) == 1
+
+
+def test_rep_times_does_not_swallow_the_tail_of_an_earlier_movement():
+    """The samples kept from before a rep may end an earlier movement (a source that began during a rep): the
+    rep is measured from its last sample at rest before the counter opened it; none = start not seen."""
+    import numpy as np
+
+    from backform.exercises.counting import CounterParams, rep_times
+
+    p = CounterParams(start_delta=3.0, rest_delta=1.5, min_range=5.0)
+    t = np.arange(0, 10, 0.1)
+    s = np.where(t < 1.0, 20.0, np.where(t < 2.0, 20.0 - 20.0 * (t - 1.0), 0.0))  # a half rep's tail ...
+    s = np.where((t >= 4.0) & (t < 5.0), 20.0 * (t - 4.0), s)                    # ... then a full rep
+    s = np.where((t >= 5.0) & (t < 7.0), 20.0, s)
+    s = np.where((t >= 7.0) & (t < 8.0), 20.0 - 20.0 * (t - 7.0), s)
+    w = rep_times(t, s, 0.0, p, open_t=4.2)
+    assert w.start_seen and 3.9 <= w.start_s <= 4.2 and abs(w.hold_s - 2.0 - 0.16) < 0.2, w
+    whole = rep_times(t, s, 0.0, p)  # without open_t the window begins at the tail's top
+    assert whole.top_s < 1.0
+    tail = rep_times(t[:20], s[:20] * 0 + 20.0, 0.0, p, open_t=0.5)  # never at rest before it opened
+    assert tail is not None and not tail.start_seen

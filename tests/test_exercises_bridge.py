@@ -96,3 +96,18 @@ def test_lumbar_arch_from_the_belly_line_rising_off_the_chord():
     m1, m3 = ex.reps[0].metrics, ex.reps[2].metrics
     assert abs(m3["belly_bow"] - m1["belly_bow"]) < 0.01
     assert 0.03 < m3["belly_rise"] - m1["belly_rise"] < 0.05
+
+
+def test_lumbar_arch_compares_reps_of_the_same_height():
+    """Issue 12: rep 1 full, reps 2-3 stopping 31 deg short. A lower lift changes the belly outline, so the low
+    reps are not judged against the full one: hips_low, and lumbar_arch not checked (no rep that high) on rep 2,
+    then judged against rep 2 on rep 3; a calibration baseline (full height) does not judge low reps either."""
+    reps = [Rep(hold=2.5, down=2.0), Rep(hold=2.5, down=2.0, faults={"hips_low": 31}),
+            Rep(hold=2.5, down=2.0, faults={"hips_low": 31})]
+    ex, truth = check("bridge", reps)
+    assert_matches(ex, truth)
+    v = [{x.code: x for x in r.verdicts}["lumbar_arch"] for r in ex.reps]
+    assert [x.status for x in v] == ["not_checked", "not_checked", "ok"]
+    assert "same lift height" in v[1].reason
+    ex, _ = check("bridge", reps, baseline={"belly_bow": 0.02, "belly_rise": ex.reps[0].metrics["belly_rise"]})
+    assert [("lumbar_arch" in r.not_checked) for r in ex.reps] == [False, True, True]

@@ -14,9 +14,11 @@ from ..exercises import get
 from ..io.recording import LandmarkWriter
 from ..io.sources import open_source
 from ..io.video_out import AnnotatedVideoWriter
-from ..pipeline import Pipeline, analyze, log_header, model_info
+from ..pipeline import SESSION_NAME, Pipeline, analyze, log_header, model_info
 from ..pose.estimator import PoseEstimator
 from ..pose.model import BUNDLE_SHA256, build_model, ensure_model, sha256_file
+from ..programme.programme import resolve
+from ..recognition import FrameCollector, check, recognise, session_of
 from ..report import write_report
 from . import options
 from .progress import ProgressSink
@@ -35,6 +37,8 @@ def cmd_analyze(args) -> int:
     if isinstance(getattr(src, "index", None), int) and not getattr(src, "yields_poses", False):
         raise SourceError("analyze reads a recorded video; use `backform live` for a camera")
     out = Path(args.out)
+    if exercise_name is None:
+        return _analyze_session(args, src, out)
     exercise = get(exercise_name, params=params, baseline=baseline) if exercise_name else None
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -63,6 +67,53 @@ def cmd_analyze(args) -> int:
             print(f"{exercise_name}: {session.rep_count} reps, {len(session.faults)} faults")
         print(f"wrote {out / 'session.json'}, {report_path}"
               + ("" if args.no_video else f" and {out / 'annotated.mp4'}"))
+    return 0
+
+
+def _analyze_session(args, src, out: Path) -> int:
+    """Without --exercise: one pose pass (session log, annotated video), then recognition over the recorded
+    PoseFrames, then each segment's frames through a fresh checker; session.json lists the segments."""
+    t0 = time.monotonic()
+    collector = FrameCollector()
+    with contextlib.ExitStack() as stack:
+        pose = None
+        if not getattr(src, "yields_poses", False):
+            pose = stack.enter_context(PoseEstimator(args.model, options.pose_config(args)))
+        sinks: list = [collector]
+        video = None
+        if not args.no_video:
+            out.mkdir(parents=True, exist_ok=True)
+            video = AnnotatedVideoWriter(out / "annotated.mp4", src.analysis_fps, src.width, src.height,
+                                         exercise="", privacy=args.privacy)
+            stack.callback(video.abort)  # no-op after a successful close
+            sinks.append(video)
+        sinks.append(stack.enter_context(ProgressSink(_frames_total(src), Path(args.video).name, args.quiet)))
+        base = analyze(src, out, pose=pose, sinks=sinks)
+        if video is not None:
+            video.close()
+    t_seg = time.monotonic()
+    found = recognise(collector.frames)
+    checked = check(collector.frames, found,
+                    lambda name: get(name, *resolve(None, name, getattr(args, "calibration", None))[1:]))
+    session = session_of(base, checked, found.other)
+    S.write(out / SESSION_NAME, session)
+    t_seg = time.monotonic() - t_seg
+    report_path = write_report(out, None, privacy=args.privacy)
+    el = time.monotonic() - t0
+    tr = session.tracking
+    name = Path(args.video).name
+    if not args.quiet:
+        print(f"{name}: {tr.frames} frames analysed at {tr.analysis_fps:.1f}/s, pose on "
+              f"{tr.pose_frames} ({tr.pose_found_rate:.0%}); {el:.1f} s (recognition {t_seg:.1f} s)")
+    if not session.segments:
+        print(f"{name}: none of the exercises ({options.exercise_help()}) recognised; session.json has no segments")
+    elif not args.quiet:
+        for sg in session.segments:
+            sets = f", {len(sg.sets)} sets" if sg.sets and len(sg.sets) > 1 else ""
+            print(f"{sg.start_s:7.1f}-{sg.end_s:7.1f} s  {sg.exercise}: {sg.rep_count} reps{sets}, "
+                  f"{len(sg.faults)} faults")
+    if not args.quiet:
+        print(f"wrote {out / SESSION_NAME}, {report_path}" + ("" if args.no_video else f" and {out / 'annotated.mp4'}"))
     return 0
 
 

@@ -20,7 +20,11 @@ pytest.importorskip("starlette", reason="the service extra is not installed (pip
 
 from starlette.testclient import TestClient  # noqa: E402
 
-from backform.service import Settings, create_app, create_user  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+
+from backform.service import Settings, auth, create_app, create_user  # noqa: E402
+
+auth.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # cheap hashes: tests only
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')

@@ -435,3 +435,27 @@ def test_calibration_profile_upload_and_view(clinic):
     assert t1.c.put("/api/calibration", content=profile, headers={"X-CSRF-Token": t1.csrf}).status_code == 403
     z = zipfile.ZipFile(io.BytesIO(t1.get(f"/patients/{pid}/export").content))
     assert z.read("calibration.toml") == profile
+
+
+def test_browser_upload_form_and_object_store_blobs(tmp_path, folder):
+    """The patient's upload form (CSRF, multipart) with the blobs in an fsspec store (memory:// standing in
+    for s3://): stored, shown, exported, deleted."""
+    clinic = Clinic(tmp_path / "data", blobs_url="memory://bf-test")
+    t1 = clinic.browser("t1@clinic.test")
+    pid, pat, _ = clinic.patient(t1, "Pat", "p@home.test")
+    pat.page("/me")
+    files = {"session": ("session.json", (folder / "session.json").read_bytes()),
+             "log": ("session.log.jsonl", (folder / "session.log.jsonl").read_bytes())}
+    assert pat.c.post("/me/upload", data={"kind": "session"}, files=files).status_code == 403  # no CSRF token
+    r = pat.c.post("/me/upload", data={"kind": "session", "csrf": pat.csrf}, files=files)
+    assert r.status_code == 303 and r.headers["location"].startswith("/sessions/")
+    sid = int(r.headers["location"].rsplit("/", 1)[1])
+    blobs = clinic.app.state.blobs
+    assert isinstance(blobs, B.FsspecBlobs) and not (clinic.settings.data / "blobs").exists()
+    assert sorted(k.rsplit("/", 1)[1] for k in blobs.keys(f"patients/{pid}")) == \
+        ["report.html", "session.json", "session.log.jsonl"]
+    assert "session report" in t1.get(f"/sessions/{sid}/report").text
+    z = zipfile.ZipFile(io.BytesIO(t1.get(f"/patients/{pid}/export").content))
+    assert f"sessions/{sid}/session.log.jsonl" in z.namelist()
+    assert t1.c.delete(f"/api/patients/{pid}", headers={"X-CSRF-Token": t1.csrf}).status_code == 200
+    assert list(blobs.keys(f"patients/{pid}")) == []

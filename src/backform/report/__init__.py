@@ -26,9 +26,9 @@ from .render import render_session, render_trend
 from .scoring import score, score_block
 from .stills import MAX_STILLS, Still, fault_stills
 from .trend import TrendRow, session_date, svg_trend, trend_rows
-from .svg import svg_plot
+from .svg import plots, svg_plot
 from .write import write_report, write_trend
 
 __all__ = ["REPORT_NAME", "MAX_STILLS", "LogData", "Still", "TrendRow", "fault_stills", "fmt", "load_session",
            "read_log", "rebuild_session", "render_session", "render_trend", "score", "score_block", "session_date",
-           "svg_plot", "svg_trend", "trend_rows", "write_report", "write_trend"]
+           "plots", "svg_plot", "svg_trend", "trend_rows", "write_report", "write_trend"]

@@ -18,8 +18,7 @@ from starlette.routing import Route
 from .. import session as S
 from ..exercises import names as exercise_names
 from ..pipeline import LOG_NAME
-from ..report import read_log
-from ..report.svg import plots
+from ..report import plots, read_log
 from ..programme.programme import ProgrammeError
 from . import api, auth, care, jobs
 from .config import PRIVACY_MODES

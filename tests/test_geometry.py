@@ -165,3 +165,25 @@ def test_contour_back_depth_exact():
     assert g.contour_back_depth(np.vstack([upper2, lower]), (0, 0), (100, 0), +1) == pytest.approx(0.1, abs=1e-12)
     # in chord lengths: the same outline twice the size, elsewhere on screen, gives the same depth
     assert g.contour_back_depth(2 * c + (50, 80), (50, 80), (250, 80), +1) == pytest.approx(-0.1, abs=1e-12)
+
+
+def test_lateral_spread_and_view_when_world_yaw_overstates_the_side():
+    """MediaPipe's world yaw read a camera turned 34 deg off the side as 73 deg (clinic render c1001): the
+    shoulders and hips spread across the screen (geometry.lateral_spread) make it a diagonal."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from kinematics import Camera, Plan, Rep, frames
+
+    from backform.exercises.counting import frame_view
+    from backform.pose.geometry import lateral_spread
+
+    side = frames(Plan("bird_dog", [Rep()]), cam=Camera(yaw=0.0))[0]
+    turned = frames(Plan("bird_dog", [Rep()]), cam=Camera(yaw=30.0))[0]
+    assert lateral_spread(side.pixels()) < 0.02 and 0.2 < lateral_spread(turned.pixels()) < 0.5
+    # the world landmarks as MediaPipe gives them for such a turn: nearly side-on (yaw ~80 deg)
+    w = turned.world.copy()
+    w[:, 0] *= 0.3
+    import dataclasses
+    assert frame_view(dataclasses.replace(turned, world=w)) == "diagonal"
+    assert frame_view(side) == "side"

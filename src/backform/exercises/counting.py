@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..types import Phase, PoseFrame
-from ..pose.geometry import classify_view, near_side, view_ratio, view_yaw
+from ..pose.geometry import classify_view, lateral_spread, near_side, view_ratio, view_yaw
 
 log = logging.getLogger(__name__)
 
@@ -461,17 +461,24 @@ class SideTracker:
 # side views 80-90 at rest, the 45-degree rear diagonal of merged_bird_dog 45-53, front views < 20.
 SIDE_MIN_YAW = 68.0
 FRONT_MAX_YAW = 25.0
+# ... but MediaPipe's world yaw reads a camera turned 34 deg off the side as 73 deg (clinic tuning render
+# c1001): a side view also needs the shoulders and hips close together across the screen
+# (geometry.lateral_spread). Side views measure p90 <= 0.13 (real and sample clips, clinic renders turned 13-17
+# deg), 34 deg 0.23 and a 45-deg diagonal 0.27-0.46: the README's bird dog placement "up to ~30 deg toward
+# the head" (~0.2) is a diagonal, where trunk rotation is judged.
+SIDE_MAX_SPREAD = 0.18
 
 
 def frame_view(pf: PoseFrame) -> str | None:
-    """"side" / "diagonal" / "front" for one frame: world-landmark yaw when there are world landmarks,
-    else the 2D shoulder/hip width to torso ratio."""
+    """"side" / "diagonal" / "front" for one frame: world-landmark yaw and the shoulders' and hips' spread
+    across the screen when there are world landmarks, else the 2D shoulder/hip width to torso ratio."""
     if pf.landmarks is None:
         return None
     yaw = view_yaw(pf.world)
     if np.isfinite(yaw):
         if yaw >= SIDE_MIN_YAW:
-            return "side"
+            spread = lateral_spread(pf.pixels())
+            return "diagonal" if np.isfinite(spread) and spread > SIDE_MAX_SPREAD else "side"
         return "front" if yaw <= FRONT_MAX_YAW else "diagonal"
     return classify_view(view_ratio(pf.pixels()))
 

@@ -160,6 +160,19 @@ def view_yaw(world: np.ndarray | None) -> float:
     return float(np.degrees(np.arctan2(abs(v[2]), abs(v[0]))))
 
 
+def lateral_spread(pts: np.ndarray) -> float:
+    """How far apart the left and right shoulders and hips sit ACROSS the screen (mean horizontal distance of
+    the two pairs) over the on-screen torso length. ~0 from the side at any camera height (the pairs separate
+    up and down the screen when the camera looks down, not across); grows with the sine of the camera's turn
+    away from the side (clinic renders: 13 deg 0.12, 17 deg 0.14, 34 deg 0.23). MediaPipe's world yaw reads
+    those turns as 82, 84 and 73 deg: side views."""
+    tl = torso_length(pts)
+    if not tl > 0:
+        return float("nan")
+    d = (abs(pts[L.LEFT_SHOULDER][0] - pts[L.RIGHT_SHOULDER][0]) + abs(pts[L.LEFT_HIP][0] - pts[L.RIGHT_HIP][0]))
+    return float(d / 2.0 / tl)
+
+
 def classify_view(ratio: float, side_max: float = 0.4, front_min: float = 0.75) -> str | None:
     """"side" / "diagonal" / "front" from :func:`view_ratio` ("front" also covers a back or head-on view)."""
     if not np.isfinite(ratio):

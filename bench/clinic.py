@@ -5,7 +5,8 @@
     # the test range, only once tuning has ended (records the commit it was rendered after)
     ... bench/clinic.py render --range test --i-am-done-tuning
     # re-score every recording with the current checkers (seconds)
-    nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--csv F] [--json F] [--svg F]
+    nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
+                                                      [--csv F] [--json F] [--svg F]
 
 Seeds: tuning 1000-1999, test 5000-5999 (``backform.synth.clinic.sample(seed)`` draws each clip: what is
 performed, tempo, faults and magnitudes, camera, video format). ``render`` draws the clip, renders it to a
@@ -450,6 +451,8 @@ def load(folder: Path) -> list[tuple[dict, Path]]:
 def cmd_score(a) -> int:
     folder = DATA / a.range
     clips = load(folder)
+    if a.exercise:
+        clips = [c for c in clips if c[0]["exercise"] in a.exercise.split(",")]
     if not clips:
         print(f"no recordings in {folder}", file=sys.stderr)
         return 1
@@ -467,9 +470,16 @@ def cmd_score(a) -> int:
         print("Per magnitude bin (det = detection rate of the meaningful reps in the bin; false = on its clean reps):")
         print(fmt_rows(rows))
         print()
-    for s in scores:
+    for s, (tr, _) in zip(scores, clips):
         if not s["count_ok"] and not s["negative"] or s["negative"] and s["counted"]:
-            print(f"  count: {s['clip']} ({s['exercise']}, {s['view']}) counted {s['counted']}")
+            print(f"  count: {s['clip']} ({s['exercise']}, {s['view']}) counted {s['counted']}, truth "
+                  f"{tr['rep_count_ok']}")
+        if a.clips:
+            miss = [f"{o['check']}:{o['mag']:g}@{o['view']}" for o in s["obs"] if o["truth"] == "fault" and not o["found"]]
+            false = [f"{o['check']}:{o['mag']:g}@{o['view']}" for o in s["obs"] if o["truth"] == "clean" and o["found"]]
+            holds = ",".join(f"{h:.2f}" for h in s["holds"])
+            print(f"  {s['clip']:28s} {s['exercise']:15s} {s['view']:13s} counted {s['counted']} (ok "
+                  f"{tr['rep_count_ok']}) hold errors [{holds}] missed {miss} false {false + s['extra_faults']}")
     print()
     for ex in sorted({s["exercise"] for s in scores}):
         sub = summary([s for s in scores if s["exercise"] == ex])
@@ -515,6 +525,9 @@ def main(argv=None) -> int:
     s = sub.add_parser("score", help="re-score the recordings with the current checkers")
     s.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s.add_argument("--detail", action="store_true", help="also print the per-magnitude-bin table")
+    s.add_argument("--clips", action="store_true", help="also print each clip's count, hold errors, missed and "
+                                                        "false faults (with magnitudes)")
+    s.add_argument("--exercise", help="only clips analysed as these exercises (comma-separated)")
     s.add_argument("--csv")
     s.add_argument("--json")
     s.add_argument("--svg")

@@ -335,3 +335,30 @@ def test_bench_refuses_the_test_range_before_tuning_ends(capsys):
     bench = _bench()
     assert bench.main(["render", "--range", "test", "--n", "1"]) == 2
     assert "refusing" in capsys.readouterr().err
+
+
+def test_the_camera_sweep_puts_the_camera_where_the_spec_says():
+    """Azimuth around the body, height, roll and distance of clinic_camera on a box-shaped 'body'."""
+    import dataclasses
+    import math
+
+    from backform.synth.clinic_render import clinic_camera
+
+    body = np.stack(np.meshgrid(np.linspace(-0.8, 0.8, 9), np.linspace(-0.2, 0.2, 3), np.linspace(0, 0.5, 3)),
+                    -1).reshape(1, -1, 3).repeat(7, 1).reshape(1, -1, 3)
+    verts = np.repeat(body, 4, axis=0)
+    base = sample(1005)
+    for az, h, roll, near in ((0.0, 0.4, 0.0, "left"), (40.0, 1.1, 5.0, "right"), (-60.0, 0.15, -4.0, "left")):
+        cam_spec = dict(base.camera, azimuth_deg=az, height_m=h, roll_deg=roll, shift=(0.0, 0.0), distance_x=1.3)
+        spec = dataclasses.replace(base, camera=cam_spec, near_side=near, width=640, height=360)
+        cam, center = clinic_camera(spec, verts, 1.0, True)
+        d = cam.position - center
+        assert cam.position[2] == pytest.approx(h)
+        side = 1.0 if near == "left" else -1.0   # left_y = +1: the near side's direction is +Y for "left"
+        got = math.degrees(math.atan2(-d[0], d[1] * side))
+        assert got == pytest.approx(az, abs=0.5)
+        # roll: the world's vertical is tilted in the image by the roll
+        up = cam.R_wc @ np.array([0.0, 0.0, 1.0])
+        assert math.degrees(math.atan2(up[0], -up[1])) == pytest.approx(roll, abs=1.5)
+        uv = cam.project(verts[0])
+        assert ((uv[:, 0] > 0) & (uv[:, 0] < 640) & (uv[:, 1] > 0) & (uv[:, 1] < 360)).all()   # 1.3x: all in frame

@@ -155,3 +155,19 @@ def test_verdicts_carry_a_confidence():
     rep = S.convert(ex.reps[0].to_json(), S.Rep)
     assert rep.confidence == ex.reps[0].confidence and rep.verdicts[0].code
     assert S.convert(ex.faults[0].to_json(), S.FaultEvent).confidence == clear.confidence
+
+
+def test_hidden_working_limb_is_not_checked():
+    """A working arm and leg whose landmarks MediaPipe marks hidden (visibility 0.05): not checked, never a
+    pass or a fault."""
+    from kinematics import Camera, Plan, frames, run
+
+    reps = alternate(2)
+    reps[1].faults = {"arm_low": 30}
+    ex = run("bird_dog", frames(Plan("bird_dog", reps), cam=Camera(noise_px=0.5, seed=3, far_visibility=0.05)))
+    assert len(ex.reps) == 2
+    # rep 1: near (left) arm judged, far (right) leg hidden; rep 2: far arm hidden (its arm_low unseen), near leg
+    assert {"arm_low", "arm_high"}.isdisjoint(ex.reps[0].not_checked)
+    assert {"leg_low", "leg_high"} <= set(ex.reps[0].not_checked)
+    assert {"arm_low", "arm_high"} <= set(ex.reps[1].not_checked) and ex.reps[1].faults == ()
+    assert {"leg_low", "leg_high"}.isdisjoint(ex.reps[1].not_checked)

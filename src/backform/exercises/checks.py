@@ -18,6 +18,7 @@ Confidence. Every verdict carries one, 0-1 (0 when not checked)::
     view       = 0.5 + 0.5 x the share of the rep's frames seen from the rep's view, for the checks that
                  depend on the view (``CHECK_VIEWS``); 1 for the others (holds, timing)
 
+A check whose landmarks are hidden (visibility factor 0) is not checked, whatever it measured.
 ``noise`` is the exercise's ``NOISE[code]``: the spread of that measure on clean reps (module docs say
 where each figure comes from). A rep's own ``confidence`` is the smaller of Phi((range - min_range) /
 rest_delta) (how clearly it rose past the counter's minimum) and its ``movement`` hook's confidence.
@@ -233,6 +234,8 @@ class RepJudge:
             allowed = self.CHECK_VIEWS.get(v.code)
             if allowed is not None and ctx.view not in allowed and v.status != Status.NOT_CHECKED:
                 v = not_checked(v.code, f"not judged from a {ctx.view} view (needs {' or '.join(allowed)})")
+            elif v.status != Status.NOT_CHECKED and self._visibility(v.code, ctx) <= VIS_NONE:
+                v = not_checked(v.code, "its landmarks are hidden at the top (visibility <= 0.1)")
             verdicts[v.code] = v
         conf = {c: self._confidence(v, ctx) for c, v in verdicts.items()}
         metrics = {k: (float(x) if x is not None and np.isfinite(x) else None)

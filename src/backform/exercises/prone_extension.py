@@ -17,7 +17,8 @@ Checks:
   in DESIGN and -90 here). Side view only; not checked when the face is hidden behind the arm (superman
   variant: arms forward, in line with the head).
 - ``arms_on_floor``: at the top the near wrist sits at floor level, well below the near knee's centre
-  (``floor_clearance``). Side view only.
+  (``floor_clearance``). Side view only, arms by the sides only (hands by the shoulders or arms forward: the
+  wrist is no longer level with the knee; not checked).
 - ``short_hold``.
 
 Reps need the exercise (``movement``): pushing the chest up on straight arms pointing down to the floor (a
@@ -59,6 +60,9 @@ class ProneExtensionParams:
     cobra_arm_deg: float = -55.0    # ... and its upper arm pointing down steeper than this: pushing up (a cobra).
     #                                 Real and sample prone extensions at the top: upper arm -32..+12 deg (arms
     #                                 by the sides, forward, or on the floor), elbow 159-178
+    sides_max_ahead: float = -0.3   # arms_on_floor is judged with the arms by the sides: the near wrist behind the
+    #                                 shoulder (body sizes; sample renders -0.83..-1.06). Hands by the shoulders
+    #                                 (clinic tuning c1007: +0.29) and superman arms (real: +0.75..+0.97) are not
     floor_clearance: float = -0.15  # wrist centre this far below the near knee's centre (body sizes): on the
     #                                 floor. Rendered bodies: hands on the floor -0.30; hovering -0.05..+0.07
 
@@ -91,6 +95,10 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
             else g.elevation(hip, P[S("knee", side)]),
             "head_on": float(frame_view(pf) == "front"),
             # the near arm pushing the chest up (a cobra): straight on screen and pointing down to the floor
+            # the near wrist ahead of the near shoulder, toward the head (body sizes): arms by the sides < 0,
+            # hands by the shoulders or arms forward (superman) >= 0
+            "wrist_ahead": (wr[0] - sh[0]) * (1.0 if ear[0] >= hip[0] else -1.0) / scale
+            if scale > 0 and lm_in_frame(pf, ("wrist",), side) else float("nan"),
             "elbow_2d_near": g.joint_angle(sh, el, wr),
             "upper_arm_elev": g.elevation(sh, el)}
 
@@ -203,7 +211,9 @@ class ProneExtension(Exercise):
         # on the floor = the hand sits at floor level, well below the knee's centre (arms by the sides rotate
         # with the thorax and may even sink relative to the hip while hovering, so their rise says little)
         c = self._wrist_clear(ctx)
-        if np.isfinite(c):
+        if ctx.stat("wrist_ahead") > p.sides_max_ahead:
+            yield not_checked("arms_on_floor", "the hands are by the shoulders or forward, not by the sides")
+        elif np.isfinite(c):
             yield judge("arms_on_floor", c, c < p.floor_clearance, p.floor_clearance)
         else:
             yield not_checked("arms_on_floor", "the near hand or knee is out of the picture")

@@ -4,6 +4,8 @@
     PYOPENGL_PLATFORM=osmesa nice -n 15 .venv/bin/python bench/clinic.py render --range tuning [--n N]
     # the test range, only once tuning has ended (records the commit it was rendered after)
     ... bench/clinic.py render --range test --i-am-done-tuning
+    # after a change to the truth's definitions (not to the motion): rewrite the truth files from their seeds
+    nice -n 10 .venv/bin/python bench/clinic.py retruth --range tuning
     # re-score every recording with the current checkers (seconds)
     nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
                                                       [--csv F] [--json F] [--svg F]
@@ -155,6 +157,31 @@ def cmd_render(a) -> int:
         if a.n and done >= a.n:
             break
     return 0
+
+
+def cmd_retruth(a) -> int:
+    """Recompute the truth files from their seeds (after a change to the truth's semantics, not to the motion):
+    a clip whose movements no longer match what was rendered is left alone and reported."""
+    folder = DATA / a.range
+    changed = kept = stale = 0
+    for f in sorted(folder.glob("*.truth.json")):
+        old = json.loads(f.read_text())
+        new = json.loads(json.dumps(make_truth(sample(int(old["seed"])))))   # tuples as the file has them
+        key = lambda d: [(r["n"], r["start_s"], r["top_s"], r["lower_s"], r["end_s"]) for r in d["reps"]]  # noqa: E731
+        if new["motion"] != old["motion"] or key(new) != key(old):
+            print(f"  {f.name}: the sampler's motion differs from the rendered one: left alone", file=sys.stderr)
+            stale += 1
+            continue
+        for k in ("render", "checkers"):
+            if k in old:
+                new[k] = old[k]
+        if new != old:
+            f.write_text(json.dumps(new, separators=(",", ":")))
+            changed += 1
+        else:
+            kept += 1
+    print(f"{changed} truth files rewritten, {kept} unchanged, {stale} left alone (motion differs)")
+    return 1 if stale else 0
 
 
 # ------------------------------------------------------------------------------------------------ score
@@ -522,6 +549,9 @@ def main(argv=None) -> int:
     r.add_argument("--seeds", help="a-b: only these seeds of the range")
     r.add_argument("--only", help="only these motions (comma-separated, e.g. bird_dog,donkey_kick)")
     r.add_argument("--i-am-done-tuning", action="store_true", help="allow rendering the test range")
+    t = sub.add_parser("retruth", help="recompute the truth files from their seeds (truth semantics changed, "
+                                       "motion not)")
+    t.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s = sub.add_parser("score", help="re-score the recordings with the current checkers")
     s.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s.add_argument("--detail", action="store_true", help="also print the per-magnitude-bin table")
@@ -537,7 +567,7 @@ def main(argv=None) -> int:
     if a.cmd == "render" and a.jobs != 1:
         print("--jobs: only 1 is supported (use --shard k/N in separate processes)", file=sys.stderr)
         return 2
-    return cmd_render(a) if a.cmd == "render" else cmd_score(a)
+    return {"render": cmd_render, "retruth": cmd_retruth, "score": cmd_score}[a.cmd](a)
 
 
 if __name__ == "__main__":

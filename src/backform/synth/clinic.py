@@ -501,7 +501,7 @@ def truth(spec: ClinicSpec) -> dict:
     reps = []
     n_yes = n_either = 0
     t_end_rec = spec.duration
-    prev_side = None
+    prev_side = last_side = None
     for m in spec.moves:
         tm = move_times(m)
         rt = {k: round(v - spec.t0, 3) for k, v in tm.items()}
@@ -540,6 +540,8 @@ def truth(spec: ClinicSpec) -> dict:
                 mags["fast_lowering"] = round(max(0.0, 0.6 - lowering), 3)
             if ex == "bird_dog":
                 mags["same_side"] = 1.0 if (prev_side is not None and m.side == prev_side) else 0.0
+                if not mags["same_side"] and last_side is not None and m.side == last_side:
+                    either.append("same_side")   # after a partial or aborted rep of this side: either way
             for d in DIMS[ex]:
                 if d.code not in mags:
                     continue
@@ -553,6 +555,7 @@ def truth(spec: ClinicSpec) -> dict:
                 faults = []
         if ex == "bird_dog" and m.kind == "full" and counts != "no":
             prev_side = m.side
+        last_side = m.side
         near_arm = None
         if m.side is not None and spec.motion == "bird_dog":
             near_arm = m.side == spec.near_side

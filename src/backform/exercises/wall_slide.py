@@ -60,12 +60,16 @@ class WallSlideParams:
     # its range, on the steep part of the movement (rendered: 20%/50% kept all 12 holds within 0.26 s of the
     # truth; 10%/50% 0.48 s, 20%/60% 0.34 s, 20%/40% 0.58 s)
     time_low_frac: float = 0.2
+    slide_timing: str = "eased"     # "eased": extrapolated as below; "direct": the 92% crossings themselves
     time_mid_frac: float = 0.5
     wall_line_lo_frac: float = 0.6  # the wall line: the wrist over this part of the rise (see _wall_x; the
     wall_line_hi_frac: float = 0.95  # whole rise, 0.3-0.9, put 4 of 8 held-out rendered holds > 0.3 s off)
     off_wall_far: float = 0.15      # body sizes: outside a side view the wall line drifts on screen as the
     #                                 hands rise (back diagonal: 0.06), so only a jump this big marks the hands
     #                                 as off the wall (rendered diagonal lift-off: 0.2-0.3)
+    lift_off_max_deg: float = 15.0  # a lift-off adds ~9 deg of flexion (15 as MediaPipe reads it, see refine_window):
+    #                                 off-wall frames more than this below the peak are drift, not a lift-off
+    #                                 (clinic tuning c1009: the drift reached 0.05 at 136 deg of a 152 peak)
     off_wall_margin_s: float = 0.2  # frames this close to an off-wall frame do not set the slide's top: the
     #                                 flexion starts rising with the lift-off before the wrist is 0.05 away
     min_overhead_deg: float = 150.0  # fully overhead ~165-170 deg (synthetic clean top 168); 2D error ~5 deg
@@ -184,8 +188,14 @@ class WallSlide(Exercise):
         if not np.isfinite(wall):
             return peak
         far = p.lift_off_min if ctx.view == "side" else p.off_wall_far
-        off_t = t[np.isfinite(wx) & (np.abs(wx - wall) >= far)]
+        off = np.isfinite(wx) & (np.abs(wx - wall) >= far)
+        off_t = t[off]
         if off_t.size == 0:
+            return peak
+        # a lift-off happens at the top: "off the wall" while the arms are still well below it is MediaPipe's
+        # wrist drifting back along the slide (clinic tuning c1009, side view, no lift-off: drift 0.13 body sizes
+        # from 130 deg on, read as a lift-off, holds +0.44/+1.12 s): then there is no lift-off to take away
+        if np.any(off & np.isfinite(v) & (v < peak - p.lift_off_max_deg)):
             return peak
         near = np.min(np.abs(t[:, None] - off_t[None, :]), axis=1) <= p.off_wall_margin_s + 1e-9
         keep = ~near & np.isfinite(v)
@@ -212,6 +222,13 @@ class WallSlide(Exercise):
         top = self._slide_top(ctx, t, v)
         if not top > w.rest:
             return w
+        if p.slide_timing == "direct":  # the 92% crossings of the slide's own plateau (no motion profile)
+            up = v[ok & (v >= w.rest + 0.8 * (top - w.rest)) & (v <= top + 1e-9)]
+            lvl = w.rest + self.counter.p.top_frac * ((float(np.median(up)) if up.size else top) - w.rest)
+            top_s, low_s = level_crossing(t, v, lvl, first=True), level_crossing(t, v, lvl, first=False)
+            if top_s is None or low_s is None or not (w.start_s < top_s <= low_s < w.end_s):
+                return w
+            return dataclasses.replace(w, top_s=top_s, lower_s=low_s, hold_s=low_s - top_s)
         lv = lambda f: w.rest + f * (top - w.rest)  # noqa: E731
         lo, mid = p.time_low_frac, p.time_mid_frac
         up_lo, up_mid = level_crossing(t, v, lv(lo), first=True), level_crossing(t, v, lv(mid), first=True)

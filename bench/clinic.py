@@ -8,7 +8,7 @@
     nice -n 10 .venv/bin/python bench/clinic.py retruth --range tuning
     # re-score every recording with the current checkers (seconds)
     nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
-                                                      [--csv F] [--json F] [--svg F]
+                                                      [--compare OLD.json] [--csv F] [--json F] [--svg F]
 
 Seeds: tuning 1000-1999, test 5000-5999 (``backform.synth.clinic.sample(seed)`` draws each clip: what is
 performed, tempo, faults and magnitudes, camera, video format). ``render`` draws the clip, renders it to a
@@ -168,8 +168,10 @@ def cmd_retruth(a) -> int:
         old = json.loads(f.read_text())
         new = json.loads(json.dumps(make_truth(sample(int(old["seed"])))))   # tuples as the file has them
         key = lambda d: [(r["n"], r["start_s"], r["top_s"], r["lower_s"], r["end_s"]) for r in d["reps"]]  # noqa: E731
-        if new["motion"] != old["motion"] or key(new) != key(old):
-            print(f"  {f.name}: the sampler's motion differs from the rendered one: left alone", file=sys.stderr)
+        if new["motion"] != old["motion"] or key(new) != key(old) or new["camera"] != old["camera"] or \
+                (new["fps"], new["width"], new["height"]) != (old["fps"], old["width"], old["height"]):
+            print(f"  {f.name}: the sampler's motion, camera or video differ from the rendered clip: left alone",
+                  file=sys.stderr)
             stale += 1
             continue
         for k in ("render", "checkers"):
@@ -180,7 +182,7 @@ def cmd_retruth(a) -> int:
             changed += 1
         else:
             kept += 1
-    print(f"{changed} truth files rewritten, {kept} unchanged, {stale} left alone (motion differs)")
+    print(f"{changed} truth files rewritten, {kept} unchanged, {stale} left alone (rendered differently)")
     return 1 if stale else 0
 
 
@@ -466,6 +468,25 @@ def png_plot(rows: list[dict], path: Path) -> None:
     cv2.imwrite(str(path), img)
 
 
+def compare(before: dict, summ: dict, checks: list[dict]) -> str:
+    """What changed against an earlier ``score --json`` file: the headline figures and each check x view."""
+    lines = ["Against the earlier table:"]
+    for k in ("count_exact_pct", "holds_within_0_3_pct", "negatives_zero_reps_pct", "fault_precision", "fault_recall",
+              "false_fault_rate_clean"):
+        b, n = before.get("summary", {}).get(k), summ.get(k)
+        if b != n:
+            lines.append(f"  {k}: {b} -> {n}")
+    old = {(r["exercise"], r["check"], r["view"]): r for r in before.get("checks", [])}
+    for r in checks:
+        o = old.get((r["exercise"], r["check"], r["view"]))
+        if o is None:
+            continue
+        for k in ("detection", "false_rate", "not_checked_rate"):
+            if o.get(k) != r.get(k):
+                lines.append(f"  {r['exercise']} {r['check']} {r['view']}: {k} {o.get(k)} -> {r.get(k)}")
+    return "\n".join(lines if len(lines) > 1 else lines + ["  no change"])
+
+
 def load(folder: Path) -> list[tuple[dict, Path]]:
     out = []
     for f in sorted(folder.glob("*.truth.json")):
@@ -521,6 +542,9 @@ def cmd_score(a) -> int:
           f"{summ['faults_expected']}, found {summ['faults_found']}, false {summ['faults_false']}; precision "
           f"{summ['fault_precision']}, recall {summ['fault_recall']}; false-fault rate on clean rep-checks "
           f"{summ['false_fault_rate_clean']}")
+    if a.compare:
+        print()
+        print(compare(json.loads(Path(a.compare).read_text()), summ, checks))
     base = DATA / f"{a.range}_table"
     csv_path, json_path, svg_path = (Path(x) if x else base.with_suffix(s) for x, s in
                                      ((a.csv, ".csv"), (a.json, ".json"), (a.svg, ".svg")))
@@ -558,6 +582,7 @@ def main(argv=None) -> int:
     s.add_argument("--clips", action="store_true", help="also print each clip's count, hold errors, missed and "
                                                         "false faults (with magnitudes)")
     s.add_argument("--exercise", help="only clips analysed as these exercises (comma-separated)")
+    s.add_argument("--compare", help="an earlier --json output: print what changed")
     s.add_argument("--csv")
     s.add_argument("--json")
     s.add_argument("--svg")

@@ -81,7 +81,10 @@ def test_the_range_covers_what_the_issue_asks():
     assert min(heights) >= 360 and max(heights) >= 720 and np.mean([h <= 480 for h in heights]) > 0.7
     az = [s.camera["azimuth_deg"] for s in specs]
     assert min(az) < -40 and max(az) > 40
-    assert all(s.camera["azimuth_deg"] < 0 for s in specs if s.motion == "wall_slide")
+    walls = [s.camera for s in specs if s.motion == "wall_slide"]
+    assert all(c["azimuth_deg"] < 0 for c in walls if not c.get("wall_end"))   # from the side or behind the wall
+    assert any(c.get("wall_end") for c in walls) and all(30 <= c["azimuth_deg"] <= 50 for c in walls
+                                                          if c.get("wall_end"))   # or past its end, face side
     cams = [s.camera["height_m"] for s in specs if not s.camera["standing"]]
     assert min(cams) < 0.25 and max(cams) > 1.0 and max(cams) <= 1.2
     assert any(s.camera["cut"] for s in specs) and any(s.camera["roll_deg"] for s in specs)

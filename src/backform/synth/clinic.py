@@ -21,7 +21,7 @@ What varies, per seed (see sample_videos/README.md, "The synthetic clinic"):
   ``clean`` bound), the rest carry one or two faults drawn uniformly over each fault's whole range, so the
   truth holds clean, grey-zone and clinically meaningful magnitudes;
 - camera: azimuth around the body (-75..+75 deg from the perpendicular side view; wall slide -75..-2, the
-  wall being in front), height 0.1-1.2 m (floor exercises) / 0.5-1.6 m (standing), distance 1-1.9x the
+  wall being in front, or on 30% of wall slides a front diagonal of 30-50 deg past the end of the wall), height 0.1-1.2 m (floor exercises) / 0.5-1.6 m (standing), distance 1-1.9x the
   closest framing, 15% cut by the frame, a roll of up to 6 deg on half the clips; near side left or right;
 - video: 360p-1080p (most 360-480p), 15-60 fps (at most 420 frames a clip: 60 fps on short clips only),
   H.264 crf 18-34.
@@ -304,6 +304,12 @@ def sample(seed: int) -> ClinicSpec:
             t = float(rng.uniform(a + 0.1, b - dur - 0.1))
             fidgets.append((round(t, 3), round(dur, 3), _pick(rng, ("head", "trunk")),
                             round(float(rng.uniform(-1, 1)), 3)))
+    if motion == "wall_slide" and rng.random() < 0.3:
+        # a front diagonal: the wall ends 18 cm past the body's midline on the camera's side (a wall's end, a
+        # doorway: the near hand at its edge), so a camera 30-50 deg toward the face sees the front past it
+        # (drawn last: the other fields of every seed stay as they were)
+        az = float(rng.uniform(30.0, 50.0))
+        camera.update(azimuth_deg=round(az, 2), view=_view(az, motion), wall_end=True)
     return ClinicSpec(seed, motion, exercise, moves, round(t0, 3), round(end - t0, 3), fps, size[0], size[1], crf,
                       near, camera, variant, sway, fidgets, cut_info)
 

@@ -87,6 +87,24 @@ def clinic_camera(spec: ClinicSpec, verts: np.ndarray, left_y: float, floor: boo
     return cam, center
 
 
+def wall_end(props: list, wall_x: float, center: np.ndarray, cam) -> list:
+    """The wall-slide wall (and its skirting) cut so it ends 0.18 m past the body's midline on the camera's side
+    (the near hand at its edge)."""
+    side = 1.0 if cam.position[1] >= center[1] else -1.0
+    edge = center[1] + 0.18 * side
+    far = center[1] - 2.0 * side
+    out = []
+    for m in props:
+        lo, hi = m.bounds
+        if hi[1] - lo[1] > 3.9 and hi[0] - lo[0] < 0.1 and abs(0.5 * (lo[0] + hi[0]) - wall_x) < 0.1:
+            v = m.vertices.copy()
+            v[:, 1] = np.where(v[:, 1] * side > center[1] * side, edge, far)
+            m = m.copy()
+            m.vertices = v
+        out.append(m)
+    return out
+
+
 def render_clinic(spec: ClinicSpec, video: Path, frames_limit: int | None = None) -> dict:
     """Render ``spec`` into ``video`` (.mp4). Returns timings and what was drawn (body, look, camera)."""
     from .body import Body
@@ -125,6 +143,8 @@ def render_clinic(spec: ClinicSpec, video: Path, frames_limit: int | None = None
         hip = 0.5 * (J3[0, 23] + J3[0, 24])
         pillow = (hip[0] - 0.08, hip[1], 0.55, 0.55, impl.PILLOW_TOP + 0.01)
     props = room_props(look, spec.motion, center, cam, wall_x, pillow)
+    if spec.camera.get("wall_end") and wall_x is not None:
+        props = wall_end(props, wall_x, center, cam)
     colors = vertex_colors(body.regions, look)
     t1 = time.perf_counter()
     rend = Renderer(cam, body.faces, colors, look, props)

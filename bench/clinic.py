@@ -8,7 +8,8 @@
     nice -n 10 .venv/bin/python bench/clinic.py retruth --range tuning
     # re-score every recording with the current checkers (seconds)
     nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
-                                                      [--compare OLD.json] [--csv F] [--json F] [--svg F]
+                                                      [--compare OLD.json] [--min-confidence C] [--obs F.csv]
+                                                      [--csv F] [--json F] [--svg F]
 
 Seeds: tuning 1000-1999, test 5000-5999 (``backform.synth.clinic.sample(seed)`` draws each clip: what is
 performed, tempo, faults and magnitudes, camera, video format). ``render`` draws the clip, renders it to a
@@ -238,13 +239,26 @@ def bin_label(edges, m) -> str:
     return f">={edges[-1]:g}"
 
 
-def score_clip(tr: dict, ex) -> dict:
+def _faults(rep, min_conf: float) -> set:
+    """The rep's faults, those below ``min_conf`` left out (when the checker gives verdict confidences)."""
+    verdicts = {v.code: v for v in getattr(rep, "verdicts", ()) or ()}
+    return {c for c in rep.faults if c not in verdicts or float(verdicts[c].confidence) >= min_conf}
+
+
+def _verdict(rep, code: str) -> dict:
+    v = next((v for v in getattr(rep, "verdicts", ()) or () if v.code == code), None)
+    if v is None:
+        return {}
+    return dict(value=v.value, threshold=v.threshold, confidence=v.confidence, status=v.status, reason=v.reason)
+
+
+def score_clip(tr: dict, ex, min_conf: float = 0.0) -> dict:
     """One clip's scores and its reliability observations (one per truth rep x check)."""
     reps = ex.reps
     n = len(reps)
     out = dict(clip=tr["clip"], exercise=tr["exercise"], motion=tr["motion"], negative=tr["negative"],
                view=tr["view"], counted=n, count_ok=n in tr["rep_count_ok"], holds=[], obs=[], extra_faults=[],
-               faults_on_negative=sum(len(r.faults) for r in reps) if tr["negative"] else 0)
+               faults_on_negative=sum(len(_faults(r, min_conf)) for r in reps) if tr["negative"] else 0)
     if tr["negative"]:
         return out
     treps = [r for r in tr["reps"] if r["counts"] != "no"]
@@ -253,6 +267,7 @@ def score_clip(tr: dict, ex) -> dict:
     dims = {d.code: d for d in DIMS[tr["exercise"]]}
     for i, j in pairs:
         o, t = reps[i], treps[j]
+        found = _faults(o, min_conf)
         if t["counts"] == "yes" and not t["cut"]:
             out["holds"].append(abs(float(o.hold_s) - float(t["hold_s"])))
         for code, d in dims.items():
@@ -261,14 +276,15 @@ def score_clip(tr: dict, ex) -> dict:
             m = float(t["magnitudes"].get(code, 0.0))
             truth_v = "fault" if code in t["faults"] else ("either" if code in t["either"] else "clean")
             out["obs"].append(dict(check=code, view=view_key(tr, t, code), mag=m, truth=truth_v,
-                                   found=code in o.faults, not_checked=code in o.not_checked))
-        for code in o.faults:
+                                   found=code in found, not_checked=code in o.not_checked, rep=t["n"],
+                                   **_verdict(o, code)))
+        for code in found:
             if code not in dims:
                 out["obs"].append(dict(check=code, view=tr["view"], mag=0.0, truth="clean", found=True,
                                        not_checked=False))
     for i, o in enumerate(reps):
         if i not in mi:
-            out["extra_faults"] += list(o.faults)
+            out["extra_faults"] += sorted(_faults(o, min_conf))
     # truth reps the checker missed: their expected faults are missed detections
     mj = {j for _, j in pairs}
     for j, t in enumerate(treps):
@@ -505,7 +521,7 @@ def cmd_score(a) -> int:
         print(f"no recordings in {folder}", file=sys.stderr)
         return 1
     t = time.perf_counter()
-    scores = [score_clip(tr, run_checker(tr["exercise"], rec)) for tr, rec in clips]
+    scores = [score_clip(tr, run_checker(tr["exercise"], rec), a.min_confidence) for tr, rec in clips]
     el = time.perf_counter() - t
     rows = reliability(scores)
     summ = summary(scores)
@@ -554,6 +570,15 @@ def cmd_score(a) -> int:
         w.writerows(rows)
     json_path.write_text(json.dumps(dict(summary=summ, checks=checks, rows=rows,
                                          clips=[{k: v for k, v in s.items() if k != "obs"} for s in scores]), indent=1))
+    if a.obs:
+        keys = ["clip", "exercise", "check", "view", "rep", "mag", "truth", "found", "not_checked", "value",
+                "threshold", "confidence", "status", "reason"]
+        with open(a.obs, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
+            w.writeheader()
+            for sc in scores:
+                for o in sc["obs"]:
+                    w.writerow(dict(o, clip=sc["clip"], exercise=sc["exercise"]))
     svg_plot(rows, svg_path)
     png_plot(rows, svg_path.with_suffix(".png"))
     print(f"wrote {csv_path}, {json_path}, {svg_path} and {svg_path.with_suffix('.png')} (detection rate: "
@@ -583,6 +608,10 @@ def main(argv=None) -> int:
                                                         "false faults (with magnitudes)")
     s.add_argument("--exercise", help="only clips analysed as these exercises (comma-separated)")
     s.add_argument("--compare", help="an earlier --json output: print what changed")
+    s.add_argument("--min-confidence", type=float, default=0.0,
+                   help="count a fault only when its verdict's confidence is at least this (what live would speak)")
+    s.add_argument("--obs", help="write every observation (clip, check, view, rep, magnitude, truth, found, the "
+                                 "checker's value/threshold/confidence) to this CSV")
     s.add_argument("--csv")
     s.add_argument("--json")
     s.add_argument("--svg")

@@ -19,8 +19,8 @@ so the machine's load on the pose model does not blur it).
 different sizes and rates across recordings) in a cache folder (never the repository), runs `backform
 analyze` without --exercise on each, and scores the segments against the joined clips: F1@50 (a found
 segment counts when its intersection over union with a true one is >= 0.5 and its exercise is right), and
-each segment's rep count against the right checker (what --exercise runs) over the true part's frames of
-the same recording. Negatives are not true segments; adjacent clips of one exercise are one (two sets).
+each segment's rep count against `backform analyze PART --exercise E` on the re-encoded part alone, and
+against the right checker over the true part's frames of the joined recording. Negatives are not true segments; adjacent clips of one exercise are one (two sets).
 """
 from __future__ import annotations
 
@@ -225,10 +225,12 @@ def joined(work: Path) -> None:
         _, recs = read_session_log(work / "out" / name / "session.log.jsonl")
         frames = [pf for pf, _ in recs]
         truth = truth_segments(spans, lab_of)
-        ref = []
+        ref, alone = [], []
         for ex, a, b, cs in truth:
             ref.append(sum(len(run_checker(lab_of(c), [pf for pf in frames if a0 <= pf.t_s < b0]).reps)
                            for c, a0, b0 in spans if c in cs))
+            alone.append(sum(analyze(work / "joined" / f"{name}_{k}.mp4", work / "alone" / f"{name}_{k}",
+                                     lab_of(c))[0].rep_count for k, (c, _, _) in enumerate(spans) if c in cs))
         segs = s.segments or []
         matched = set()
         print(f"\n{name} ({size} @ {fps} fps, {spans[-1][2]:.1f} s, analysed in {el:.1f} s): "
@@ -244,10 +246,11 @@ def joined(work: Path) -> None:
                 wrong_ex += not ok_ex
             tp += ok_ex
             fp += not ok_ex
-            want = ref[best] if hit else None
-            rep_rows.append((sg.rep_count, want))
+            want = alone[best] if hit else None
+            rep_rows.append((sg.rep_count, want, ref[best] if hit else None))
             print(f"  found {sg.exercise:16s} {sg.start_s:6.1f}-{sg.end_s:6.1f} s  reps {sg.rep_count:2d} "
-                  f"(checker on the true part: {want})  IoU {v:.2f}{'' if ok_ex else '  WRONG'}  "
+                  f"(--exercise on the part alone: {want}; checker on the true part of this recording: "
+                  f"{ref[best] if hit else None})  IoU {v:.2f}{'' if ok_ex else '  WRONG'}  "
                   f"sets {len(sg.sets or [])}  conf {sg.confidence}")
         for j, (ex, a, b, cs) in enumerate(truth):
             if j not in matched:
@@ -256,9 +259,11 @@ def joined(work: Path) -> None:
         for o in s.other or []:
             print(f"  other {o.start_s:6.1f}-{o.end_s:6.1f} s  {o.reason}")
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    same = sum(1 for got, want in rep_rows if got == want)
+    same = sum(1 for got, want, _ in rep_rows if got == want)
+    same_part = sum(1 for got, _, part in rep_rows if got == part)
     print(f"\nsegment F1@50 = {f1:.3f} (tp {tp}, fp {fp}, fn {fn}); wrong exercise on a matched segment: "
-          f"{wrong_ex}; segment rep counts equal to the checker on the true part: {same}/{len(rep_rows)}")
+          f"{wrong_ex}; segment rep counts equal to --exercise on the part alone: {same}/{len(rep_rows)}, "
+          f"to the checker on the true part of the joined recording: {same_part}/{len(rep_rows)}")
 
 
 def recordings() -> None:

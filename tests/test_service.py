@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,8 +26,8 @@ from test_service_helpers import PASSWORD, Clinic, Postgres, free_port, pg_bin, 
 from kinematics import Rep
 
 from backform.cli import main as cli_main
-from backform.service import Settings, blobs as B, create_app, create_user, jobs
-from backform.service.models import ApiToken, AuditEntry, SessionRecord
+from backform.service import Settings, blobs as B, care, create_app, create_user, jobs
+from backform.service.models import ApiToken, AuditEntry, LoginFailure, SessionRecord, now
 from backform.service.web import REPORT_CSP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,10 +253,29 @@ def test_crash_mid_upload_leaves_no_half_session(clinic, folder, monkeypatch):
         assert db.scalar(select(func.count()).select_from(SessionRecord)) == 0
     assert not list((clinic.settings.data / "blobs").rglob("*.part"))
     monkeypatch.setattr(B.LocalBlobs, "put", real_put)
+    root = clinic.settings.data / "blobs"
+    assert len(list(root.glob("patients/*/sessions/*"))) == 1  # the first blob, no row: the retry overwrites it
     assert upload(c, tok, folder).status_code == 201
     assert upload(c, tok, folder).status_code == 200
     with clinic.app.state.db() as db:
         assert db.scalar(select(func.count()).select_from(SessionRecord)) == 1
+    # what a kill -9 leaves that is not a session goes once an hour old; the session's own folder stays
+    sdir = next(root.glob("patients/*/sessions/*"))
+    leftovers = [sdir / "session.log.jsonl.x1.part", sdir.parent / ("0" * 64) / "session.json",
+                 clinic.settings.data / "tmp" / "upload-x1" / "session.json"]
+    for f in leftovers:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"{}")
+    with clinic.app.state.db() as db:
+        assert care.sweep_leftovers(db, clinic.app.state.blobs, clinic.settings.data / "tmp") == \
+            {"staging": 0, "part": 0, "orphan": 0}  # too fresh: an upload may be writing them
+        for f in (*leftovers, *(f.parent for f in leftovers)):
+            os.utime(f, (0, 0))
+        assert care.sweep_leftovers(db, clinic.app.state.blobs, clinic.settings.data / "tmp") == \
+            {"staging": 1, "part": 1, "orphan": 1}
+    assert not any(f.exists() for f in leftovers)
+    assert sorted(p.name for p in sdir.iterdir()) == ["report.html", "session.json", "session.log.jsonl"]
+    assert upload(c, tok, folder).status_code == 200
 
 
 def test_review_comment_programme_and_patient_view(clinic, folder):
@@ -339,6 +359,81 @@ def test_failed_logins_answer_429(clinic):
     for _ in range(5):
         assert b.login("t1@clinic.test", "not the password").status_code == 401
     assert b.login("t1@clinic.test", PASSWORD).status_code == 429
+    # the address is counted too: another account from it is refused as well
+    assert clinic.browser().login("t2@clinic.test").status_code == 429
+
+
+def test_failed_logins_counted_across_server_processes_and_restarts(clinic):
+    """The attempts are in the database: two app instances (two server processes) on the same database count
+    them together, and a third started afterwards (a restart) still refuses; past the window, logins work."""
+    other = Clinic.__new__(Clinic)
+    other.settings, other.app = clinic.settings, create_app(clinic.settings)
+    for app_clinic in (clinic, other, clinic, other, clinic):
+        assert app_clinic.browser().login("t1@clinic.test", "not the password").status_code == 401
+    assert other.browser().login("t1@clinic.test", PASSWORD).status_code == 429
+    restarted = Clinic.__new__(Clinic)
+    restarted.settings, restarted.app = clinic.settings, create_app(clinic.settings)
+    assert restarted.browser().login("t1@clinic.test", PASSWORD).status_code == 429
+    with restarted.app.state.db() as db:  # the stored key is a hash, not the address or e-mail
+        keys = list(db.scalars(select(LoginFailure.key_hash)))
+        assert len(keys) == 10 and "t1@clinic.test" not in " ".join(keys)
+        for f in db.scalars(select(LoginFailure)):
+            f.at = f.at - timedelta(seconds=clinic.settings.login_window_s + 1)
+        db.commit()
+    assert restarted.browser().login("t1@clinic.test", PASSWORD).status_code == 303
+    with restarted.app.state.db() as db:
+        assert db.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.at >= now() - timedelta(seconds=clinic.settings.login_window_s))) == 0
+
+
+def test_retention_set_by_the_admin_applied_by_purge_and_audited(clinic, folder):
+    adm, t1 = clinic.browser("admin@clinic.test"), clinic.browser("t1@clinic.test")
+    pid, _, tok = clinic.patient(t1, "Pat", "p@home.test")
+    c = TestClient(clinic.app)
+    old_sid = upload(c, tok, folder).json()["id"]
+    doc = json.loads((folder / "session.json").read_text())
+    doc["source"]["path"] = "newer.mp4"
+    (folder.parent / "newer").mkdir(exist_ok=True)
+    (folder.parent / "newer" / "session.json").write_text(json.dumps(doc))
+    new_sid = upload(c, tok, folder.parent / "newer").json()["id"]
+    with clinic.app.state.db() as db:
+        db.get(SessionRecord, old_sid).recorded_at -= timedelta(days=400)
+        db.commit()
+    assert "kept until their patient is deleted" in adm.page("/admin").text
+    # only an admin, with the CSRF token, and a sane number of days
+    assert t1.post("/admin/retention", {"days": "365"}).status_code == 403
+    assert adm.post("/admin/retention", {"days": "365"}, csrf=False).status_code == 403
+    for bad in ("3", "-1", "abc", "nan", "1e9"):
+        assert adm.post("/admin/retention", {"days": bad}).status_code == 422, bad
+    assert adm.post("/admin/retention", {"days": "365"}).status_code == 303
+    page = adm.page("/admin").text
+    assert "deleted 365 days after" in page and "set on this page" in page and 'value="365"' in page
+    # `backform serve purge` (no --days) applies it: the old session, its comments and blobs go, the new stays
+    args = ["serve", "--data", str(clinic.settings.data)] + (["--db", clinic.settings.db_url]
+                                                             if clinic.settings.db_url else [])
+    assert cli_main([*args, "purge"]) == 0
+    with clinic.app.state.db() as db:
+        assert [s.id for s in db.scalars(select(SessionRecord))] == [new_sid]
+        entries = list(db.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    blob_root = clinic.settings.data / "blobs" / "patients" / str(pid) / "sessions"
+    assert len(list(blob_root.iterdir())) == 1
+    assert any(e.action == "update" and e.target == "setting:retention_days" and e.detail == "unset -> 365"
+               and e.actor.startswith("admin") for e in entries)
+    purged = [e for e in entries if e.action == "purge" and e.target == f"patient:{pid}"]
+    assert len(purged) == 1 and f"session:{old_sid}" in purged[0].detail and "365 days" in purged[0].detail
+    assert purged[0].actor == "system" and purged[0].patient_id == pid
+    assert any(e.action == "purge" and e.target == "sessions" and e.detail.startswith("1 sessions")
+               for e in entries)
+    # empty: kept again (audited); the command-line option only applies while no admin has set one
+    assert adm.post("/admin/retention", {"days": ""}).status_code == 303
+    assert "kept until their patient is deleted" in adm.page("/admin").text
+    with clinic.app.state.db() as db:
+        db.get(SessionRecord, new_sid).recorded_at -= timedelta(days=400)
+        db.commit()
+    assert cli_main([*args, "--retention-days", "100", "purge"]) == 0
+    with clinic.app.state.db() as db:
+        assert db.scalar(select(func.count()).select_from(SessionRecord)) == 1
+        assert db.scalar(select(AuditEntry).where(AuditEntry.detail == "365 -> keep")) is not None
 
 
 def test_cookies_secure_by_default(tmp_path):

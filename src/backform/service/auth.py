@@ -11,17 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DB
 
-from .models import ApiToken, LoginSession, SessionRecord, User, now
+from .models import ApiToken, LoginFailure, LoginSession, SessionRecord, User, now
 
 COOKIE = "bf_session"
 PRE_COOKIE = "bf_pre"      # before login: binds the login form's CSRF token to this browser
@@ -112,34 +109,30 @@ def user_of_token(db: DB, token: str) -> tuple[User | None, str]:
 
 class FailedLogins:
     """Failed logins per key (address, account) in a sliding window; over the limit the login answers 429.
-    In memory: one server process (uvicorn's default here); behind several processes, each counts its own."""
+    Counted in the ``login_failures`` table (keys stored as SHA-256), so every server process sharing the
+    database counts the same attempts, and a restart forgets none. The rows are added to the caller's
+    transaction (committed with the audit entry of the failed login)."""
 
     def __init__(self, limit: int, window_s: float):
         self.limit, self.window_s = limit, window_s
-        self._fails: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _trim(self, key: str, t: float) -> deque:
-        q = self._fails[key]
-        while q and q[0] < t - self.window_s:
-            q.popleft()
-        return q
+    def _since(self):
+        return now() - timedelta(seconds=self.window_s)
 
-    def blocked(self, *keys: str) -> bool:
-        t = time.monotonic()
-        with self._lock:
-            return any(len(self._trim(k, t)) >= self.limit for k in keys)
+    def blocked(self, db: DB, *keys: str) -> bool:
+        hashes = [digest(k) for k in keys]
+        q = (select(LoginFailure.key_hash, func.count()).where(LoginFailure.key_hash.in_(hashes),
+                                                               LoginFailure.at >= self._since())
+             .group_by(LoginFailure.key_hash))
+        return any(n >= self.limit for _, n in db.execute(q))
 
-    def fail(self, *keys: str) -> None:
-        t = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._trim(k, t).append(t)
+    def fail(self, db: DB, *keys: str) -> None:
+        db.execute(delete(LoginFailure).where(LoginFailure.at < self._since()))  # what no window counts
+        t = now()
+        db.add_all([LoginFailure(key_hash=digest(k), at=t) for k in keys])
 
-    def clear(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._fails.pop(k, None)
+    def clear(self, db: DB, *keys: str) -> None:
+        db.execute(delete(LoginFailure).where(LoginFailure.key_hash.in_([digest(k) for k in keys])))
 
 
 # --- who may see whom ------------------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import shutil
 import tempfile
+import time
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -19,9 +22,11 @@ from sqlalchemy.orm import Session as DB
 from ..programme.calibration import Calibration, CalibrationError, load as load_calibration
 from ..programme.programme import Programme, ProgrammeError, parse as parse_programme
 from ..report import svg_trend
-from .blobs import LocalBlobs
-from .models import AuditEntry, Comment, Job, ProgrammeVersion, SessionRecord, User, now
+from . import audit
+from .blobs import FsspecBlobs, LocalBlobs
+from .models import AuditEntry, Comment, Job, ProgrammeVersion, SessionRecord, Setting, User, now
 
+log = logging.getLogger(__name__)
 TREND_SESSIONS = 30
 EXAMPLE_PROGRAMME = """[programme]
 name = "Phase 1 home programme"
@@ -231,16 +236,95 @@ def delete_patient(db: DB, blobs: LocalBlobs, patient: User) -> dict:
     return counts
 
 
-def purge_expired(db: DB, blobs: LocalBlobs, days: float) -> int:
-    """Delete sessions recorded more than ``days`` ago (rows, comments, blobs). Returns how many."""
+RETENTION_KEY = "retention_days"
+MIN_RETENTION_DAYS = 30  # the admin page refuses less: a typo must not delete a clinic's records
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long sessions are kept: ``days`` (None: until the patient is deleted) and where that comes from:
+    ``"admin"`` (the admin page's setting, in the ``settings`` table), ``"option"`` (``--retention-days``,
+    used while no admin has set one) or ``"none"``."""
+    days: float | None
+    source: str
+
+
+def retention(db: DB, default_days: float | None = None) -> Retention:
+    row = db.get(Setting, RETENTION_KEY)
+    if row is not None:
+        return Retention(float(row.value) if row.value else None, "admin")
+    return Retention(default_days, "option") if default_days else Retention(None, "none")
+
+
+def set_retention(db: DB, days: float | None, actor: User, address: str = "") -> Retention:
+    """The admin's setting (None: keep sessions until the patient is deleted), audited with the old value."""
+    if days is not None and not MIN_RETENTION_DAYS <= days <= 36500:
+        raise ValueError(f"retention: {MIN_RETENTION_DAYS} to 36500 days, or empty to keep sessions")
+    row = db.get(Setting, RETENTION_KEY)
+    old = row.value if row is not None else "unset"
+    value = f"{days:g}" if days is not None else ""
+    if row is None:
+        db.add(Setting(key=RETENTION_KEY, value=value))
+    else:
+        row.value = value
+    audit.record(db, actor, "update", f"setting:{RETENTION_KEY}", None,
+                 f"{old or 'keep'} -> {value or 'keep'}", address)
+    db.flush()
+    return Retention(days, "admin")
+
+
+def purge_expired(db: DB, blobs: LocalBlobs, days: float, why: str = "retention") -> int:
+    """Delete sessions recorded more than ``days`` ago (rows, comments, blobs), with an audit entry (by
+    "system") per patient and one for the run (the worker's hourly runs that delete nothing leave none).
+    Returns how many."""
     cut = now() - timedelta(days=days)
-    old = list(db.scalars(select(SessionRecord).where(SessionRecord.recorded_at < cut)))
+    old = list(db.scalars(select(SessionRecord).where(SessionRecord.recorded_at < cut)
+                          .order_by(SessionRecord.patient_id, SessionRecord.id)))
+    by_patient: dict[int, list[int]] = {}
     for s in old:
+        by_patient.setdefault(s.patient_id, []).append(s.id)
         db.delete(s)
+    for pid, sids in by_patient.items():
+        audit.record(db, None, "purge", f"patient:{pid}", pid,
+                     f"{len(sids)} sessions recorded before {cut:%Y-%m-%d %H:%M} UTC ({why}, {days:g} days): "
+                     + " ".join(f"session:{i}" for i in sids))
+    if old or why != "retention":
+        audit.record(db, None, "purge", "sessions", None,
+                     f"{len(old)} sessions of {len(by_patient)} patients recorded before {cut:%Y-%m-%d %H:%M} UTC "
+                     f"({why}, {days:g} days)")
     db.commit()
     for s in old:
         blobs.delete_prefix(s.blob_prefix)
     return len(old)
+
+
+def sweep_leftovers(db: DB, blobs: LocalBlobs, work_dir: Path, older_than_s: float = 3600.0) -> dict[str, int]:
+    """Remove what a crashed upload leaves that is not a session, once older than ``older_than_s``: its staging
+    folder (``work_dir/upload-*``), a half-written blob (``*.part``) and a session's blob folder that no row
+    points to (the retry of that upload would have overwritten it). Sessions are never touched: a folder a row
+    points to stays. Returns how many of each were removed."""
+    cut = time.time() - older_than_s
+    out = {"staging": 0, "part": 0, "orphan": 0}
+    if work_dir.is_dir():
+        for d in work_dir.glob("upload-*"):
+            if d.is_dir() and d.stat().st_mtime < cut:
+                shutil.rmtree(d, ignore_errors=True)
+                out["staging"] += 1
+    if isinstance(blobs, FsspecBlobs):  # an object store: no .part files, and no cheap listing of folders
+        return out
+    for f in blobs.root.glob("patients/*/sessions/*/*.part"):
+        if f.stat().st_mtime < cut:
+            f.unlink(missing_ok=True)
+            out["part"] += 1
+    referenced = set(db.scalars(select(SessionRecord.blob_prefix)))
+    db.rollback()
+    for d in blobs.root.glob("patients/*/sessions/*"):
+        if d.is_dir() and d.relative_to(blobs.root).as_posix() not in referenced and d.stat().st_mtime < cut:
+            shutil.rmtree(d, ignore_errors=True)
+            out["orphan"] += 1
+    if any(out.values()):
+        log.info("crash leftovers removed: %s", out)
+    return out
 
 
 def report_path(blobs: LocalBlobs, rec: SessionRecord) -> Path | None:

@@ -27,7 +27,7 @@ from ..exercises import names as exercise_names
 from ..pipeline import LOG_NAME, SESSION_NAME
 from . import audit
 from .blobs import LocalBlobs
-from .care import current_programme, purge_expired
+from .care import current_programme, purge_expired, retention, sweep_leftovers
 from .config import Settings
 from .ingest import VIDEO_NAME, Parts, UploadError, ingest
 from .models import Job, User, now
@@ -123,9 +123,12 @@ def work(factory: sessionmaker, blobs: LocalBlobs, settings: Settings, once: boo
     """Run jobs until stopped (or, ``once``, until the queue is empty). Returns how many ran."""
     n, last_purge = 0, 0.0
     while True:
-        if settings.retention_days and time.monotonic() - last_purge > 3600:
-            with factory() as db:
-                purge_expired(db, blobs, settings.retention_days)
+        if time.monotonic() - last_purge > 3600 or not last_purge:
+            with factory() as db:  # the admin page's setting, else --retention-days
+                sweep_leftovers(db, blobs, settings.data / "tmp")
+                days = retention(db, settings.retention_days).days
+                if days:
+                    purge_expired(db, blobs, days)
             last_purge = time.monotonic()
         with factory() as db:
             job = claim(db)

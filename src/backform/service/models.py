@@ -127,6 +127,15 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
+class LoginFailure(Base):
+    """One failed login, under the SHA-256 of what it is counted against (``ip:<address>``,
+    ``acct:<e-mail>``): the limiter reads these, so it holds across server processes and restarts."""
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=now, index=True)
+
+
 class Setting(Base):
     """Clinic-wide settings changed from the admin page (retention)."""
     __tablename__ = "settings"
@@ -147,5 +156,5 @@ class AuditEntry(Base):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "Comment", "Invitation", "Job", "LoginSession", "ProgrammeVersion",
-           "SessionRecord", "Setting", "User", "now"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "Comment", "Invitation", "Job", "LoginFailure", "LoginSession",
+           "ProgrammeVersion", "SessionRecord", "Setting", "User", "now"]

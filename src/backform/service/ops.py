@@ -50,11 +50,23 @@ def run_worker(settings: Settings, once: bool = False) -> int:
         eng.dispose()
 
 
-def purge(settings: Settings, days: float) -> int:
+def purge(settings: Settings, days: float | None = None) -> int:
+    """Delete the sessions recorded longer ago than ``days``, or, without it, than the clinic's retention (the
+    admin page's setting, else ``--retention-days``); audited. Returns how many (0 when sessions are kept).
+    Crash leftovers older than an hour go too (:func:`care.sweep_leftovers`)."""
     eng = make_engine(settings.url)
     migrate(eng)
     try:
         with sessions(eng)() as db:
-            return care.purge_expired(db, open_store(settings.blobs_url, settings.data), days)
+            blobs = open_store(settings.blobs_url, settings.data)
+            care.sweep_leftovers(db, blobs, settings.data / "tmp")
+            why = "backform serve purge --days"
+            if days is None:
+                r = care.retention(db, settings.retention_days)
+                if r.days is None:
+                    log.info("no retention set: sessions are kept until their patient is deleted")
+                    return 0
+                days, why = r.days, f"backform serve purge, retention from the {r.source}"
+            return care.purge_expired(db, blobs, days, why)
     finally:
         eng.dispose()

@@ -84,15 +84,15 @@ def login(request: Request, db, form) -> Response:
     email, pw = _field(form, "email").lower(), _field(form, "password")
     keys = (f"ip:{address(request)}", f"acct:{email}")
     limiter = request.app.state.logins
-    if limiter.blocked(*keys):
+    if limiter.blocked(db, *keys):
         return page(request, "login.html", None, 429, error="Too many failed logins: wait 15 minutes.")
     user = db.scalar(select(User).where(User.email == email)) if email else None
     if not auth.check_password(user, pw):
-        limiter.fail(*keys)
+        limiter.fail(db, *keys)
         log(request, db, None, "login-failed", f"email:{email[:80]}")
         db.commit()
         return page(request, "login.html", None, 401, error="Wrong e-mail or password.")
-    limiter.clear(f"acct:{email}")
+    limiter.clear(db, f"acct:{email}")
     token = auth.start_login(db, user, request.app.state.settings.session_hours)
     log(request, db, None, "login", f"user:{user.id}", user.id if user.role == "patient" else None, user.email or "")
     db.commit()
@@ -408,7 +408,27 @@ def admin_page(request: Request, db, form) -> Response:
     staff = list(db.scalars(select(User).where(User.role != "patient").order_by(User.role, User.name)))
     entries = list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))
     return page(request, "admin.html", c, staff=staff, entries=entries,
-                retention=request.app.state.settings.retention_days)
+                retention=care.retention(db, request.app.state.settings.retention_days),
+                min_retention=care.MIN_RETENTION_DAYS)
+
+
+@handler
+def admin_retention(request: Request, db, form) -> Response:
+    """The clinic's retention: sessions recorded longer ago are deleted by the worker (hourly) and by
+    ``backform serve purge``; empty keeps them until the patient is deleted."""
+    c = need(request, db, "admin")
+    check_csrf(request, c, form)
+    raw = _field(form, "days")
+    try:
+        days = float(raw) if raw else None
+        if days is not None and days != days:  # NaN
+            raise ValueError
+        care.set_retention(db, days, c.user, address(request))
+    except ValueError:
+        raise HTTPException(422, f"retention: a number of days from {care.MIN_RETENTION_DAYS} to 36500, or empty "
+                                 "to keep sessions until their patient is deleted") from None
+    db.commit()
+    return _go("/admin#retention")
 
 
 @handler
@@ -443,4 +463,5 @@ def routes() -> list[Route]:
             Route("/sessions/{sid:int}/comments", session_comment, methods=["POST"]),
             Route("/me", my_page), Route("/me/tokens", my_token, methods=["POST"]),
             Route("/me/upload", my_upload, methods=["POST"]),
-            Route("/admin", admin_page), Route("/admin/users", admin_invite, methods=["POST"])]
+            Route("/admin", admin_page), Route("/admin/users", admin_invite, methods=["POST"]),
+            Route("/admin/retention", admin_retention, methods=["POST"])]

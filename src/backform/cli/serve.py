@@ -5,7 +5,7 @@
     backform serve --data DIR migrate                # schema to the newest revision (also done on start)
     backform serve --data DIR admin create --email a@clinic --name "A. Admin"   # the first admin
     backform serve --data DIR worker                 # a job worker on its own (another machine)
-    backform serve --data DIR purge --days 365       # delete sessions recorded longer ago than that
+    backform serve --data DIR purge                  # delete sessions older than the retention (admin page)
 """
 from __future__ import annotations
 
@@ -139,6 +139,7 @@ def add_parser(sub) -> None:
                    help="read the password from stdin (else BACKFORM_ADMIN_PASSWORD, else a prompt)")
     w = acts.add_parser("worker", help="run a job worker (raw video analysis)")
     w.add_argument("--once", action="store_true", help="stop when the queue is empty")
-    p = acts.add_parser("purge", help="delete sessions recorded more than --days ago")
-    p.add_argument("--days", type=float, required=True)
+    p = acts.add_parser("purge", help="delete sessions recorded longer ago than the retention (or --days)")
+    p.add_argument("--days", type=float, help="this many days instead of the retention set on the admin page "
+                                              "(else --retention-days)")
     s.set_defaults(func=cmd_serve)

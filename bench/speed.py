@@ -14,6 +14,12 @@ per second of video: decoding every frame (H.264 needs the reference frames of s
 conversion of the analysed frames, the pose model's input (resize + RGB), the model, the outline, the
 checks, drawing + downscaling the annotated frame (old and new), and encoding. Their sum / 2 cores is the
 floor of analysis time / duration on this 2-core machine for the same frames at the same accuracy.
+
+``--options`` measures two options that were not taken: decoder-side dropping of the skipped frames H.264
+does not need as references (PyAV, when installed: packets of non-reference pictures that are not analysed
+are not decoded; the BGR of the analysed ones is compared with OpenCV's), and a second pose worker over the
+second half of the clip started ``overlap`` frames early to re-acquire tracking (are its landmarks after the
+boundary those of one worker over the whole clip?).
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -126,11 +133,78 @@ def stages(clip: Path, exercise: str) -> dict[str, float]:
     return out
 
 
+def _nal_is_ref(data: bytes) -> bool:
+    """An H.264 access unit (4-byte length-prefixed NAL units) holds a reference picture (nal_ref_idc > 0)."""
+    p, seen, ref = 0, False, False
+    while p + 4 < len(data):
+        n = int.from_bytes(data[p:p + 4], "big")
+        h = data[p + 4]
+        if h & 0x1F in (1, 5):  # coded slice
+            seen, ref = True, ref or (h >> 5) & 3 != 0
+        p += 4 + n
+    return ref or not seen
+
+
+def option_nonref_decode(clip: Path, stride: int) -> str:
+    try:
+        import av  # bench-only: PyAV is not a dependency of backform
+    except ImportError:
+        return "PyAV not installed: skipped"
+    res = {}
+    for mode in ("all", "skip"):
+        c0 = time.process_time()
+        box = av.open(str(clip))
+        st = box.streams.video[0]
+        st.thread_type = "AUTO"
+        tb, fps, t0 = st.time_base, float(st.average_rate), st.start_time or 0
+        decoded = skipped = 0
+        kept = []
+        for pkt in box.demux(st):
+            if mode == "skip" and pkt.pts is not None:
+                idx = round(float((pkt.pts - t0) * tb) * fps)
+                if idx % stride and not _nal_is_ref(bytes(pkt)):
+                    skipped += 1
+                    continue
+            for fr in pkt.decode():
+                decoded += 1
+                idx = round(float((fr.pts - t0) * tb) * fps)
+                if idx % stride == 0 and len(kept) < 30:
+                    kept.append(fr.to_ndarray(format="bgr24"))
+        box.close()
+        res[mode] = (time.process_time() - c0, decoded, skipped, kept)
+    cap = cv2.VideoCapture(str(clip))
+    ref, i = [], 0
+    while len(ref) < 30 and cap.grab():
+        if i % stride == 0:
+            ref.append(cap.retrieve()[1])
+        i += 1
+    same = all(np.array_equal(a, b) for a, b in zip(ref, res["skip"][3]))
+    (ca, da, _, _), (cs, ds, sk, _) = res["all"], res["skip"]
+    return (f"PyAV decode CPU {ca:.2f} s ({da} frames) -> {cs:.2f} s ({ds} decoded, {sk} non-reference packets "
+            f"not decoded); first 30 analysed frames equal to OpenCV's BGR: {same}")
+
+
+def option_two_chunks(clip: Path, overlaps=(20, 60)) -> str:
+    frames = list(VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS, prefetch=0))
+    mid = len(frames) // 2
+    with PoseEstimator(None, PoseConfig()) as pe:
+        whole = [pe.update(f) for f in frames]
+    out = []
+    for ov in overlaps:
+        with PoseEstimator(None, PoseConfig()) as pe:
+            part = [pe.update(f) for f in frames[mid - ov:]][ov:]
+        d = [float(np.abs(a.landmarks - b.landmarks).max()) if a.has_pose and b.has_pose else
+             (0.0 if a.has_pose == b.has_pose else float("inf")) for a, b in zip(whole[mid:], part)]
+        out.append(f"overlap {ov}: {sum(x == 0 for x in d)}/{len(d)} frames identical, max diff {max(d):.3f}")
+    return "second pose worker from the middle: " + "; ".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", action="append", help="clip name in the shared clips folder (repeatable)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-stages", action="store_true")
+    ap.add_argument("--options", action="store_true", help="only measure the options not taken (see above)")
     a = ap.parse_args()
     by_name = {d["clip"]: d for d in labels()}
     for name in a.clip or DEFAULT:
@@ -138,6 +212,10 @@ def main() -> int:
         exercise = by_name[name]["exercise"]
         src = VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS)
         dur = src.duration_s
+        if a.options:
+            print(f"\n{name}: {option_nonref_decode(clip, src.stride)}", flush=True)
+            print(f"{name}: {option_two_chunks(clip)}", flush=True)
+            continue
         print(f"\n{name}: {src.width}x{src.height} at {src.fps:.2f} fps, {dur:.1f} s, analysed at "
               f"{src.analysis_fps:.1f}/s; load average {os.getloadavg()[0]:.1f}", flush=True)
         ratios = {"old": [], "new": []}

@@ -365,3 +365,24 @@ def test_the_camera_sweep_puts_the_camera_where_the_spec_says():
         assert math.degrees(math.atan2(up[0], -up[1])) == pytest.approx(roll, abs=1.5)
         uv = cam.project(verts[0])
         assert ((uv[:, 0] > 0) & (uv[:, 0] < 640) & (uv[:, 1] > 0) & (uv[:, 1] < 360)).all()   # 1.3x: all in frame
+
+
+def test_the_fast_solver_gives_the_bisection_postures():
+    """ctx["solve"] (the clinic's renders) finds the same closure solutions as the sample set's bisection."""
+    from backform.synth.motion import solve
+
+    assert solve(lambda x: x ** 3 - 2.0, 0.0, 3.0) == pytest.approx(2.0 ** (1 / 3), abs=1e-8)
+    assert solve(lambda x: x + 5.0, 0.0, 3.0) == 0.0   # no sign change: the endpoint closest to zero
+    cases = (("bridge", {"lumbar_arch": 25.0, "hips_low": 12.0}, None),
+             ("bird_dog", {"back_sag": 20.0, "trunk_rotation": 15.0}, "left"),
+             ("wall_slide", {"low_back_arch": 15.0, "arms_not_overhead": 20.0}, None))
+    for name, kin, side in cases:
+        impl = REGISTRY[name]
+        for p in (0.3, 0.8):
+            st = dict(p=p, lift=0.0, side=side, faults=dict(kin))
+            a = placed(impl, st, impl.prepare(RIG, None, dict(front_depth=0.12)))
+            ctx = impl.prepare(RIG, None, dict(front_depth=0.12))
+            ctx["solve"] = solve
+            b = placed(impl, st, ctx)
+            for bone in a:
+                np.testing.assert_allclose(a[bone], b[bone], atol=1e-6, err_msg=f"{name} {p} {bone}")

@@ -282,7 +282,7 @@ class PelvicTilt(Bridge, LookAlike):
         p, k = st["p"], st["faults"]
         beta = -p * k.get("tilt", 10.0)
         target = ctx["h0"] + p * k.get("rise", 0.0)
-        alpha = 0.0 if p <= 0 else _bisect(lambda a: ctx["hip_h"](a, beta) - target, -20.0, 40.0)
+        alpha = 0.0 if p <= 0 else ctx.get("solve", _bisect)(lambda a: ctx["hip_h"](a, beta) - target, -20.0, 40.0)
         P, heads, T = self._build(rig, alpha, beta)
         self._legs(rig, P, heads, T, ctx["ankle"])
         return Pose(P.d, T, "min", dict(p=p, lumbar_ext_deg=beta, trunk_lift_deg=alpha))

@@ -187,6 +187,31 @@ def cmd_retruth(a) -> int:
     return 1 if stale else 0
 
 
+def cmd_stats(a) -> int:
+    """What the recorded clips cost and hold: clips per motion, frames, CPU and wall seconds, bytes."""
+    import statistics as st
+    clips = load(DATA / a.range)
+    if not clips:
+        print("no recordings")
+        return 1
+    rows = [(tr, rec.stat().st_size) for tr, rec in clips]
+    by = defaultdict(int)
+    for tr, _ in rows:
+        by[tr["motion"]] += 1
+    r = [tr["render"] for tr, _ in rows]
+    cpu = [x.get("render_cpu_s", 0) + x.get("pose_cpu_s", 0) for x in r if "render_cpu_s" in x]
+    wall = [x["render_total_s"] + x["pose_total_s"] for x in r]
+    kb = [b / 1024 for _, b in rows]
+    frames = [x["frames"] for x in r]
+    per_frame = [b / x["analysed"] for (_, b), x in zip(rows, r) if x.get("analysed")]
+    q = lambda xs: f"median {st.median(xs):.0f}, {min(xs):.0f}-{max(xs):.0f}"  # noqa: E731
+    print(f"{len(rows)} clips: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
+    print(f"frames {q(frames)}; CPU s per clip {q(cpu) if cpu else '-'} (render + pose, this process's threads); "
+          f"wall s {q(wall)}; recording KB {q(kb)}, total {sum(kb) / 1024:.1f} MB; bytes per analysed frame "
+          f"{q(per_frame)}")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ score
 def run_checker(exercise: str, rec: Path):
     _, frames = read_landmarks(rec)
@@ -601,6 +626,8 @@ def main(argv=None) -> int:
     t = sub.add_parser("retruth", help="recompute the truth files from their seeds (truth semantics changed, "
                                        "motion not)")
     t.add_argument("--range", choices=sorted(RANGES), default="tuning")
+    c = sub.add_parser("stats", help="what the recorded clips cost (CPU, wall, bytes)")
+    c.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s = sub.add_parser("score", help="re-score the recordings with the current checkers")
     s.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s.add_argument("--detail", action="store_true", help="also print the per-magnitude-bin table")
@@ -621,7 +648,7 @@ def main(argv=None) -> int:
     if a.cmd == "render" and a.jobs != 1:
         print("--jobs: only 1 is supported (use --shard k/N in separate processes)", file=sys.stderr)
         return 2
-    return {"render": cmd_render, "retruth": cmd_retruth, "score": cmd_score}[a.cmd](a)
+    return {"render": cmd_render, "retruth": cmd_retruth, "score": cmd_score, "stats": cmd_stats}[a.cmd](a)
 
 
 if __name__ == "__main__":

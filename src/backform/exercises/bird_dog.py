@@ -97,8 +97,9 @@ class BirdDogParams:
     #                                 back_sag/back_arch are not checked
     min_limb_in_frame: float = 0.8  # hand/foot inside the image on this share of the top frames to judge height
     min_limb_raise_deg: float = 35.0  # a rep needs an arm and a leg risen this far (elbow/knee, label-free, top
-    #                                   against rest). Real and sample reps: working arm 59-117, leg 60-113; the
-    #                                   supporting limbs 0-21 (sample trunk_rotation); a donkey kick's arms ~0
+    #                                   against rest, on screen or in 3D). Real and sample reps: working arm 59-117,
+    #                                   leg 60-113 on screen (lena's leg 28 on screen, +38 in 3D); the supporting
+    #                                   limbs 0-21 (sample trunk_rotation); a donkey kick's arms ~0
     depth_min: float = 0.02         # landmark z (image widths) between the raised and the supporting arm that
     #                                 says which is nearer when the labels contradict each other
     set_gap_s: float = 30.0         # a pause this long between reps starts a new set
@@ -167,7 +168,10 @@ class BirdDog(Exercise):
     def start_position(self, m: dict) -> str | None:
         # every limb down (a recording that begins with a limb raised starts counting once it is lowered)
         supported = m["arm_up_deg"] < 35 and m["leg_up_deg"] < 35
-        if not (abs(m["trunk_deg"]) < 30 and supported):
+        # the trunk level on screen or, from a diagonal where the screen tilts it, in the world landmarks
+        # (clinic tuning c1011, 54 deg from 0.3 m high: screen -29..-34, world 16-19; real and sample rests <= 22)
+        level = abs(m["trunk_deg"]) < 30 or m.get("trunk_world_deg", float("nan")) < 30
+        if not (level and supported):
             return "Get on your hands and knees, back flat"
         return None
 
@@ -325,12 +329,32 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
     m["arm_up_deg"] = float(np.nanmax([m["left_arm_raise_deg"], m["right_arm_raise_deg"]]))
     m["leg_up_deg"] = float(np.nanmax([m["left_leg_raise_deg"], m["right_leg_raise_deg"]]))
     m["limbs_up_deg"] = (m["arm_up_deg"] + m["leg_up_deg"]) / 2.0
+    # the same raises in 3D (world landmarks: angle of the upper arm / thigh from straight down), which a
+    # diagonal camera does not foreshorten (clinic tuning c1011, 54 deg: a raised leg read 25-35 deg on screen)
+    m["arm_up_world_deg"] = m["leg_up_world_deg"] = float("nan")
+    if pf.world is not None:
+        W = np.asarray(pf.world, dtype=np.float64)
+        for part, (a, b) in (("arm", ("shoulder", "elbow")), ("leg", ("hip", "knee"))):
+            ups = []
+            for s in ("left", "right"):
+                v = W[S(b, s)] - W[S(a, s)]
+                n = float(np.linalg.norm(v))
+                ups.append(float(np.degrees(np.arccos(np.clip(v[1] / n, -1.0, 1.0)))) if n > 1e-9 else np.nan)
+            m[f"{part}_up_world_deg"] = float(np.nanmax(ups)) if np.isfinite(ups).any() else float("nan")
     for part in ("arm", "leg"):
         hi = "left" if np.nan_to_num(m[f"left_{part}_raise_deg"], nan=-1e9) >= \
             np.nan_to_num(m[f"right_{part}_raise_deg"], nan=-1e9) else "right"
         m[f"raised_{part}_deg"] = m[f"{hi}_{part}_deg"]  # the higher limb's angle to the horizontal
     sh, hip = P[S("shoulder", side)], P[S("hip", side)]
     m["trunk_deg"] = g.elevation(sh, hip)
+    # the trunk's tilt from the world landmarks (shoulders' and hips' midpoints): the screen angle grows with the
+    # camera's turn and height (a 54-deg diagonal from 0.3 m high: 30-35 deg on screen for a level trunk)
+    m["trunk_world_deg"] = float("nan")
+    if pf.world is not None:
+        W = np.asarray(pf.world, dtype=np.float64)
+        d = (W[L.LEFT_HIP] + W[L.RIGHT_HIP] - W[L.LEFT_SHOULDER] - W[L.RIGHT_SHOULDER]) / 2.0
+        h = float(np.hypot(d[0], d[2]))
+        m["trunk_world_deg"] = float(np.degrees(np.arctan2(abs(d[1]), h))) if h > 1e-9 else float("nan")
     m["trunk_roll_deg"] = float("nan")
     # the far shoulder's height above the near one on screen, in torso lengths (rotation from a diagonal)
     tl = g.torso_length(P)
@@ -418,8 +442,10 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
     at a lower confidence."""
     conf = 1.0
     for part, end in (("arm", "hand"), ("leg", "foot")):
-        up = ctx.stat(f"{part}_up_deg") - ctx.stat(f"{part}_up_deg", frames=ctx.rest) if ctx.rest \
-            else ctx.stat(f"{part}_up_deg")
+        # on screen and in 3D (world landmarks, which a diagonal view does not foreshorten): the larger rise
+        rises = [ctx.stat(k) - ctx.stat(k, frames=ctx.rest) if ctx.rest else ctx.stat(k)
+                 for k in (f"{part}_up_deg", f"{part}_up_world_deg")]
+        up = float(np.nanmax(rises)) if np.isfinite(rises).any() else float("nan")
         seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
         if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
             return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "

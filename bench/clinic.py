@@ -9,6 +9,7 @@
     # re-score every recording with the current checkers (seconds)
     nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
                                                       [--compare OLD.json] [--min-confidence C] [--obs F.csv]
+                                                      [--split height,azimuth,cut]
                                                       [--csv F] [--json F] [--svg F]
 
 Seeds: tuning 1000-1999, test 5000-5999 (``backform.synth.clinic.sample(seed)`` draws each clip: what is
@@ -240,8 +241,21 @@ def match(ours, truth_reps) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+SPLIT = ()   # extra placement splits of the view column (score --split): height, cut, azimuth
+
+
 def view_key(tr: dict, rep: dict, code: str) -> str:
     v = tr["view"]
+    cam = tr.get("camera", {})
+    if "azimuth" in SPLIT and "azimuth_deg" in cam:
+        a = float(cam["azimuth_deg"])
+        lo = int(15 * (a // 15))
+        v += f"[{lo:+d}..{lo + 15:+d}]"
+    if "height" in SPLIT and "height_m" in cam:
+        h = float(cam["height_m"])
+        v += "@low" if h < 0.5 else "@mid" if h < 0.9 else "@high"
+    if "cut" in SPLIT and cam.get("cut"):
+        v += "/cut"
     if tr["exercise"] == "bird_dog" and rep.get("working_arm_near") is not None and \
             code in ("arm_low", "arm_high", "leg_low", "leg_high", "short_hold"):
         v += "/near" if rep["working_arm_near"] else "/far"
@@ -538,6 +552,8 @@ def load(folder: Path) -> list[tuple[dict, Path]]:
 
 
 def cmd_score(a) -> int:
+    global SPLIT
+    SPLIT = tuple(a.split.split(",")) if a.split else ()
     folder = DATA / a.range
     clips = load(folder)
     if a.exercise:
@@ -635,6 +651,8 @@ def main(argv=None) -> int:
                                                         "false faults (with magnitudes)")
     s.add_argument("--exercise", help="only clips analysed as these exercises (comma-separated)")
     s.add_argument("--compare", help="an earlier --json output: print what changed")
+    s.add_argument("--split", help="split the view column by placement: any of height (camera <0.5 / 0.5-0.9 / "
+                                   ">=0.9 m), azimuth (15-deg bins), cut (body cut by the frame), comma-separated")
     s.add_argument("--min-confidence", type=float, default=0.0,
                    help="count a fault only when its verdict's confidence is at least this (what live would speak)")
     s.add_argument("--obs", help="write every observation (clip, check, view, rep, magnitude, truth, found, the "

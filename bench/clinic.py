@@ -269,8 +269,12 @@ def bins(d) -> list[float]:
     return [e for e in edges if e >= 0]
 
 
-def bin_label(edges, m) -> str:
-    if m <= 0:
+def bin_label(edges, m, d=None) -> str:
+    """The magnitude bin of ``m``: "no"/"yes" for on/off checks; "0" on its own where any magnitude above 0 is
+    already grey (timed checks: clean = 0), else the first bin [0, clean) holds the clean reps."""
+    if d is not None and d.hi <= 1:
+        return "yes" if m > 0 else "no"
+    if m <= 0 and (d is None or d.clean <= 0):
         return "0"
     for a, b in zip(edges, edges[1:]):
         if a <= m < b:
@@ -343,7 +347,7 @@ def reliability(scores: list[dict]) -> list[dict]:
         for o in s["obs"]:
             d = dims.get((s["exercise"], o["check"]))
             edges = bins(d) if d else [0.0, 1.0]
-            key = (s["exercise"], o["check"], o["view"], bin_label(edges, o["mag"]))
+            key = (s["exercise"], o["check"], o["view"], bin_label(edges, o["mag"], d))
             c = cells[key]
             c["n"] += 1
             c[o["truth"]] += 1
@@ -435,6 +439,10 @@ def fmt_rows(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _mag_order(m: str) -> float:
+    return {"no": 0.0, "yes": 1.0}.get(m) if m in ("no", "yes") else float(m.split("-")[0].lstrip(">="))
+
+
 def svg_plot(rows: list[dict], path: Path) -> None:
     """Detection rate (filled) and false-fault rate (hollow) per magnitude bin, one panel per check."""
     checks = sorted({(r["exercise"], r["check"]) for r in rows})
@@ -451,7 +459,7 @@ def svg_plot(rows: list[dict], path: Path) -> None:
     for k, (ex, code) in enumerate(checks):
         ox, oy = (k % cols) * W, (k // cols) * H
         rs = [r for r in rows if r["exercise"] == ex and r["check"] == code]
-        mags = sorted({r["magnitude"] for r in rs}, key=lambda m: float(m.split("-")[0].lstrip(">=")))
+        mags = sorted({r["magnitude"] for r in rs}, key=_mag_order)
         x0, y0, pw, ph = ox + 30, oy + 20, W - 45, H - 50
         parts.append(f'<text x="{ox + 5}" y="{oy + 12}" font-weight="bold">{ex} {code}</text>')
         parts.append(f'<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
@@ -500,7 +508,7 @@ def png_plot(rows: list[dict], path: Path) -> None:
     for k, (ex, code) in enumerate(checks):
         ox, oy = (k % cols) * W, (k // cols) * H
         rs = [r for r in rows if r["exercise"] == ex and r["check"] == code]
-        mags = sorted({r["magnitude"] for r in rs}, key=lambda m: float(m.split("-")[0].lstrip(">=")))
+        mags = sorted({r["magnitude"] for r in rs}, key=_mag_order)
         x0, y0, pw, ph = ox + 32, oy + 22, W - 45, H - 55
         cv2.putText(img, f"{ex} {code}", (ox + 5, oy + 14), font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
         cv2.rectangle(img, (x0, y0), (x0 + pw, y0 + ph), (160, 160, 160), 1)

@@ -60,7 +60,9 @@ def add_parser(sub) -> None:
                                   f"an {batch.EXERCISES_CSV} there (file,exercise) says which exercise each shows")
     b.add_argument("--out", "-o", required=True, help="output folder or URL: one session folder per recording, "
                                                      "summary.csv and summary.json")
-    b.add_argument("--jobs", "-j", type=int, default=0, help="recordings analysed at once (default: all cores)")
+    b.add_argument("--jobs", "-j", type=int, default=0,
+                   help="recordings analysed at once on this machine (default: all cores; with --ray the cluster's "
+                        "CPUs decide)")
     b.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray: a cluster's address (auto, ray://head:10001), or none for a local Ray")
     options.add_exercise(b, " (for recordings " + batch.EXERCISES_CSV + " does not list)")

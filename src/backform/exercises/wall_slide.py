@@ -60,7 +60,15 @@ class WallSlideParams:
     # its range, on the steep part of the movement (rendered: 20%/50% kept all 12 holds within 0.26 s of the
     # truth; 10%/50% 0.48 s, 20%/60% 0.34 s, 20%/40% 0.58 s)
     time_low_frac: float = 0.2
-    slide_timing: str = "eased"     # "eased": extrapolated as below; "direct": the 92% crossings themselves
+    slide_timing: str = "shorter"   # "eased": extrapolated from 20%/50% as if cosine-eased (refine_window);
+    #                                 "direct": the 92% crossings of the slide's plateau; "shorter": the shorter
+    #                                 of the two holds. Both err long when the profile is not what they assume
+    #                                 (eased: slow-ending lifts; direct: MediaPipe flattening the top). Measured:
+    #                                 sample renders eased 63/63 within 0.3 s, direct 58/63, shorter 63/63; clinic
+    #                                 tuning c1009 (side) eased +0.44/+0.46, direct and shorter +0.06/+0.19;
+    #                                 c1014 (36-deg diagonal, 1.5 m high) eased +3.3, shorter +1.27; kinematic
+    #                                 profiles (cosine, linear, smoothstep, ease-in/out; tests) within 0.3 s 60% ->
+    #                                 73%
     time_mid_frac: float = 0.5
     wall_line_lo_frac: float = 0.6  # the wall line: the wrist over this part of the rise (see _wall_x; the
     wall_line_hi_frac: float = 0.95  # whole rise, 0.3-0.9, put 4 of 8 held-out rendered holds > 0.3 s off)
@@ -222,13 +230,10 @@ class WallSlide(Exercise):
         top = self._slide_top(ctx, t, v)
         if not top > w.rest:
             return w
-        if p.slide_timing == "direct":  # the 92% crossings of the slide's own plateau (no motion profile)
-            up = v[ok & (v >= w.rest + 0.8 * (top - w.rest)) & (v <= top + 1e-9)]
-            lvl = w.rest + self.counter.p.top_frac * ((float(np.median(up)) if up.size else top) - w.rest)
-            top_s, low_s = level_crossing(t, v, lvl, first=True), level_crossing(t, v, lvl, first=False)
-            if top_s is None or low_s is None or not (w.start_s < top_s <= low_s < w.end_s):
-                return w
-            return dataclasses.replace(w, top_s=top_s, lower_s=low_s, hold_s=low_s - top_s)
+        direct = crossing_times(w, t, v, ok, top, self.counter.p.top_frac)
+        if p.slide_timing == "direct":
+            return dataclasses.replace(w, top_s=direct[0], lower_s=direct[1], hold_s=direct[1] - direct[0]) \
+                if direct else w
         lv = lambda f: w.rest + f * (top - w.rest)  # noqa: E731
         lo, mid = p.time_low_frac, p.time_mid_frac
         up_lo, up_mid = level_crossing(t, v, lv(lo), first=True), level_crossing(t, v, lv(mid), first=True)
@@ -241,6 +246,8 @@ class WallSlide(Exercise):
         low_s = dn_mid - k * (dn_lo - dn_mid)
         if not (w.start_s < top_s <= low_s < w.end_s):
             return w
+        if p.slide_timing == "shorter" and direct and direct[1] - direct[0] < low_s - top_s:
+            top_s, low_s = direct
         return dataclasses.replace(w, top_s=top_s, lower_s=low_s, hold_s=low_s - top_s)
 
     def _pause(self, ctx: RepContext) -> float:
@@ -294,3 +301,14 @@ def forearms_on_wall(ctx: RepContext, p: WallSlideParams):
     if np.isfinite(up) and np.isfinite(el) and (up < p.min_forearm_up or el > p.max_rest_elbow_deg):
         return "the forearms were not up on the wall at the start (straight arms): not a wall slide", 0.0
     return None, 1.0 if np.isfinite(up) and np.isfinite(el) else 0.7
+
+
+def crossing_times(w, t: np.ndarray, v: np.ndarray, ok: np.ndarray, top: float, top_frac: float):
+    """(top, lower): the first and last time the (median-of-3) flexion is at ``top_frac`` of the slide's own
+    plateau (the median of its samples in the top 20% of the range up to ``top``); None when it never is."""
+    up = v[ok & (v >= w.rest + 0.8 * (top - w.rest)) & (v <= top + 1e-9)]
+    lvl = w.rest + top_frac * ((float(np.median(up)) if up.size else top) - w.rest)
+    top_s, low_s = level_crossing(t, v, lvl, first=True), level_crossing(t, v, lvl, first=False)
+    if top_s is None or low_s is None or not (w.start_s < top_s <= low_s < w.end_s):
+        return None
+    return top_s, low_s

@@ -29,7 +29,7 @@ class InferenceError(BackformError):
 
 @dataclass
 class LiveOptions:
-    exercise: str
+    exercise: str | None                 # None: follow what the person does (the exercise recognised)
     reps: int | None = None
     hold: float | None = None
     mute: bool = False

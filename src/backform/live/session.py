@@ -15,7 +15,11 @@ Three threads, so the window never waits on the model and lag never builds up:
   mirrored, with the latest result drawn on it; inference always sees the unmirrored frame.
 
 Speech runs on a fourth thread (:class:`backform.coaching.speech.Speaker`). Sets and programme steps are
-:class:`~.sets.SetFlow`'s job.
+:class:`~.sets.SetFlow`'s job. Without ``--exercise`` (``opts.exercise`` None), and with a programme, the
+recogniser follows what the person does (:class:`~.follow.Follow`, one more sink): the session waits (set-up
+advice only) until an exercise is recognised, then opens a set of it; a programme moves on when the next
+block's exercise is recognised. ``session.json`` lists the sets and, as the segments of the session's
+timeline, the runs of sets of one exercise (:mod:`.timeline`).
 
 Exit: 0 when the session ends normally (quit key, window closed, the video ended); non-zero when the camera
 stopped delivering frames (``CameraLost``) or inference failed; the session files are written either way.
@@ -42,6 +46,8 @@ from ..pipeline import LOG_NAME, SESSION_NAME, Pipeline, TrackingSink, build_ses
 from ..render.live_view import live_frame
 from ..types import FrameResult, PoseFrame
 from .options import CameraLost, InferenceError, LiveOptions
+from . import timeline
+from .follow import Follow
 from .sets import ProgrammeWalker, SetFlow
 from .stats import LiveStats
 from .threads import Board, Capture, Captured, FrameFeed, Published, Slot
@@ -104,7 +110,7 @@ class LiveSession:
         walker = ProgrammeWalker(self.programme) if self.programme is not None else None
         if walker is not None:
             opts.exercise = walker.step.exercise
-        if opts.exercise not in self.names:
+        if opts.exercise is not None and opts.exercise not in self.names:
             raise BackformError(f"unknown exercise {opts.exercise!r}; choose one of: {', '.join(self.names)}")
         self.stats = LiveStats()
         self.stride = stride_for(source.fps, opts.max_fps)
@@ -125,12 +131,16 @@ class LiveSession:
         self.coach = CoachSink(self.speaker, opts.setup_check)
         self.flow = SetFlow(opts, walker, self.pipeline, self.coach, save=self._write_json,
                             finished=self._programme_done)
+        self.follow = None
+        if opts.exercise is None or walker is not None:  # follow what the person does
+            self.follow = Follow(self.coach, lambda: self.flow.waiting, opts.setup_check)
+            self.flow.follow = self.follow
         self.feed = FrameFeed(self._frames, self.capture.done, self._stop, self.flow.apply, lambda: self.flow.paused)
         header = log_header(source, opts.exercise, model, analysis_fps=source.fps / self.stride, live=True)
         self.log = LiveLog(self.out / LOG_NAME, header, self.flow.log_fields)
         self.window = WindowSink(self.board, self._display, self.coach, self.flow, self.capture, self._frame_s)
-        # in this order: the coach's set-up status is drawn; the log follows the display
-        self.sinks = [self.tracking, self.coach, self.window, self.log]
+        # in this order: the coach's (or, waiting, the follower's) set-up status is drawn; the log follows the display
+        self.sinks = [self.tracking, self.coach, *([self.follow] if self.follow else []), self.window, self.log]
 
     @property
     def paused(self) -> bool:
@@ -142,8 +152,11 @@ class LiveSession:
     # -- the session's state as session.json -----------------------------------------------------------------
     def session(self, final: bool = False) -> S.Session:
         """The typed session so far (``final``: the open set is closed and the end reason known)."""
-        s = build_session(self.flow.exercise_name, self.source.info(), self.tracking.tracking, self.flow.exercise)
+        s = build_session(self.flow.exercise_name or None, self.source.info(), self.tracking.tracking,
+                          self.flow.exercise)
         sets = self.flow.sets(final)
+        s.segments = timeline.segments(sets, self.last_t)
+        s.other = timeline.other(s.segments, self.last_t, self.programme is not None)
         s.live = S.LiveInfo(started_utc=self.started_utc, final=final, end=self.end_reason, sets=sets,
                             announcements=list(self.coach.announcements), voice=self.speaker.voice_name,
                             muted=self.speaker.muted, setup_ok_s=self.coach.setup_ok_s, stats=self.stats.summary())
@@ -189,7 +202,7 @@ class LiveSession:
     # -- display ------------------------------------------------------------------------------------------------
     def command(self, key: int) -> bool:
         """Handle a key code (cv2.waitKey); False when the session should end."""
-        cmd = key_command(key, self.names, self.flow.exercise_name, self.programme is not None)
+        cmd = key_command(key, self.names, self.flow.exercise_name or self.names[-1], self.programme is not None)
         if cmd is None:
             return True
         if cmd[0] == "quit":
@@ -203,7 +216,7 @@ class LiveSession:
 
     def render(self, c: Captured, pub: Published | None) -> np.ndarray:
         """The mirrored frame with the latest result drawn on it."""
-        return live_frame(c.frame.image, pub, self.flow.exercise_name, self.flow.paused, self.speaker.muted,
+        return live_frame(c.frame.image, pub, self.flow.exercise_name or "waiting", self.flow.paused, self.speaker.muted,
                           self.flow.banner(self.last_t), HELP_LINE, self.opts.display_width)
 
     def _should_end(self) -> bool:

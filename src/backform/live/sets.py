@@ -4,7 +4,9 @@
 - :class:`ProgrammeWalker`: a programme's steps (sets, rests, the end), when each is due, and the progress
   written to ``session.json`` (:class:`~backform.session.ProgrammeInfo`).
 - :class:`SetFlow`: what happens between sets: opening and closing them, the keys' commands (pause, restart,
-  switch, skip), the programme's steps; it tells the pipeline which checker to run and the coach what to say.
+  switch, skip), the programme's steps, following what the person does (a :class:`~.follow.Follow`: without
+  ``--exercise`` the set switches to the exercise recognised; with a programme, the next block's exercise
+  recognised moves the programme on); it tells the pipeline which checker to run and the coach what to say.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from msgspec import UNSET
 
 from .. import session as S
 from ..coaching.policy import CoachSink
-from ..exercises import get
+from ..exercises import get, spec
 from ..programme.programme import Block, resolve, score
 from ..types import FrameResult, Phase
+from .follow import Follow
 from .options import LiveOptions, exercise_params
 
 log = logging.getLogger(__name__)
@@ -100,6 +103,22 @@ class ProgrammeWalker:
         log.info("programme step: %s %s set %s", self.step.kind, self.step.exercise, self.step.set)
         return self.step
 
+    def ahead(self, name: str) -> int | None:
+        """The block ``name`` (an exercise recognised) moves on to: the next block when it is ``name``'s (during
+        the rest before a block: that block); None otherwise."""
+        st, blocks = self.step, self.programme.blocks
+        if st.kind == "done" or name == (st.exercise if st.kind == "set" or st.set != 1 else None):
+            return None
+        if st.kind == "rest" and st.set == 1:  # the rest before block st.block: its exercise started early
+            return st.block if st.exercise == name else None
+        return st.block + 1 if st.block < len(blocks) and blocks[st.block].exercise == name else None
+
+    def skip_to(self, block: int, t_s: float):
+        """Advance (as the skip key does) to the first set of ``block``."""
+        while not (self.step.kind == "set" and self.step.block == block) and self.step.kind != "done":
+            self.advance(t_s)
+        return self.step
+
     def due(self, t_s: float, exercise) -> bool:
         """A set ends when its reps are done, a rest when its time (frame timestamps) is up."""
         st = self.step
@@ -148,7 +167,11 @@ class SetFlow:
         self.save, self.finished = save, finished
         self.book = SetBook(self.walker.make if self.walker is not None else self._make)
         self.paused = False
-        self._open(opts.exercise, 0.0)
+        self.follow: Follow | None = None  # set by the session when it follows what the person does
+        if opts.exercise is not None or self.walker is not None:
+            self._open(opts.exercise, 0.0)
+        else:  # waiting for an exercise to be recognised: no checker; the coach gives set-up advice only
+            self.pipeline.exercise = None
         if self.walker is not None:
             self.coach.announce(self.walker.step.say, 0.0)
 
@@ -162,7 +185,13 @@ class SetFlow:
 
     @property
     def exercise_name(self) -> str:
+        """The open (or last) set's exercise; "" while waiting for the first one to be recognised."""
         return self.book.name
+
+    @property
+    def waiting(self) -> bool:
+        """No exercise given and none recognised yet."""
+        return self.walker is None and not self.book.name
 
     @property
     def exercise(self):
@@ -175,7 +204,7 @@ class SetFlow:
     def log_fields(self) -> dict:
         """The live extra fields of each session-log record: set, exercise and (with a programme) the step."""
         st = self.step
-        return {"set": self.set_no, "exercise": self.exercise_name, **({"step": st.kind} if st is not None else {})}
+        return {"set": self.set_no, "exercise": self.exercise_name or None, **({"step": st.kind} if st is not None else {})}
 
     def _open(self, name: str, t_s: float) -> None:
         ex = self.book.open(name, t_s)
@@ -199,13 +228,50 @@ class SetFlow:
         return self.walker.info(sets, params, self.exercise_name)
 
     def banner(self, t_s: float) -> str | None:
+        if self.waiting:
+            return "Start one of your exercises"
         return self.walker.banner(t_s) if self.walker is not None else None
 
     # -- between frames -----------------------------------------------------------------------------------------
     def after_frame(self, t_s: float) -> None:
         """After each analysed frame: with a programme, the next step once this one is done."""
+        if self.follow is not None:
+            self._follow(t_s)
         if self.walker is not None and self.walker.due(t_s, self.exercise):
             self.next_step(t_s)
+
+    def _follow(self, t_s: float) -> None:
+        """An exercise recognised: without a programme, a set of it (unless it is the open set's); with one,
+        the next block's exercise moves the programme on. The new set begins where the recognition's evidence
+        began, and the frames since then go through its checker, so the reps recognised are counted."""
+        name = self.follow.recognised(t_s)
+        if name is None or (name == self.book.name and self.book.is_open):
+            return
+        block = self.walker.ahead(name) if self.walker is not None else None
+        if self.walker is not None and block is None:
+            return
+        if self.book.is_open:  # never before what the open set counted
+            floor = max([self.book.start_s] + [r.end_s for r in self.book.exercise.reps])
+        else:
+            floor = (self.book.closed[-1].end_s or 0.0) if self.book.closed else 0.0
+        start = self.follow.start_s(name, floor)
+        self.close(start)
+        if self.walker is not None:
+            step = self.walker.skip_to(block, start)
+            self._open(step.exercise, start)
+        else:
+            self._open(name, start)
+        ex = self.book.exercise
+        for pf in self.follow.since(start):
+            ex.update(pf)
+        log.info("recognised %s: set %d from %.1f s, %d reps so far", name, self.set_no, start, len(ex.reps))
+        self.paused = False
+        label = spec(name).label
+        if self.walker is not None:
+            self.coach.announce(f"Now {label}. {self.walker.step.say}", t_s)
+        else:
+            self.coach.status_text(f"Now {label}", t_s)
+        self.save()
 
     def next_step(self, t_s: float) -> None:
         """Close the current set (if one is open) and begin the programme's next step: a set, a rest or the end."""
@@ -234,8 +300,8 @@ class SetFlow:
             if self.step is not None and (what == "switch" or self.step.kind != "set"):
                 return  # a programme sets the exercise (n skips to the next step)
             name = cmd[1] if what == "switch" else self.exercise_name
-            if name == self.exercise_name and what == "switch":
-                return
+            if (name == self.exercise_name and what == "switch") or not name:
+                return  # (nothing to restart while waiting for an exercise)
             self.close(t_s)
             self._open(name, t_s)
             self.paused = False  # (a programme's set restarted keeps its step: same block and set)

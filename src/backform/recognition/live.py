@@ -59,6 +59,7 @@ class Recognizer:
         self.protos = protos if protos is not None else M.load()
         self._posture = Hysteresis[str](switch_s)
         self._stable: str | None = None
+        self.posture_since_s: float | None = None  # when the current posture began (its checkers see from here)
         self._checkers: dict = {}
         self._feats: deque = deque()          # (t, movement figures, view) of the last window
         self._moves: deque[_Move] = deque()   # the movements of the last window
@@ -86,9 +87,11 @@ class Recognizer:
 
     def update(self, pf: PoseFrame) -> Recognition:
         t = pf.t_s
+        first = self.posture_since_s is None
         stable = self._posture.update(t, posture_of(pf))
-        if stable != self._stable:
-            self._reset(stable)
+        if first or stable != self._stable:
+            self._reset(stable)  # a new posture is held since switch_s ago (the first frame's from now)
+            self.posture_since_s = t if first else t - self._posture.switch_s
         self._feats.append((t, movement([pf])[0], frame_view(pf)))
         while self._feats and self._feats[0][0] < t - self.window_s:
             self._feats.popleft()
@@ -100,6 +103,10 @@ class Recognizer:
         while self._moves and self._moves[0].end < t - self.window_s:
             self._moves.popleft()
         return self._current(t)
+
+    def first_rep_s(self, label: str) -> float | None:
+        """When ``label``'s evidence in the window begins: the start of its first movement (None: none)."""
+        return min((mv.start for mv in self._moves if mv.label == label), default=None)
 
     def _current(self, t: float) -> Recognition:
         if not self._moves:

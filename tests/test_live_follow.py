@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -174,3 +176,14 @@ def test_waiting_gives_set_up_advice(tmp_path):
     res = live(empty, tmp_path, setup_check=True)
     said = [(x.kind, x.text) for x in res.live.announcements]
     assert said and all(k == "setup" for k, _ in said) and "can't see you" in said[0][1]
+
+
+def test_cli_live_without_exercise(numbered_video, tmp_path, model_path):
+    """``backform live`` without --exercise (nobody in the clip): waits the whole time, says so, exit 0."""
+    r = subprocess.run([sys.executable, "-m", "backform", "live", "--video", str(numbered_video), "--no-window",
+                        "--mute", "--no-setup-check", "--max-seconds", "3", "--out", str(tmp_path / "s")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "following the exercise you do" in r.stderr and "no exercise recognised" in r.stdout
+    d = json.loads((tmp_path / "s" / "session.json").read_text())
+    assert d["exercise"] is None and d["live"]["sets"] == [] and d["segments"] == []

@@ -38,9 +38,7 @@ def cmd_live(args) -> int:
         for b in programme.blocks:  # a calibration profile that cannot be read fails now, not mid-session
             resolve(programme, b.exercise)
         args.exercise = programme.blocks[0].exercise
-    elif args.exercise is None:
-        raise BackformError("give --exercise NAME or --program FILE")
-    if args.exercise not in names():
+    if args.exercise is not None and args.exercise not in names():
         raise BackformError(f"unknown exercise {args.exercise!r}; choose one of: {', '.join(names())}")
     window = not args.no_window
     if window:
@@ -57,7 +55,8 @@ def cmd_live(args) -> int:
                            max_fps=args.max_fps, programme=programme)
         sess = LiveSession(src, opts, pose)
         if not getattr(args, "quiet", False):
-            what = f"programme {programme.title}" if programme is not None else args.exercise
+            what = (f"programme {programme.title}" if programme is not None else args.exercise
+                    or "following the exercise you do")
             print(f"backform live: {what} from {src.info()['path']}; "
                   + ("keys: " + HELP_LINE if window else "no window (Ctrl-C to stop)"), file=sys.stderr)
         result = sess.run()
@@ -67,7 +66,8 @@ def cmd_live(args) -> int:
         st = result.live.stats
         sets = result.live.sets
         what = (f"{sum(x.rep_count for x in sets)} reps in {len(sets)} sets" if programme is not None
-                else f"{result.exercise}: {result.rep_count} reps, {len(result.faults)} faults")
+                else f"{result.exercise}: {result.rep_count} reps, {len(result.faults)} faults" if args.exercise
+                else ", ".join(f"{g.exercise}: {g.rep_count} reps" for g in result.segments) or "no exercise recognised")
         print(f"{what} "
               f"({result.live.end}); {st['inferred']} frames analysed at {st['inference_fps']:.1f}/s, "
               f"{st['dropped']} dropped; latency median {st['latency_ms']['median']} ms")
@@ -83,9 +83,10 @@ def add_parser(subparsers):
     p = subparsers.add_parser("live", help="coach live from a webcam (or a video played as a fake camera)",
                               description="Live coaching: mirrored window with the skeleton, reps, hold timer and "
                                           "faults; spoken cues; session saved as it goes. Keys: " + HELP_LINE)
-    options.add_exercise(p, " (or --program)")
+    options.add_exercise(p, " (default: follow the exercise done, as recognised)")
     p.add_argument("--program", help="programme file (TOML): walk through its exercises, sets and rests, with its "
-                                     "reps, holds, thresholds and calibration (--exercise, --reps, --hold ignored)")
+                                     "reps, holds, thresholds and calibration, moving on when you start the next exercise (--exercise, "
+                                     "--reps, --hold ignored)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--camera", default="0", help="camera index (default 0)")
     src.add_argument("--video", help="play this video file as a fake camera, at real-time pace")

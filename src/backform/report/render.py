@@ -20,7 +20,8 @@ from .load import LogData, cues_of, per_side
 from .scoring import score_block
 from .stills import PRIVACY_MODES, fault_stills
 from .svg import plots
-from .trend import TrendRow, trend_sections
+from .timeline import segment_views, svg_timeline, timeline_rows
+from .trend import TrendRow, session_overview, trend_sections
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PRIVACY_TEXT = {"none": "as recorded", "blur": "face blurred", "skeleton": "skeleton only (no video pixels)"}
@@ -118,8 +119,11 @@ def render_session(session: S.Session, ld: LogData | None, folder: Path, program
     """The report's HTML (a string)."""
     privacy = check_privacy(privacy or opt(session.privacy) or "blur")
     sc, block = score_block(session, programme)
+    segments = segment_views(session, programme)
     ex = session.exercise or "(no exercise)"
     label = ex.replace("_", " ")
+    if session.exercise is None and segments:  # a whole session: its exercises
+        label = ", ".join(dict.fromkeys(g.label for g in segments))
     folder = Path(folder)
     stills = fault_stills(session, ld, folder, privacy)
     what = PRIVACY_TEXT[privacy]
@@ -131,7 +135,10 @@ def render_session(session: S.Session, ld: LogData | None, folder: Path, program
     has_log = ld is not None and bool(ld.t)
     pr = sc.prescribed
     model = session.tracking.model
+    rows = timeline_rows(session, segments)
     return env.get_template("report.html").render(
+        segments=segments, timeline_rows=rows, many_segments=len(segments) >= 2, reps_id="reps",
+        timeline=svg_timeline(session, segments) if rows else None,
         s=session, sc=sc, block=block, programme=programme, label=label,
         title=f"{label} – {Path(str(session.source.path or folder.name)).name}",
         source_name=Path(str(session.source.path or "")).name,
@@ -147,5 +154,6 @@ def render_session(session: S.Session, ld: LogData | None, folder: Path, program
 
 
 def render_trend(rows: list[TrendRow], programme=None, base: Path | None = None) -> str:
-    return env.get_template("trend.html").render(rows=rows, programme=programme,
+    return env.get_template("trend.html").render(rows=rows, programme=programme, overview=session_overview(rows, base),
+                                                 sessions=len({r.folder for r in rows}),
                                                  sections=trend_sections(rows, base))

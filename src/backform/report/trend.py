@@ -1,4 +1,7 @@
-"""The trend over sessions: one row per session folder (date order) and its SVG trend lines per exercise."""
+"""The trend over sessions: one row per session folder (date order) and its SVG trend lines per exercise.
+
+A whole session of several exercises (``segments``, issue 13) gives one row per segment, each in its own
+exercise's section, and the page lists every session's exercises (:func:`session_overview`)."""
 from __future__ import annotations
 
 import os
@@ -15,6 +18,7 @@ from .formatting import fmt
 from .load import REPORT_NAME, load_session, per_side
 from .scoring import score_block
 from .svg import SERIES_COLOURS, nice_range, ticks
+from .timeline import label_of, segment_session, segments_of
 
 DATE_RE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[:h-]?(\d{2}))?")
 M = Markup
@@ -51,6 +55,7 @@ class TrendRow:
     faults: dict[str, int]           # fault code -> how many
     partial: bool
     report: Path | None              # its report.html, when there is one
+    segment: int | None = None       # a whole session's segment (1-based), None: the session itself
 
     @property
     def name(self) -> str:
@@ -62,16 +67,32 @@ def trend_rows(dirs: list, programme=None) -> list[TrendRow]:
     for i, d in enumerate(dirs):
         folder = Path(d)
         session, _ = load_session(folder)
-        sc, _ = score_block(session, programme)
         label, key = session_date(folder)
-        faults: dict[str, int] = {}
-        for f in session.faults:
-            faults[f.code] = faults.get(f.code, 0) + 1
-        rows.append(TrendRow(folder=folder, date=label, key=(key, i), exercise=session.exercise, score=sc,
-                             faults=faults, partial=bool(session.partial),
-                             report=(folder / REPORT_NAME) if (folder / REPORT_NAME).is_file() else None))
+        report = (folder / REPORT_NAME) if (folder / REPORT_NAME).is_file() else None
+        segs = segments_of(session)
+        parts = [(k, segment_session(g, session)) for k, g in enumerate(segs, 1)] if len(segs) >= 2 else [
+            (None, session)]
+        for k, part in parts:
+            sc, _ = score_block(part, programme)
+            faults: dict[str, int] = {}
+            for f in part.faults:
+                faults[f.code] = faults.get(f.code, 0) + 1
+            rows.append(TrendRow(folder=folder, date=label, key=(key, i, k or 0), exercise=part.exercise, score=sc,
+                                 faults=faults, partial=bool(session.partial), report=report, segment=k))
     rows.sort(key=lambda r: r.key)
     return rows
+
+
+def session_overview(rows: list[TrendRow], base: Path | None = None) -> list[dict]:
+    """Per session (date order): its exercises with their reps ("bridge 5 · bird dog 4"); empty when no
+    session holds several exercises (the page then looks as before)."""
+    if not any(r.segment is not None for r in rows):
+        return []
+    out: dict[Path, dict] = {}
+    for r in rows:
+        row = out.setdefault(r.folder, {**_table_row(r, False, base), "exercises": []})
+        row["exercises"].append(f"{label_of(r.exercise) or 'no exercise'} {r.score.done.reps}")
+    return [{**v, "exercises": " · ".join(v["exercises"])} for v in out.values()]
 
 
 def svg_trend(title: str, labels: list[str], series: dict, unit: str = "", width: int = 960, height: int = 200,

@@ -18,6 +18,7 @@ from backform.exercises import names, spec
 from backform.live import LiveOptions, LiveSession
 from backform.live.timeline import other, segments
 from backform.programme.programme import load
+from backform import report as R
 from backform import session as S
 from backform.types import Frame
 
@@ -112,6 +113,28 @@ def test_live_follows_two_exercises(two, tmp_path):
     assert [(g["exercise"], g["rep_count"]) for g in d["segments"]] == [("bridge", 3), ("bird_dog", 4)]
     assert d["other"] == [] or all(o["end_s"] <= d["segments"][0]["start_s"] + 1e-6 for o in d["other"])
     assert d["exercise"] == "bird_dog" and d["rep_count"] == 4  # the top level: the last set's checker, as before
+
+
+def test_two_exercises_of_one_posture(tmp_path):
+    """Arm lift then back extension, both face down, no pause: the recogniser's label turns once the back
+    extension's reps outnumber the arm lift's in its window; the arm lift's set keeps only its own reps (what
+    its checker counted from the extension's first movement on is left out), the extension's set counts all its
+    reps (replayed from where its evidence began), and the sets do not flip back and forth."""
+    a, b = part("prone_arm_lift", 3), part("prone_extension", 4)
+    poses, spans = join(a, b, gap_s=0.0)
+    res = live(poses, tmp_path)
+    sets = res.live.sets
+    assert [(s.exercise, s.rep_count) for s in sets] == [("prone_arm_lift", 3), ("prone_extension", 4)]
+    assert sets[0].end_s == sets[1].start_s <= sets[1].reps[0].start_s
+    assert all(r.start_s >= spans[1][0] for r in sets[1].reps) and all(r.end_s <= spans[0][1] for r in sets[0].reps)
+
+
+def test_live_session_report_shows_its_sets_as_segments(two, tmp_path):
+    (poses, _), _ = two
+    live(poses, tmp_path)
+    page = R.write_report(tmp_path / "s").read_text()
+    assert 'class="timeline" id="timeline" data-segments="2"' in page
+    assert 'data-exercise="bridge" data-reps="3"' in page and 'data-exercise="bird_dog" data-reps="4"' in page
 
 
 def test_waiting_until_recognised(tmp_path):

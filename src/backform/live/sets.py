@@ -63,20 +63,24 @@ class SetBook:
         return FrameResult(index=-1, t_s=t_s, phase=Phase.START, rep_count=len(ex.reps),
                            side_counts=ex.side_counts(), faults=faults, completed=rep)
 
-    def record(self, step, end_s: float | None = None) -> S.LiveSet:
-        """The open set as ``session.json`` lists it; with a programme ``step``, which set of it this is."""
+    def record(self, step, end_s: float | None = None, cut_s: float | None = None) -> S.LiveSet:
+        """The open set as ``session.json`` lists it; with a programme ``step``, which set of it this is.
+        ``cut_s``: the reps begun from then on (and their faults) were another exercise's, and are left out."""
         ex = self.exercise
+        reps = [r for r in ex.reps if cut_s is None or r.start_s < cut_s]
+        kept = {r.n for r in reps}
+        faults = [f for f in ex.faults if cut_s is None or (f.rep in kept if f.rep is not None else f.t_s < cut_s)]
         s = S.LiveSet(set=self.set_no, exercise=self.name, start_s=round(self.start_s, 3), end_s=end_s,
-                      rep_count=len(ex.reps), reps=[S.convert(r.to_json(), S.Rep) for r in ex.reps],
-                      faults=[S.convert(f.to_json(), S.FaultEvent) for f in ex.faults])
+                      rep_count=len(reps), reps=[S.convert(r.to_json(), S.Rep) for r in reps],
+                      faults=[S.convert(f.to_json(), S.FaultEvent) for f in faults])
         if step is not None and step.kind == "set":  # which set of the programme this is, and whether it was done
             s.block, s.block_set, s.block_sets = step.block, step.set, step.sets
             s.reps_prescribed, s.per_side, s.complete = step.reps, step.per_side, step.target_met(ex)
         return s
 
-    def close(self, t_s: float, step) -> None:
+    def close(self, t_s: float, step, cut: bool = False) -> None:
         self.is_open = False
-        self.closed.append(self.record(step, end_s=round(t_s, 3)))
+        self.closed.append(self.record(step, end_s=round(t_s, 3), cut_s=t_s if cut else None))
 
     def all(self, final: bool, step) -> list[S.LiveSet]:
         return self.closed + ([] if final or not self.is_open else [self.record(step)])
@@ -247,15 +251,22 @@ class SetFlow:
         name = self.follow.recognised(t_s)
         if name is None or (name == self.book.name and self.book.is_open):
             return
+        first = self.follow.rec.first_rep_s(name)
+        if self.book.is_open and (first is None or first < self.book.start_s):
+            return  # its evidence is older than the open set: the open set's exercise came after it
         block = self.walker.ahead(name) if self.walker is not None else None
         if self.walker is not None and block is None:
             return
-        if self.book.is_open:  # never before what the open set counted
-            floor = max([self.book.start_s] + [r.end_s for r in self.book.exercise.reps])
+        if self.book.is_open:  # never before what the open set counted before the new exercise's first rep
+            floor = max([self.book.start_s] + [r.end_s for r in self.book.exercise.reps
+                                               if first is None or r.end_s <= first])
         else:
             floor = (self.book.closed[-1].end_s or 0.0) if self.book.closed else 0.0
         start = self.follow.start_s(name, floor)
-        self.close(start)
+        if self.book.is_open and start <= self.book.start_s:
+            return  # a switch never empties the open set (no flip-flop between two exercises of one posture)
+        if self.book.is_open:  # its reps from ``start`` on were the new exercise's movements: left out
+            self.book.close(start, self.step, cut=True)
         if self.walker is not None:
             step = self.walker.skip_to(block, start)
             self._open(step.exercise, start)

@@ -13,7 +13,8 @@ from backform.types import Fault, FrameResult, Phase, RepEvent
 
 
 def rep_stream(hold_s: float, t0: float = 0.0, n: int = 1, fps: float = 30.0, fault: str | None = "short_hold",
-               side: str | None = None, side_counts: dict | None = None, target: float = 2.0):
+               side: str | None = None, side_counts: dict | None = None, target: float = 2.0,
+               confidence: float | None = None):
     """FrameResults of one rep: rest 1 s, lift 0.5 s, hold ``hold_s``, lower 0.5 s, then the completion frame."""
     out, t = [], t0
     dt = 1.0 / fps
@@ -29,7 +30,7 @@ def rep_stream(hold_s: float, t0: float = 0.0, n: int = 1, fps: float = 30.0, fa
             t += dt
     rep = RepEvent(n=n, start_s=t0 + 1.0, top_s=t0 + 1.5, end_s=t, hold_s=hold_s, side=side,
                    faults=(fault,) if fault else ())
-    faults = (Fault(fault, "Hold the top for 2 seconds", t, rep=n),) if fault else ()
+    faults = (Fault(fault, "Hold the top for 2 seconds", t, rep=n, confidence=confidence),) if fault else ()
     out.append(fr(Phase.START, completed=rep, faults=faults))
     return out, t + dt
 
@@ -48,6 +49,16 @@ def test_short_hold_gives_count_then_fault_cue():
     frames, _ = rep_stream(hold_s=1.3)
     got = said(Coach(), frames)
     assert got == [("hold", "Hold"), ("count", "one"), ("rep", "one"), ("fault", "Hold the top for 2 seconds")]
+
+
+@pytest.mark.parametrize("confidence, spoken", [(None, True), (0.95, True), (0.7, True), (0.69, False), (0.0, False)])
+def test_only_confident_faults_are_spoken(confidence, spoken):
+    """A fault whose check is less than 0.7 sure is kept in the session (and shown greyed in the report) but
+    not said: a wrong cue spoken to someone on the floor does more harm than a missed one."""
+    frames, _ = rep_stream(hold_s=1.3, confidence=confidence)
+    got = said(Coach(), frames)
+    assert (("fault", "Hold the top for 2 seconds") in got) is spoken
+    assert ("rep", "one") in got
 
 
 def test_same_fault_cue_not_repeated_within_cooldown_and_set_complete():

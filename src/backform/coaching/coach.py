@@ -45,6 +45,8 @@ class CoachParams:
     fault_repeat_s: float = 20.0  # the same fault cue (code) at most this often
     setup_repeat_s: float = 8.0  # set-up advice repeated at most this often
     hold_count: bool = True      # count the seconds of a hold aloud (else only "hold" and "lower slowly")
+    min_confidence: float = 0.7  # a fault is spoken only when its check is at least this sure (issue 12);
+    #                              the report shows the others greyed, the session keeps them all
 
 
 class Coach:
@@ -132,8 +134,10 @@ class Coach:
                 self._emit(out, f"{text}. Set complete, well done", "set_done", t, force=True)
             else:
                 self._emit(out, text, "rep", t, force=True)
-            if rep.faults:
-                code = rep.faults[0]  # faults are sorted by severity, most important first
+            unsure = {f.code for f in res.faults if f.confidence is not None and f.confidence < self.p.min_confidence}
+            spoken = [c for c in rep.faults if c not in unsure]  # sorted by severity, most important first
+            if spoken:
+                code = spoken[0]
                 cue = next((f.message for f in res.faults if f.code == code), None) or code.replace("_", " ")
                 if t - self._fault_said.get(code, -math.inf) >= self.p.fault_repeat_s:
                     self._fault_said[code] = t

@@ -133,3 +133,20 @@ def test_whole_session_report_in_headless_chromium(whole, tmp_path):
     r = chromium_run(url, tmp_path, f"--screenshot={shot}", "--window-size=1280,1400")
     assert r.returncode == 0 and shot.is_file(), r.stderr[-2000:]
     save_artifact(shot, "report_whole_session.png")
+
+
+def test_one_segment_alone_draws_no_timeline(whole, tmp_path):
+    """A live session of one set (one segment, nothing else): the page as before, without a timeline."""
+    folder = tmp_path / "one"
+    shutil.copytree(whole[0], folder)
+    s = json.loads((folder / "session.json").read_text())
+    seg = s["segments"][0]
+    s.update(exercise="bridge", reps=seg["reps"], faults=seg["faults"], rep_count=seg["rep_count"],
+             segments=[seg], other=[])
+    (folder / "session.json").write_text(json.dumps(s))
+    page = R.write_report(folder).read_text()
+    assert 'class="timeline"' not in page and 'id="reps"' in page and "reps-1" not in page
+    s["other"] = [{"start_s": 20.0, "end_s": 25.0, "posture": None, "reason": "no person in view"}]
+    (folder / "session.json").write_text(json.dumps(s))
+    page = R.write_report(folder).read_text()
+    assert 'data-segments="1" data-other="1"' in page and 'id="reps"' in page and "reps-1" not in page

@@ -136,6 +136,8 @@ def render_session(session: S.Session, ld: LogData | None, folder: Path, program
     pr = sc.prescribed
     model = session.tracking.model
     rows = timeline_rows(session, segments)
+    if len(rows) < 2:  # one segment and nothing else (a one-set live session): no timeline, the page as before
+        rows = []
     return env.get_template("report.html").render(
         segments=segments, timeline_rows=rows, many_segments=len(segments) >= 2, reps_id="reps",
         timeline=svg_timeline(session, segments) if rows else None,

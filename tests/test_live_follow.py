@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from kinematics import H_PX, W_PX, Plan, Rep, frames, run
 
-from backform.exercises import names, spec
+from backform.exercises import spec
 from backform.live import LiveOptions, LiveSession
 from backform.live.timeline import other, segments
 from backform.programme.programme import load

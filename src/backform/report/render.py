@@ -37,6 +37,19 @@ env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined
 env.filters["fmt"] = fmt
 env.filters["json_script"] = json_for_script
 env.filters["label"] = lambda ex: str(ex or "").replace("_", " ")
+SURE = 0.7  # faults below this confidence are greyed here and not spoken live (coaching.coach.CoachParams)
+
+
+def fault_confidence(rep, code: str) -> float | None:
+    """The confidence of ``code``'s verdict on ``rep`` (None when the session has no verdicts)."""
+    for v in rep.verdicts or ():
+        if v.code == code:
+            return v.confidence
+    return None
+
+
+env.filters["fault_confidence"] = fault_confidence
+env.globals["SURE"] = SURE
 
 
 def check_privacy(privacy: str) -> str:

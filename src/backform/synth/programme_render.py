@@ -107,6 +107,8 @@ def shots(spec: ProgrammeSpec, prog: Programme, t: np.ndarray, verts: np.ndarray
     # the floor camera: fitted to the floor frames with the head below 1.2 m (a standing person's head may
     # leave the top of the picture: the phone is on the floor by the mat)
     low = ~standing & (J3[:, 0, 2] < 1.2)
+    if not low.any():
+        low = ~standing
     h_floor, h_stand = float(rng.uniform(0.55, 0.75)), float(rng.uniform(1.0, 1.2))
     cams = {}
     if low.any():
@@ -117,7 +119,7 @@ def shots(spec: ProgrammeSpec, prog: Programme, t: np.ndarray, verts: np.ndarray
                                       yaw)
     out = []
     for i, ti in enumerate(t):
-        role = "standing" if standing[i] or "floor" not in cams else "floor"
+        role = "standing" if (standing[i] and "standing" in cams) or "floor" not in cams else "floor"
         if not out or out[-1].role != role:
             out.append(Shot(round(float(ti), 4), cams[role], role))
     return out
@@ -147,9 +149,11 @@ def pose_programme(spec: ProgrammeSpec, frames_limit: int | None = None):
 
 
 def render_programme(spec: ProgrammeSpec, out_dir: Path, command: str | None = None,
-                     frames_limit: int | None = None, only_frames: list[int] | None = None) -> dict:
+                     frames_limit: int | None = None, only_frames: list[int] | None = None,
+                     write_video: bool = True) -> dict:
     """Render ``spec`` into ``out_dir``: ``<name>.mp4`` and ``<name>.truth.json`` (or, with ``only_frames``,
-    just those frames as ``<name>_<i>.png`` for a look). Returns a summary dict."""
+    just those frames as ``<name>_<i>.png`` for a look; ``write_video=False``: the truth file alone, for a
+    video already rendered from the same spec). Returns a summary dict."""
     from .scene import Renderer, random_look, room_props, vertex_colors
 
     out_dir = Path(out_dir)
@@ -190,22 +194,25 @@ def render_programme(spec: ProgrammeSpec, out_dir: Path, command: str | None = N
         return dict(name=name, frames=n, pose_s=t_pose, render_s=time.perf_counter() - t1)
     import imageio_ffmpeg
 
-    writer = imageio_ffmpeg.write_frames(str(video), (spec.width, spec.height), fps=spec.fps, codec="libx264",
-                                         pix_fmt_out="yuv420p", quality=None, macro_block_size=8,
-                                         output_params=["-crf", str(spec.crf), "-preset", "slow"])
-    writer.send(None)
-    try:
-        for k, s in enumerate(cams):
-            rend = Renderer(s.cam, body.faces, colors, look, props)
-            try:
-                for i in np.where(shot_of == k)[0]:
-                    writer.send(rend.render(verts[i].astype(np.float32)))
-            finally:
-                rend.close()
-    finally:
-        writer.close()
+    if write_video:
+        writer = imageio_ffmpeg.write_frames(str(video), (spec.width, spec.height), fps=spec.fps,
+                                             codec="libx264", pix_fmt_out="yuv420p", quality=None,
+                                             macro_block_size=8,
+                                             output_params=["-crf", str(spec.crf), "-preset", "slow"])
+        writer.send(None)
+        try:
+            for k, s in enumerate(cams):
+                rend = Renderer(s.cam, body.faces, colors, look, props)
+                try:
+                    for i in np.where(shot_of == k)[0]:
+                        writer.send(rend.render(verts[i].astype(np.float32)))
+                finally:
+                    rend.close()
+        finally:
+            writer.close()
     t_render = time.perf_counter() - t1
     truth = prog.truth(t, p)
+    truth.pop("duration_s")  # the frames' (below)
     meta = dict(schema=SCHEMA, clip=video.name, kind="programme", fps=spec.fps, width=spec.width,
                 height=spec.height, frames=n, duration_s=round(n / spec.fps, 3), seed=spec.seed, command=command,
                 blocks=[dict(exercise=b.exercise, reps=b.reps, faults=[f.code for f in b.faults],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import session as S
 from ..exercises import get
-from ..io.sources import VideoFileSource
+from ..io.sources import open_source
 from ..io.video_out import AnnotatedVideoWriter
 from ..pipeline import DEFAULT_MAX_FPS, SESSION_NAME, analyze
 from ..pose.estimator import PoseConfig, PoseEstimator
@@ -66,7 +66,7 @@ def one_line(e: BaseException) -> str:
 
 def _open(video: Path, options, name: str | None):
     max_fps = DEFAULT_MAX_FPS if options.max_fps is None else options.max_fps
-    src = VideoFileSource(video, max_fps=max_fps)
+    src = open_source(str(video), max_fps=max_fps)  # a video, or a landmarks recording (.jsonl: poses given)
     return src, (_Named(src, name) if name else src)
 
 
@@ -74,7 +74,9 @@ def _pose_pass(src, source, out: Path, options, exercise=None, exercise_name: st
                extra_sinks=()) -> S.Session:
     """The pipeline over the recording: session log, annotated video (unless off), session.json."""
     with contextlib.ExitStack() as stack:
-        pose = stack.enter_context(PoseEstimator(options.model, PoseConfig(segmentation=options.segmentation)))
+        pose = None
+        if not getattr(src, "yields_poses", False):
+            pose = stack.enter_context(PoseEstimator(options.model, PoseConfig(segmentation=options.segmentation)))
         sinks = list(extra_sinks)
         video_out = None
         if options.video:

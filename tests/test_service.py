@@ -3,6 +3,7 @@ folder and on a real PostgreSQL server (started here from Debian's binaries; ski
 they are absent). One test runs the real server (uvicorn) and `backform upload` against it."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -25,7 +26,8 @@ from _report_helpers import make_session
 from test_service_helpers import PASSWORD, Clinic, Postgres, free_port, pg_bin, upload, wait_http
 from kinematics import Rep
 
-from backform.cli import main as cli_main
+from backform.cli import build_parser, main as cli_main
+from backform.cli.serve import _common_args
 from backform.service import Settings, blobs as B, care, create_app, create_user, jobs
 from backform.service.models import ApiToken, AuditEntry, LoginFailure, SessionRecord, now
 from backform.service.web import REPORT_CSP
@@ -448,9 +450,9 @@ def test_cookies_secure_by_default(tmp_path):
     assert "bf_session=" in sc and "Secure" in sc and "HttpOnly" in sc and "samesite=lax" in sc.lower()
 
 
-def test_raw_video_job_runs_the_analyze_pipeline(tmp_path, folder):
-    """A landmarks recording stands in for a raw video (no pose model needed): queued, analysed by
-    `backform analyze` in a child process, taken in as a session, the raw upload deleted."""
+def _raw_video_job(tmp_path, folder, ray: str | None = None):
+    """A landmarks recording stands in for a raw video (no pose model needed): queued, analysed by the batch
+    worker (a child process, or a Ray task with ``ray``), taken in as a session, the raw upload deleted."""
     clinic = Clinic(tmp_path / "data")
     t1 = clinic.browser("t1@clinic.test")
     _, _, tok = clinic.patient(t1, "Pat", "p@home.test")
@@ -462,12 +464,42 @@ def test_raw_video_job_runs_the_analyze_pipeline(tmp_path, folder):
     r = c.post("/api/videos", files={"video": (rec.name, rec.read_bytes())}, data={"exercise": "bridge"}, headers=h)
     assert r.status_code == 202, r.text
     jid = r.json()["id"]
-    assert jobs.work(clinic.app.state.db, clinic.app.state.blobs, clinic.settings, once=True) == 1
+    settings = dataclasses.replace(clinic.settings, ray=ray)
+    assert jobs.work(clinic.app.state.db, clinic.app.state.blobs, settings, once=True) == 1
     j = c.get(f"/api/jobs/{jid}", headers=h).json()
     assert j["status"] == "done", j
     s = c.get(f"/api/sessions/{j['session_id']}", headers=h).json()
     assert s["rep_count"] == 3 and s["exercise"] == "bridge"
     assert not list((clinic.settings.data / "blobs").rglob("raw.jsonl"))
+    assert not [p for p in clinic.settings.data.iterdir() if p.name.startswith("job")]  # the work folder goes
+
+
+def test_raw_video_job_runs_the_analyze_pipeline(tmp_path, folder):
+    _raw_video_job(tmp_path, folder)
+
+
+@pytest.fixture
+def local_ray():
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'backform[ray]')")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(num_cpus=1, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+             configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_raw_video_job_on_ray(local_ray, tmp_path, folder):
+    """`backform serve --ray`: the same job submitted as a Ray task (batch.run_ray) on a local Ray."""
+    _raw_video_job(tmp_path, folder, ray="")
+    assert local_ray.is_initialized()  # the worker used the Ray it found, and left it running
+
+
+def test_serve_ray_option_reaches_the_workers():
+    args = build_parser().parse_args(["serve", "--data", "d", "--ray", "auto", "worker"])
+    assert args.ray == "auto" and args.action == "worker"
+    assert _common_args(args)[-1] == "--ray=auto"
+    args = build_parser().parse_args(["serve", "--data", "d", "worker", "--ray"])
+    assert args.worker_ray == "" and args.ray is None
 
 
 def test_real_server_and_backform_upload(tmp_path, folder, monkeypatch, capsys):

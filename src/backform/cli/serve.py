@@ -5,6 +5,7 @@
     backform serve --data DIR migrate                # schema to the newest revision (also done on start)
     backform serve --data DIR admin create --email a@clinic --name "A. Admin"   # the first admin
     backform serve --data DIR worker                 # a job worker on its own (another machine)
+    backform serve --data DIR --ray auto             # raw videos analysed on a Ray cluster (the ray extra)
     backform serve --data DIR purge                  # delete sessions older than the retention (admin page)
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 
+from .. import batch
 from ..errors import BackformError
 
 try:  # the optional service extra (starlette, sqlalchemy, alembic, uvicorn, argon2-cffi, ...)
@@ -33,9 +35,18 @@ def _need_extra() -> None:
         raise BackformError(f"backform serve needs the service extra: pip install 'backform[service]' ({MISSING})")
 
 
+def ray_of(args) -> str | None:
+    """None: analyses in a child process of each job worker; "" a local Ray; else a Ray cluster's address."""
+    ray = getattr(args, "worker_ray", None)
+    ray = getattr(args, "ray", None) if ray is None else ray
+    if ray is not None and batch.ray_module() is None:
+        raise BackformError("--ray needs Ray: pip install 'backform[ray]'")
+    return ray
+
+
 def settings_of(args):
     _need_extra()
-    kw = {"db_url": args.db or os.environ.get("BACKFORM_DB", ""), "blobs_url": args.blobs or "",
+    kw = {"ray": ray_of(args), "db_url": args.db or os.environ.get("BACKFORM_DB", ""), "blobs_url": args.blobs or "",
           "cookie_secure": not args.insecure_cookies, "retention_days": args.retention_days,
           "max_upload_bytes": int(args.max_upload_mb * 2**20)}
     return service.Settings.make(args.data, **kw)
@@ -49,6 +60,8 @@ def _common_args(args) -> list[str]:
         out += ["--blobs", args.blobs]
     if args.retention_days:
         out += ["--retention-days", str(args.retention_days)]
+    if args.ray is not None:
+        out.append(f"--ray={args.ray}")  # one argument: an empty address is not taken for the next word
     return out
 
 
@@ -73,7 +86,8 @@ def cmd_serve(args) -> int:
         workers.append(subprocess.Popen([sys.executable, "-m", "backform", "serve", *_common_args(args), "worker"]))
     host = args.host
     print(f"backform serve: http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{args.port}/ "
-          f"(data in {settings.data}, {len(workers)} job worker{'s' * (len(workers) != 1)}; Ctrl+C stops)",
+          f"(data in {settings.data}, {len(workers)} job worker{'s' * (len(workers) != 1)}"
+          f"{'' if settings.ray is None else ' on Ray ' + (settings.ray or '(local)')}; Ctrl+C stops)",
           flush=True)
     # uvicorn re-raises SIGTERM/SIGINT once it has shut down: end through the finally below, workers included
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -122,6 +136,10 @@ def add_parser(sub) -> None:
                                                        "in front for anything else)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=1, help="job worker processes analysing raw videos (default 1)")
+    s.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="job workers submit each analysis to Ray (the ray extra): a cluster's address (auto, "
+                        "ray://head:10001), or none for a local Ray; --data must be on a folder every node mounts "
+                        "at the same path")
     s.add_argument("--retention-days", type=float, help="delete sessions recorded longer ago than this")
     s.add_argument("--max-upload-mb", type=float, default=512, help="largest upload (default 512 MB)")
     s.add_argument("--insecure-cookies", action="store_true",
@@ -139,6 +157,8 @@ def add_parser(sub) -> None:
                    help="read the password from stdin (else BACKFORM_ADMIN_PASSWORD, else a prompt)")
     w = acts.add_parser("worker", help="run a job worker (raw video analysis)")
     w.add_argument("--once", action="store_true", help="stop when the queue is empty")
+    w.add_argument("--ray", dest="worker_ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="submit each analysis to Ray (as serve's --ray)")
     p = acts.add_parser("purge", help="delete sessions recorded longer ago than the retention (or --days)")
     p.add_argument("--days", type=float, help="this many days instead of the retention set on the admin page "
                                               "(else --retention-days)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROLES = ("admin", "therapist", "patient")
@@ -50,7 +50,8 @@ class Settings:
     login_attempts: int = 5                     # failed logins per address and per account ...
     login_window_s: float = 900.0               # ... within this window, then 429
     run_jobs_inline: bool = False               # tests: analyse a raw video in the request (no worker)
-    analyze_cmd: tuple[str, ...] = field(default_factory=tuple)  # override of the worker's analyze command
+    ray: str | None = None                      # job analyses on Ray: a cluster's address, "" a local Ray (None: a
+                                                # child process of the worker)
 
     @property
     def url(self) -> str:

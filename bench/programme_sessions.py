@@ -4,7 +4,6 @@
     nice -n 15 python bench/programme_sessions.py -n 3         # the first 3 sessions
     python bench/programme_sessions.py --render-only           # just render what is not cached
     python bench/programme_sessions.py --score-only            # score the cached sessions (no rendering)
-    python bench/programme_sessions.py --candidate-starts      # also: a candidate recogniser change, measured
 
 Each session is one video from ``backform.synth.programme_render`` (one body, one room, 640x360 @ 15 fps, the
 exercises joined by transitions: get down, lower to prone, roll over, sit up and stand, walk to the wall or
@@ -23,8 +22,6 @@ against the truth.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -38,10 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
 
 from backform.io.recording import read_session_log  # noqa: E402
-from backform.recognition import segments as SG  # noqa: E402
 from backform.recognition.segments import run_checker  # noqa: E402
 from backform.synth.motion import FaultSpec  # noqa: E402
 from backform.synth.programme import Block  # noqa: E402
@@ -85,72 +80,11 @@ def cut(video: Path, a: float, b: float, dest: Path) -> Path:
     return dest
 
 
-SEARCH_S = 15.0  # --candidate-starts: try starts every second over a posture stretch's first 15 s
-
-
-@contextlib.contextmanager
-def candidate_starts():
-    """A candidate change to ``recognition.segments`` (not made there: measured here): a posture stretch's
-    checkers run from its start and from every second over its first ``SEARCH_S`` s, and the start whose
-    first exercise gets the most reps is kept (the segment's check starts there too). A checker started
-    during the transition into a posture (the walk to the wall, the lowering from hands and knees) takes a
-    wrong start position and misses the exercise's reps; started once the person is in position it counts
-    them."""
-    orig = SG._run_groups
-    chosen: dict[float, int] = {}
-
-    def run_groups(run, cands, frames, times, feats, views, protos):
-        best, best_n = run, -1
-        for k in np.arange(0.0, SEARCH_S, 1.0):
-            if times[run.i0] + k >= times[run.i1 - 1] - 5.0:
-                break
-            i = SG._index(times, times[run.i0] + k)
-            slots = SG.slots_of({n: list(SG.run_checker(n, frames[i:run.i1]).reps) for n in cands})
-            SG.label_slots(slots, times, feats, views, protos)
-            g, _ = SG._first_group(slots)
-            if (len(g.reps) if g else 0) > best_n:
-                best, best_n = dataclasses.replace(run, i0=i), len(g.reps) if g else 0
-        chosen[run.start_s] = best.i0
-        return orig(best, cands, frames, times, feats, views, protos)
-
-    def recognise_(frames):
-        chosen.clear()
-        seg = SG.recognise(frames)
-        for f in seg.segments:
-            for r in seg.postures:
-                if r.start_s - 1e-6 <= f.start_s < r.end_s and r.start_s in chosen:
-                    f.i0 = max(f.i0, chosen[r.start_s])
-        return [(f.exercise, f.start_s, f.end_s, len(c.reps)) for f, c in SG.check(frames, seg)]
-
-    SG._run_groups = run_groups
-    try:
-        yield recognise_
-    finally:
-        SG._run_groups = orig
-
-
-def f1_of(found, segs_t) -> tuple[int, int, int, list]:
-    """tp, fp, fn and (exercise, reps, truth reps, IoU) per found segment, matched as in score()."""
-    import recognition as R
-
-    tp = fp = 0
-    matched, rows = set(), []
-    for ex, a, b, n in found:
-        best = max(range(len(segs_t)), key=lambda j: R.iou(a, b, segs_t[j]["start_s"], segs_t[j]["end_s"]))
-        v = R.iou(a, b, segs_t[best]["start_s"], segs_t[best]["end_s"])
-        ok = v >= 0.5 and best not in matched and segs_t[best]["exercise"] == ex
-        matched |= {best} if ok else set()
-        tp, fp = tp + ok, fp + (not ok)
-        rows.append((ex, round(a, 1), round(b, 1), n, segs_t[best]["rep_count"] if ok else None, round(v, 2)))
-    return tp, fp, len(segs_t) - len(matched), rows
-
-
-def score(sessions, work: Path, candidate: bool = False) -> None:
+def score(sessions, work: Path) -> None:
     import recognition as R  # bench/recognition.py: analyze (the CLI in-process), iou
 
     tp = fp = fn = wrong_ex = 0
     rows = []
-    cand = [0, 0, 0, []]
     for name, *_ in sessions:
         video, truth = CACHE / f"{name}.mp4", json.loads((CACHE / f"{name}.truth.json").read_text())
         s, el = R.analyze(video, work / "out" / name)
@@ -196,21 +130,6 @@ def score(sessions, work: Path, candidate: bool = False) -> None:
                       f"its checker on the true segment's frames: {part})")
         for o in s.other or []:
             print(f"  other {o.start_s:6.1f}-{o.end_s:6.1f} s  {o.reason}")
-        if candidate:
-            with candidate_starts() as rec:
-                found = rec(frames)
-            c = f1_of(found, segs_t)
-            cand[0] += c[0]
-            cand[1] += c[1]
-            cand[2] += c[2]
-            cand[3] += c[3]
-            print("  with --candidate-starts: " + " | ".join(f"{ex} {a}-{b} s reps {n} (truth {w}) IoU {v}"
-                                                           for ex, a, b, n, w, v in c[3]))
-    if candidate:
-        ctp, cfp, cfn, crows = cand
-        print(f"\nwith --candidate-starts: segment F1@50 = {2 * ctp / (2 * ctp + cfp + cfn) if ctp else 0:.3f} "
-              f"(tp {ctp}, fp {cfp}, fn {cfn}); rep counts equal to the truth: "
-              f"{sum(1 for r in crows if r[3] == r[4])}/{len(crows)}")
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     n = len(rows)
     same_alone = sum(1 for r in rows if r[3] is not None and r[2] == r[3])
@@ -227,8 +146,6 @@ def main(argv=None) -> int:
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--score-only", action="store_true")
     ap.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
-    ap.add_argument("--candidate-starts", action="store_true",
-                    help="also score a candidate recogniser change on the same pose pass (see candidate_starts)")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     sessions = SESSIONS[: a.n]
@@ -241,7 +158,7 @@ def main(argv=None) -> int:
         return 0
     sessions = [s for s in sessions if (CACHE / f"{s[0]}.truth.json").is_file()]
     with tempfile.TemporaryDirectory() as tmp:
-        score(sessions, a.work or Path(tmp), a.candidate_starts)
+        score(sessions, a.work or Path(tmp))
     return 0
 
 

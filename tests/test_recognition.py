@@ -216,3 +216,29 @@ def test_decide_view_then_reps_then_shape():
     arm = decide({"prone_extension": 1, "prone_arm_lift": 1}, "side", protos.centre["prone_arm_lift"], protos)
     assert ext[0] == "prone_extension" and arm[0] == "prone_arm_lift" and min(ext[1], arm[1]) > 0.7
     assert decide({"bridge": 2}, None, None, protos) == ("bridge", 1.0)
+
+
+def test_checkers_start_after_a_transition(monkeypatch):
+    """A checker started inside the transition into a posture (the walk to the wall) can miss every rep that
+    follows: the stretch's checkers then start later (every second over its first 15 s), and the segment's
+    check starts there too."""
+    from backform.recognition import segments as SG
+
+    fr, _ = join(part("wall_slide", 3))
+    real, starts = SG.run_checker, []
+
+    def blind_in_transition(name, frames, make=SG.get):
+        starts.append(frames[0].t_s)
+        ex = real(name, frames, make)
+        if frames[0].t_s < 2.0:  # started during the "walk": takes a wrong start position, counts nothing
+            ex.reps.clear()
+        return ex
+
+    monkeypatch.setattr(SG, "run_checker", blind_in_transition)
+    seg = recognise(fr)
+    assert [f.exercise for f in seg.segments] == ["wall_slide"]
+    f = seg.segments[0]
+    assert f.i0 == 0 and abs(fr[f.c0].t_s - 2.0) < 0.15, (f.i0, f.c0)
+    starts.clear()
+    (_, ex), = check(fr, seg)
+    assert starts == [fr[f.c0].t_s] and len(ex.reps) == len(real("wall_slide", fr).reps) == 3

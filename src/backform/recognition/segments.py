@@ -4,9 +4,12 @@
    (:func:`.smoothing.smooth`).
 2. In each stretch, the checker of every exercise that starts in that posture (``spec(name).posture``) runs
    over the stretch's frames (``Pipeline(None, get(name)).run``): its reps are the evidence. Reps of
-   different checkers that overlap in time form one *slot* (one movement). When the stretch holds more
-   than one exercise, fresh checkers run again from the end of the first one's last rep
-   (:func:`_run_groups`).
+   different checkers that overlap in time form one *slot* (one movement). The checkers start at the
+   stretch's first frame or, when they find no exercise from there, at the first of every
+   :data:`SEARCH_STEP_S` over its first :data:`SEARCH_S` from which they do (a stretch often begins inside
+   a transition, the walk to the wall or the lowering from hands and knees, where a checker takes a wrong
+   start position and misses the reps that follow; :func:`_start`). When the stretch holds more than one
+   exercise, fresh checkers run again from the end of the first one's last rep (:func:`_run_groups`).
 3. A slot claimed by several checkers (:func:`decide`) goes to an exercise meant for the camera view it
    was seen from (``spec(name).views``), then to the checker that counted the most reps in it, then to the
    exercise whose usual movement it resembles most (:mod:`.model`). A slot claimed by one checker is that
@@ -20,8 +23,9 @@
    than :data:`MERGE_GAP_S` apart with nothing recognised between them are one segment (several sets).
 5. Everything else is ``other``: no person, changing position, or a posture without an exercise's reps.
 
-:func:`check` then runs each segment's frames through a fresh checker (the one pipeline) for its reps and
-faults, and :func:`session_of` puts them into the typed session.
+:func:`check` then runs each segment's frames (the first segment of a stretch from the start kept in step 2)
+through a fresh checker (the one pipeline) for its reps and faults, and :func:`session_of` puts them into the
+typed session.
 """
 from __future__ import annotations
 
@@ -51,6 +55,9 @@ TAIL_S = 10.0          # ... and after its last
 PAD_S = 3.0            # ... else this much
 MERGE_GAP_S = 90.0     # one exercise's segments closer than this, nothing between: one segment
 SET_GAP_S = 30.0       # a pause longer than this between reps starts a new set
+SEARCH_S = 15.0        # a stretch's checkers also start every SEARCH_STEP_S over its first SEARCH_S ...
+SEARCH_STEP_S = 1.0
+SEARCH_LEFT_S = 5.0    # ... while at least this much of the stretch is left after the start
 
 
 @dataclass
@@ -66,13 +73,15 @@ class Slot:
 
 @dataclass
 class Found:
-    """A recognised segment: ``exercise`` from ``start_s`` to ``end_s`` (frames ``i0 .. i1-1``)."""
+    """A recognised segment: ``exercise`` from ``start_s`` to ``end_s`` (frames ``i0 .. i1-1``); its checker
+    starts at frame ``c0`` (>= ``i0``: the start kept for its posture stretch, see :func:`_start`)."""
 
     exercise: str
     start_s: float
     end_s: float
     i0: int = 0
     i1: int = 0
+    c0: int = 0
     confidence: float = 0.0
     slots: list[Slot] = field(default_factory=list)
 
@@ -186,31 +195,69 @@ def _index(times: np.ndarray, t: float) -> int:
     return int(np.searchsorted(times, t - 1e-9))
 
 
-def _run_groups(run: Run[str], cands: list[str], frames: Sequence[PoseFrame], times: np.ndarray,
-                feats: np.ndarray, views: Sequence[str | None], protos: M.Prototypes) -> list[_Group]:
-    """The exercises done one after the other in one posture stretch. Fresh candidate checkers run from a
-    cursor to the stretch's end; the first run of slots of one exercise is taken and the cursor moves to
-    the end of its last rep, so that the next exercise's reps are counted by checkers that did not see the
-    previous one (a checker kept running across a change of exercise can fold the first rep of the next
-    one into a long false rep). A stretch with one exercise costs one pass of each candidate."""
-    out: list[_Group] = []
-    i = run.i0
-    while i < run.i1:
-        part = frames[i:run.i1]
-        slots = slots_of({n: list(run_checker(n, part).reps) for n in cands})
-        label_slots(slots, times, feats, views, protos)
-        g, whole = _first_group(slots)
-        if g is None:
+def _first_pass(i: int, run: Run[str], cands: list[str], frames: Sequence[PoseFrame], times: np.ndarray,
+                feats: np.ndarray, views: Sequence[str | None],
+                protos: M.Prototypes) -> tuple[_Group | None, bool]:
+    """Fresh candidate checkers from frame ``i`` to the stretch's end: the first run of slots of one
+    exercise, and whether it holds every labelled slot."""
+    slots = slots_of({n: list(run_checker(n, frames[i:run.i1]).reps) for n in cands})
+    label_slots(slots, times, feats, views, protos)
+    return _first_group(slots)
+
+
+def _start(run: Run[str], cands: list[str], frames: Sequence[PoseFrame], times: np.ndarray, feats: np.ndarray,
+           views: Sequence[str | None], protos: M.Prototypes) -> tuple[int, _Group | None, bool]:
+    """Where the stretch's checkers start: the first of its first frame and a frame every
+    :data:`SEARCH_STEP_S` over its first :data:`SEARCH_S` (while :data:`SEARCH_LEFT_S` of the stretch is
+    left) from which the checkers find an exercise (:data:`MIN_REPS` reps of one); if none does, the one
+    whose first exercise got the most reps (ties: the earliest). A stretch often begins inside a transition
+    (the walk to the wall, the lowering from hands and knees): a checker started there takes a wrong start
+    position and can miss every rep that follows. Later starts are tried only while nothing is found: each
+    costs a pass, and in a stretch of two exercises of one posture a later start can let the second one's
+    checker fold the first one's reps into its own (the "most reps over every start" rule did that on
+    bench/recognition.py --joined). Returns the start and its :func:`_first_pass`."""
+    t0, last = times[run.i0], times[run.i1 - 1]
+    best: tuple[int, _Group | None, bool] | None = None
+    best_n, tried = -1, set()
+    for k in np.arange(0.0, SEARCH_S, SEARCH_STEP_S):
+        if k and t0 + k >= last - SEARCH_LEFT_S:
             break
+        i = max(run.i0, _index(times, t0 + k))
+        if i in tried or i >= run.i1:
+            continue
+        tried.add(i)
+        g, whole = _first_pass(i, run, cands, frames, times, feats, views, protos)
+        n = len(g.reps) if g is not None else 0
+        if n > best_n:
+            best, best_n = (i, g, whole), n
+        if n >= MIN_REPS:
+            break
+    return best
+
+
+def _run_groups(run: Run[str], cands: list[str], frames: Sequence[PoseFrame], times: np.ndarray,
+                feats: np.ndarray, views: Sequence[str | None],
+                protos: M.Prototypes) -> tuple[int, list[_Group]]:
+    """The start kept for the stretch (:func:`_start`) and the exercises done one after the other from
+    there. Fresh candidate checkers run from a cursor to the stretch's end; the first run of slots of one
+    exercise is taken and the cursor moves to the end of its last rep, so that the next exercise's reps are
+    counted by checkers that did not see the previous one (a checker kept running across a change of
+    exercise can fold the first rep of the next one into a long false rep)."""
+    out: list[_Group] = []
+    start, g, whole = _start(run, cands, frames, times, feats, views, protos)
+    i = start
+    while g is not None:
         if len(g.reps) >= MIN_REPS:
             out.append(g)
-        if whole:
-            break
         i = max(i + 1, _index(times, g.last))
-    return out
+        if whole or i >= run.i1:
+            break
+        g, whole = _first_pass(i, run, cands, frames, times, feats, views, protos)
+    return start, out
 
 
-def _place(groups: list[_Group], run: Run[str]) -> list[Found]:
+def _place(groups: list[_Group], run: Run[str], c0: int) -> list[Found]:
+    """Each group's segment (see the module's step 4); the first one's checker starts at frame ``c0``."""
     found = []
     for k, g in enumerate(groups):
         first, last = g.first, g.last
@@ -218,8 +265,8 @@ def _place(groups: list[_Group], run: Run[str]) -> list[Found]:
         hi = run.end_s if k == len(groups) - 1 else 0.5 * (last + groups[k + 1].first)
         start = lo if first - lo <= LEAD_S else first - PAD_S
         end = hi if hi - last <= TAIL_S else last + PAD_S
-        found.append(Found(g.label, start, end, confidence=float(np.mean([s.confidence for s in g.slots])),
-                           slots=list(g.slots)))
+        found.append(Found(g.label, start, end, c0=c0 if k == 0 else 0,
+                           confidence=float(np.mean([s.confidence for s in g.slots])), slots=list(g.slots)))
     return found
 
 
@@ -228,7 +275,7 @@ def _merge(found: list[Found]) -> list[Found]:
     for f in found:
         if out and out[-1].exercise == f.exercise and f.start_s - out[-1].end_s <= MERGE_GAP_S:
             p = out[-1]
-            out[-1] = Found(p.exercise, p.start_s, f.end_s, confidence=min(p.confidence, f.confidence),
+            out[-1] = Found(p.exercise, p.start_s, f.end_s, c0=p.c0, confidence=min(p.confidence, f.confidence),
                             slots=p.slots + f.slots)
         else:
             out.append(f)
@@ -281,17 +328,20 @@ def recognise(frames: Sequence[PoseFrame], exercises: Sequence[str] | None = Non
         cands = candidates(run.label, exercises)
         if not cands:
             continue
-        found += _place(_run_groups(run, cands, frames, times, feats, views, protos), run)
+        c0, groups = _run_groups(run, cands, frames, times, feats, views, protos)
+        found += _place(groups, run, c0)
     found = _merge(found)
     for f in found:
         f.i0, f.i1 = _index(times, f.start_s), _index(times, f.end_s)
+        f.c0 = min(max(f.i0, f.c0), f.i1)
     return Segmentation(found, _other(runs_, found, frames, labels, runs_[-1].end_s), runs_)
 
 
 def check(frames: Sequence[PoseFrame], seg: Segmentation,
           make: Callable[[str], object] = get) -> list[tuple[Found, object]]:
-    """Each segment's frames through a fresh checker (``make(name)``, default ``exercises.get``)."""
-    return [(f, run_checker(f.exercise, frames[f.i0:f.i1], make)) for f in seg.segments]
+    """Each segment's frames from ``c0`` (the start kept for its posture stretch) through a fresh checker
+    (``make(name)``, default ``exercises.get``)."""
+    return [(f, run_checker(f.exercise, frames[f.c0:f.i1], make)) for f in seg.segments]
 
 
 def _rep_sets(reps: list[S.Rep]) -> list[S.RepSet]:

@@ -241,12 +241,7 @@ def patient_delete(request: Request, db, form) -> Response:
 @handler
 def patient_export(request: Request, db, form) -> Response:
     c = need(request, db, "therapist", "admin")
-    p = _see(request, db, c)
-    data = care.export_patient(db, request.app.state.blobs, p)
-    log(request, db, c, "export", f"patient:{p.id}", p.id, f"{len(data)} bytes")
-    db.commit()
-    return Response(data, media_type="application/zip",
-                    headers={"content-disposition": f'attachment; filename="patient-{p.id}.zip"'})
+    return api.export_response(request, db, c, _see(request, db, c))
 
 
 @handler

@@ -15,7 +15,7 @@ import numpy as np
 from .clinic import ClinicSpec, state_at
 from .lookalikes import LOOKALIKES
 from .motion import REGISTRY, solve
-from .render import _place, random_body
+from .render import _place, encode_frames, random_body
 from .rig import rx, ry, rz
 
 log = logging.getLogger(__name__)
@@ -148,19 +148,7 @@ def render_clinic(spec: ClinicSpec, video: Path, frames_limit: int | None = None
         props = wall_end(props, wall_x, center, cam)
     colors = vertex_colors(body.regions, look)
     t1 = time.perf_counter()
-    rend = Renderer(cam, body.faces, colors, look, props)
-    import imageio_ffmpeg
-
-    writer = imageio_ffmpeg.write_frames(str(video), (spec.width, spec.height), fps=spec.fps, codec="libx264",
-                                         pix_fmt_out="yuv420p", quality=None, macro_block_size=8,
-                                         output_params=["-crf", str(spec.crf), "-preset", "medium"])
-    writer.send(None)
-    try:
-        for i in range(n):
-            writer.send(rend.render(verts[i].astype(np.float32)))
-    finally:
-        writer.close()
-        rend.close()
+    encode_frames(Renderer(cam, body.faces, colors, look, props), verts[:n], video, spec, preset="medium")
     t_render = time.perf_counter() - t1
     log.info("%s: %d frames, pose %.1fs, render %.1fs", spec.name, n, t_pose, t_render)
     return dict(frames=n, pose_s=round(t_pose, 2), render_s=round(t_render, 2),

@@ -153,19 +153,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, command: str | None = None, frame
     name = spec.clip_name()
     video = out_dir / f"{name}.mp4"
     t1 = time.perf_counter()
-    rend = Renderer(cam, body.faces, colors, look, props)
-    import imageio_ffmpeg
-
-    writer = imageio_ffmpeg.write_frames(str(video), (spec.width, spec.height), fps=spec.fps, codec="libx264",
-                                         pix_fmt_out="yuv420p", quality=None, macro_block_size=8,
-                                         output_params=["-crf", str(spec.crf), "-preset", "slow"])
-    writer.send(None)
-    try:
-        for i in range(n):
-            writer.send(rend.render(verts[i].astype(np.float32)))
-    finally:
-        writer.close()
-        rend.close()
+    encode_frames(Renderer(cam, body.faces, colors, look, props), verts[:n], video, spec, preset="slow")
     t_render = time.perf_counter() - t1
     # truth
     ang = truth_angles(J3)
@@ -199,3 +187,20 @@ def render_clip(spec: ClipSpec, out_dir: Path, command: str | None = None, frame
     log.info("%s: %d frames, pose %.1fs, render %.1fs (%.3f s/frame)", name, n, t_pose, t_render, t_render / max(n, 1))
     return dict(name=name, video=str(video), frames=n, pose_s=t_pose, render_s=t_render,
                 bytes=os.path.getsize(video))
+
+
+def encode_frames(rend, verts, video: Path, spec, preset: str = "slow") -> None:
+    """Render each frame's vertices with ``rend`` and encode them to ``video`` (H.264, the spec's size, rate
+    and crf); closes the renderer."""
+    import imageio_ffmpeg  # the synth extra
+
+    writer = imageio_ffmpeg.write_frames(str(video), (spec.width, spec.height), fps=spec.fps, codec="libx264",
+                                         pix_fmt_out="yuv420p", quality=None, macro_block_size=8,
+                                         output_params=["-crf", str(spec.crf), "-preset", preset])
+    writer.send(None)
+    try:
+        for v in verts:
+            writer.send(rend.render(v.astype(np.float32)))
+    finally:
+        writer.close()
+        rend.close()

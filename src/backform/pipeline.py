@@ -19,6 +19,7 @@ typed :class:`backform.session.Session`) is written atomically at the end.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -29,7 +30,9 @@ import numpy as np
 from . import session as S
 from .errors import NoPersonError
 from .io.recording import SessionLog
+from .io.video_out import AnnotatedVideoWriter
 from .io.sources import threaded
+from .pose.estimator import PoseConfig, PoseEstimator
 from .types import Frame, FrameResult, PoseFrame
 
 log = logging.getLogger(__name__)
@@ -187,4 +190,28 @@ def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: st
     S.write(out / SESSION_NAME, session)
     if require_person and tracking.pose_frames == 0:
         raise NoPersonError(f"no person found in {info['path']} ({tracking.frames} frames analysed)")
+    return session
+
+
+def analyze_file(source, out_dir: str | os.PathLike, model=None, pose_config: PoseConfig | None = None,
+                      exercise=None, exercise_name: str | None = None, privacy: str = "none", video: bool = True,
+                      sinks: Iterable[Sink] = ()) -> S.Session:
+    """:func:`analyze` as ``backform analyze`` and a batch job run it: the pose model opened unless the source
+    carries its poses, and ``annotated.mp4`` written beside the session (unless ``video`` is False)."""
+    out = Path(out_dir)
+    with contextlib.ExitStack() as stack:
+        pose = None
+        if not getattr(source, "yields_poses", False):
+            pose = stack.enter_context(PoseEstimator(model, pose_config or PoseConfig()))
+        outputs = list(sinks)
+        writer = None
+        if video:
+            out.mkdir(parents=True, exist_ok=True)
+            writer = AnnotatedVideoWriter(out / "annotated.mp4", source.analysis_fps, source.width, source.height,
+                                          exercise=exercise_name or "", privacy=privacy)
+            stack.callback(writer.abort)  # no-op after a successful close
+            outputs.insert(0, writer)
+        session = analyze(source, out, exercise=exercise, exercise_name=exercise_name, pose=pose, sinks=outputs)
+        if writer is not None:
+            writer.close()
     return session

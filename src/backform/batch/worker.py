@@ -3,7 +3,6 @@ marker, written last. Runs in the calling process, a local worker process or a R
 raises: a failure is a record with a one-line error, so one bad file does not stop the rest."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 import time
@@ -12,9 +11,8 @@ from pathlib import Path
 from .. import session as S
 from ..exercises import get
 from ..io.sources import open_source
-from ..io.video_out import AnnotatedVideoWriter
-from ..pipeline import DEFAULT_MAX_FPS, SESSION_NAME, analyze
-from ..pose.estimator import PoseConfig, PoseEstimator
+from ..pipeline import DEFAULT_MAX_FPS, SESSION_NAME, analyze_file
+from ..pose.estimator import PoseConfig
 from ..programme.programme import load as load_programme, resolve
 from ..report import write_report
 from .jobs import Job, recognition
@@ -67,28 +65,15 @@ def one_line(e: BaseException) -> str:
 def _open(video: Path, options, name: str | None):
     max_fps = DEFAULT_MAX_FPS if options.max_fps is None else options.max_fps
     src = open_source(str(video), max_fps=max_fps)  # a video, or a landmarks recording (.jsonl: poses given)
-    return src, (_Named(src, name) if name else src)
+    return _Named(src, name) if name else src
 
 
-def _pose_pass(src, source, out: Path, options, exercise=None, exercise_name: str | None = None,
+def _pose_pass(source, out: Path, options, exercise=None, exercise_name: str | None = None,
                extra_sinks=()) -> S.Session:
     """The pipeline over the recording: session log, annotated video (unless off), session.json."""
-    with contextlib.ExitStack() as stack:
-        pose = None
-        if not getattr(src, "yields_poses", False):
-            pose = stack.enter_context(PoseEstimator(options.model, PoseConfig(segmentation=options.segmentation)))
-        sinks = list(extra_sinks)
-        video_out = None
-        if options.video:
-            out.mkdir(parents=True, exist_ok=True)
-            video_out = AnnotatedVideoWriter(out / "annotated.mp4", src.analysis_fps, src.width, src.height,
-                                             exercise=exercise_name or "", privacy=options.privacy)
-            stack.callback(video_out.abort)  # no-op after a successful close
-            sinks.append(video_out)
-        session = analyze(source, out, exercise=exercise, exercise_name=exercise_name, pose=pose, sinks=sinks)
-        if video_out is not None:
-            video_out.close()
-    return session
+    return analyze_file(source, out, options.model, PoseConfig(segmentation=options.segmentation),
+                             exercise, exercise_name, privacy=options.privacy, video=options.video,
+                             sinks=extra_sinks)
 
 
 def analyze_recording(video: Path, out: Path, exercise_name: str, options, name: str | None = None) -> S.Session:
@@ -96,9 +81,9 @@ def analyze_recording(video: Path, out: Path, exercise_name: str, options, name:
     annotated.mp4 and report.html. ``name``: the recording's URL when ``video`` is a local copy."""
     programme = load_programme(options.program) if options.program else None
     exercise_name, params, baseline = resolve(programme, exercise_name, options.calibration)
-    src, source = _open(video, options, name)
+    source = _open(video, options, name)
     exercise = get(exercise_name, params=params, baseline=baseline)
-    _pose_pass(src, source, out, options, exercise, exercise_name)
+    _pose_pass(source, out, options, exercise, exercise_name)
     write_report(out, programme, privacy=options.privacy)
     return S.load(out / SESSION_NAME)
 
@@ -108,8 +93,8 @@ def recognise_recording(video: Path, out: Path, options, name: str | None = None
     PoseFrames, each segment through a fresh checker (as the CLI's analyze does)."""
     rec = recognition()
     collector = rec.FrameCollector()
-    src, source = _open(video, options, name)
-    base = _pose_pass(src, source, out, options, extra_sinks=[collector])
+    source = _open(video, options, name)
+    base = _pose_pass(source, out, options, extra_sinks=[collector])
     found = rec.recognise(collector.frames)
     checked = rec.check(collector.frames, found,
                         lambda n: get(n, *resolve(None, n, options.calibration)[1:]))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import time
@@ -13,8 +12,7 @@ from ..errors import BackformError, SourceError
 from ..exercises import get
 from ..io.recording import LandmarkWriter
 from ..io.sources import open_source
-from ..io.video_out import AnnotatedVideoWriter
-from ..pipeline import SESSION_NAME, Pipeline, analyze, log_header, model_info
+from ..pipeline import SESSION_NAME, Pipeline, analyze_file, log_header, model_info
 from ..pose.estimator import PoseEstimator
 from ..pose.model import BUNDLE_SHA256, build_model, ensure_model, sha256_file
 from ..programme.programme import resolve
@@ -30,6 +28,12 @@ def _frames_total(src) -> int | None:
     return math.ceil(src.frame_count / src.stride) if src.frame_count else None
 
 
+def _analyze(args, src, out: Path, exercise, exercise_name: str | None, sinks: list) -> S.Session:
+    """The pose pass with the command's options (model, segmentation, privacy, --no-video)."""
+    return analyze_file(src, out, args.model, options.pose_config(args), exercise, exercise_name,
+                             privacy=args.privacy, video=not args.no_video, sinks=sinks)
+
+
 def cmd_analyze(args) -> int:
     options.check_exercise(args.exercise)
     exercise_name, params, baseline, programme = options.programme_of(args)
@@ -39,24 +43,10 @@ def cmd_analyze(args) -> int:
     out = Path(args.out)
     if exercise_name is None:
         return _analyze_session(args, src, out)
-    exercise = get(exercise_name, params=params, baseline=baseline) if exercise_name else None
+    exercise = get(exercise_name, params=params, baseline=baseline)
     t0 = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        pose = None
-        if not getattr(src, "yields_poses", False):
-            pose = stack.enter_context(PoseEstimator(args.model, options.pose_config(args)))
-        sinks = []
-        video = None
-        if not args.no_video:
-            out.mkdir(parents=True, exist_ok=True)
-            video = AnnotatedVideoWriter(out / "annotated.mp4", src.analysis_fps, src.width, src.height,
-                                         exercise=exercise_name or "", privacy=args.privacy)
-            stack.callback(video.abort)  # no-op after a successful close
-            sinks.append(video)
-        sinks.append(stack.enter_context(ProgressSink(_frames_total(src), Path(args.video).name, args.quiet)))
-        session = analyze(src, out, exercise=exercise, exercise_name=exercise_name, pose=pose, sinks=sinks)
-        if video is not None:
-            video.close()
+    with ProgressSink(_frames_total(src), Path(args.video).name, args.quiet) as bar:
+        session = _analyze(args, src, out, exercise, exercise_name, [bar])
     report_path = write_report(out, programme, privacy=args.privacy)
     el = time.monotonic() - t0
     tr = session.tracking
@@ -75,22 +65,8 @@ def _analyze_session(args, src, out: Path) -> int:
     PoseFrames, then each segment's frames through a fresh checker; session.json lists the segments."""
     t0 = time.monotonic()
     collector = FrameCollector()
-    with contextlib.ExitStack() as stack:
-        pose = None
-        if not getattr(src, "yields_poses", False):
-            pose = stack.enter_context(PoseEstimator(args.model, options.pose_config(args)))
-        sinks: list = [collector]
-        video = None
-        if not args.no_video:
-            out.mkdir(parents=True, exist_ok=True)
-            video = AnnotatedVideoWriter(out / "annotated.mp4", src.analysis_fps, src.width, src.height,
-                                         exercise="", privacy=args.privacy)
-            stack.callback(video.abort)  # no-op after a successful close
-            sinks.append(video)
-        sinks.append(stack.enter_context(ProgressSink(_frames_total(src), Path(args.video).name, args.quiet)))
-        base = analyze(src, out, pose=pose, sinks=sinks)
-        if video is not None:
-            video.close()
+    with ProgressSink(_frames_total(src), Path(args.video).name, args.quiet) as bar:
+        base = _analyze(args, src, out, None, None, [collector, bar])
     t_seg = time.monotonic()
     found = recognise(collector.frames)
     checked = check(collector.frames, found,
@@ -189,9 +165,7 @@ def add_analyze_arguments(a: argparse.ArgumentParser) -> None:
     a.add_argument("video", help="video file, folder of images, or landmarks file (.jsonl)")
     options.add_exercise(a)
     a.add_argument("--out", "-o", required=True, help="output folder")
-    a.add_argument("--privacy", choices=options.PRIVACY_CHOICES, default="none",
-                   help="annotated video: as recorded, face blurred, or skeleton on a blank background")
-    a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    options.add_output_options(a)
     options.add_programme_options(a)
     options.add_pose_options(a)
     options.add_quiet(a)

@@ -66,9 +66,7 @@ def add_parser(sub) -> None:
     b.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray: a cluster's address (auto, ray://head:10001), or none for a local Ray")
     options.add_exercise(b, " (for recordings " + batch.EXERCISES_CSV + " does not list)")
-    b.add_argument("--privacy", choices=options.PRIVACY_CHOICES, default="none",
-                   help="annotated video: as recorded, face blurred, or skeleton on a blank background")
-    b.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    options.add_output_options(b)
     options.add_programme_options(b)
     options.add_pose_options(b)
     options.add_quiet(b)

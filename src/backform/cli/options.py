@@ -22,6 +22,13 @@ def add_pose_options(p: argparse.ArgumentParser, max_fps: bool = True) -> None:
     p.add_argument("--no-segmentation", action="store_true", help="skip the silhouette (outline-based checks off)")
 
 
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """--privacy, --no-video: the annotated video written beside a session (analyze, batch)."""
+    p.add_argument("--privacy", choices=PRIVACY_CHOICES, default="none",
+                   help="annotated video: as recorded, face blurred, or skeleton on a blank background")
+    p.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+
+
 def add_quiet(p: argparse.ArgumentParser, help: str = "no progress bar or summary") -> None:
     p.add_argument("-q", "--quiet", action="store_true", help=help)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BACKFORM_SHARED", ROOT.parent / "shared"))
 CLIPS = SHARED / "clips"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backform"
+LANDMARKS = CACHE / "landmarks"  # pose passes of videos, shared with bench/accuracy.py (same key)
 
 
 def labels() -> list[dict]:
@@ -76,3 +79,56 @@ def series(poses, side_name: str | None = None) -> tuple[list[float], dict]:
         for k, v in check_angles(pf, side_name).items():
             out.setdefault(k, []).append(v)
     return ts, out
+
+
+def landmarks_key(video: Path) -> str:
+    """The cache name of a video's landmark recording, as bench/accuracy.py names it: the stem, the file's
+    size and modification time in hex (a re-rendered clip gets a new recording)."""
+    try:
+        st = video.stat()
+        return f"{video.stem}.{st.st_size:x}{int(st.st_mtime):x}"
+    except OSError:
+        return video.stem
+
+
+def cached_landmarks(video: Path, make: bool = True, max_fps: float = 20.0,
+                     cache: Path = LANDMARKS) -> tuple[Path | None, float | None]:
+    """A landmarks recording of ``video`` made with the pose model at the product's analysis rate (what
+    ``backform analyze`` computes before its checker) and cached in ``cache``: ``(path, pose seconds)``. The
+    pose time is the one measured when the recording was made (kept beside it as ``<key>.pose_s``; None when
+    an older run made it without). A recording of the same stem and byte size is taken when the time differs
+    (a shared folder copied anew keeps its bytes, not its times). None when absent and ``make`` is False."""
+    key = landmarks_key(video)
+    cached = cache / f"{key}.jsonl"
+    if not cached.is_file():
+        try:
+            size = f"{video.stem}.{video.stat().st_size:x}"
+        except OSError:
+            size = None
+        same = sorted(cache.glob(f"{size}*.jsonl")) if size and cache.is_dir() else []
+        same = [p for p in same if len(p.name) - len(size) - len(".jsonl") == 8]  # size + 8 hex digits of time
+        if same:
+            cached = same[-1]
+    timing = cached.with_suffix(".pose_s")
+    if cached.is_file():
+        return cached, (float(timing.read_text()) if timing.is_file() else None)
+    if not make or not video.is_file():
+        return None, None
+    from backform.io.recording import LandmarkWriter
+    from backform.io.sources import VideoFileSource
+    from backform.pose.estimator import PoseEstimator
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".partial")
+    src = VideoFileSource(video, max_fps=max_fps)
+    print(f"  (pose) {video.name} ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    with PoseEstimator() as pe, LandmarkWriter(tmp, {
+            "model": pe.model_name, "model_sha256": pe.model_sha256, "fps": src.fps,
+            "analysis_fps": getattr(src, "analysis_fps", src.fps), "width": src.width, "height": src.height,
+            "frames": src.frame_count, "source": video.name}) as w:
+        for fr in src:
+            w.write(pe.update(fr))
+    el = time.perf_counter() - t0
+    tmp.replace(cached)
+    timing.write_text(f"{el:.3f}\n")
+    return cached, el

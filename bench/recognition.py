@@ -5,6 +5,11 @@
     python bench/recognition.py --joined            # long recordings joined from real + sample clips (ffmpeg)
     python bench/recognition.py --recordings        # recognition alone on the cached landmark recordings (fast)
 
+The pose pass of each video is made once and cached (bench/_common.py ``cached_landmarks``: ~/.cache/backform/
+landmarks, keyed on the video's name, size and time as bench/accuracy.py keys it, with the pose time it took);
+later runs analyse the recording, as `backform analyze RECORDING.jsonl` does. --repose runs the pose model on
+every video again (the overhead figure then uses pose times of this run).
+
 --train reads each synthetic clip's truth (exercise, each rep's start and end) and its landmark recording
 (made with the pose model in the bench cache when absent, as bench/accuracy.py does), and writes the mean
 movement shape of each exercise's reps.
@@ -26,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -40,10 +44,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from _common import CLIPS, labels  # noqa: E402
+from _common import CACHE, CLIPS, cached_landmarks, labels  # noqa: E402
 from backform import session as S  # noqa: E402
 from backform.cli import main as cli_main  # noqa: E402
 from backform.io.recording import read_landmarks, read_session_log  # noqa: E402
+from backform.io.recording import LandmarksSource  # noqa: E402
 from backform.io.sources import open_source  # noqa: E402
 from backform.pipeline import DEFAULT_MAX_FPS, analyze as pipeline_analyze  # noqa: E402
 from backform.pose.estimator import PoseEstimator  # noqa: E402
@@ -51,7 +56,6 @@ from backform.recognition import FrameCollector, check, model as M, recognise, s
 from backform.recognition.segments import run_checker  # noqa: E402
 from backform.recognition.posture import movement, window_shape  # noqa: E402
 
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backform"
 SAMPLES = ROOT / "sample_videos"
 
 # the joined recordings: (name, size, fps, clips); clips from ../shared/clips or sample_videos
@@ -97,11 +101,16 @@ def train(out: Path) -> None:
     print(f"wrote {out}: {', '.join(f'{n} ({len(v)} reps)' for n, v in sorted(shapes.items()))}")
 
 
+REPOSE = False  # --repose: the pose model on every video, no cached pose pass
+
+
 def analyze(video: Path, out: Path, exercise: str | None = None) -> tuple[S.Session, float]:
-    """`backform analyze VIDEO --out OUT [--exercise E]` in this process; the session and the wall time."""
+    """`backform analyze VIDEO --out OUT [--exercise E]` in this process; the session and the wall time. The
+    video's cached pose pass is analysed instead of the video unless --repose (made first when absent)."""
     if out.exists():
         shutil.rmtree(out)
-    args = ["analyze", str(video), "--out", str(out), "--no-video", "-q"]
+    src = video if REPOSE else cached_landmarks(video)[0]
+    args = ["analyze", str(src), "--out", str(out), "--no-video", "-q"]
     args += ["--exercise", exercise] if exercise else []
     t0 = time.perf_counter()
     cli_main(args)
@@ -109,9 +118,14 @@ def analyze(video: Path, out: Path, exercise: str | None = None) -> tuple[S.Sess
 
 
 def pose_pass(video: Path, out: Path):
-    """The CLI's pose pass (pose model, session log, frames kept) and its time."""
-    src = open_source(str(video), max_fps=DEFAULT_MAX_FPS)
+    """The CLI's pose pass (pose model, session log, frames kept) and its time; from the video's cached pose
+    pass unless --repose (the time is then the one measured when the cache was made, None if unknown)."""
     col = FrameCollector()
+    if not REPOSE:
+        rec, el = cached_landmarks(video)
+        base = pipeline_analyze(LandmarksSource(rec), out, sinks=[col])
+        return base, col.frames, el
+    src = open_source(str(video), max_fps=DEFAULT_MAX_FPS)
     t0 = time.perf_counter()
     with PoseEstimator() as pose:
         base = pipeline_analyze(src, out, pose=pose, sinks=[col])
@@ -125,7 +139,7 @@ def real(work: Path) -> None:
     print(f"{'clip':28s} {'labelled':22s} {'recognised':16s} {'reps':>4s} {'--ex':>4s} {'ok':>5s} "
           f"{'pose s':>6s} {'recog s':>7s} {'check s':>7s}")
     P = R = C = 0.0
-    fails = 0
+    fails = unknown = 0
     for lab in labels():
         video = CLIPS / lab["clip"]
         negative = lab["variant"].startswith("negative")
@@ -146,11 +160,14 @@ def real(work: Path) -> None:
         else:
             ok = [sg.exercise for sg in segs] == [lab["exercise"]] and reps == len(ref.reps) and s.rep_count == reps
         fails += not ok
-        P, R, C = P + p, R + r, C + c
+        unknown += p is None
+        P, R, C = P + (p or 0.0), R + r, C + c
         print(f"{lab['clip'][:28]:28s} {('negative: ' if negative else '') + lab['exercise']:22s} {got[:16]:16s} "
-              f"{reps:4d} {len(ref.reps):4d} {'ok' if ok else 'WRONG':>5s} {p:6.1f} {r:7.2f} {c:7.2f}")
+              f"{reps:4d} {len(ref.reps):4d} {'ok' if ok else 'WRONG':>5s} {'-' if p is None else f'{p:.1f}':>6s} {r:7.2f} {c:7.2f}")
+    cost = (f"recognition adds {100 * ((P + R) / (P + C) - 1):.1f}% to the analysis time" if not unknown else
+            f"the pose time of {unknown} cached clips is unknown (--repose measures it)")
     print(f"\n{fails} wrong. Totals: pose pass {P:.1f} s, recognition + segment checks {R:.2f} s, one checker "
-          f"(--exercise) {C:.2f} s: recognition adds {100 * ((P + R) / (P + C) - 1):.1f}% to the analysis time")
+          f"(--exercise) {C:.2f} s: {cost}")
 
 
 def _source(name: str) -> Path:
@@ -288,9 +305,12 @@ def main(argv=None) -> int:
     ap.add_argument("--real", action="store_true")
     ap.add_argument("--joined", action="store_true")
     ap.add_argument("--recordings", action="store_true")
+    ap.add_argument("--repose", action="store_true", help="run the pose model on every video (no cached pose pass)")
     ap.add_argument("--work", type=Path, help="scratch folder (default: a temporary one; joined videos are cached "
                                               f"in {CACHE / 'joined'})")
     a = ap.parse_args(argv)
+    global REPOSE
+    REPOSE = a.repose
     if a.train:
         train(ROOT / "src" / "backform" / "recognition" / "prototypes.json")
         M.load.cache_clear()

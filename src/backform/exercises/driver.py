@@ -1,7 +1,12 @@
 """The per-frame driver every checker is built on: start position, rep counting and its priming, camera
-cuts, side and view tracking, and the ``FrameResult`` of each frame. The exercise supplies the hooks
-(``measure``, ``signal``, ``start_position``, ``live_side``) and :class:`~backform.exercises.checks.RepJudge`
-completes the reps.
+cuts and scene cuts, side and view tracking, and the ``FrameResult`` of each frame. The exercise supplies the
+hooks (``measure``, ``signal``, ``start_position``, ``live_side``) and
+:class:`~backform.exercises.checks.RepJudge` completes the reps.
+
+A *scene cut* (:class:`backform.pose.cuts.CutDetector`: the body jumps between two consecutive frames by more
+than a person moves, as where two videos were joined) ends one recording and starts another for the checker: the
+open rep is treated as at the end of a recording (:meth:`RepDriver.finish`) and counting starts afresh after
+it, as for a recording that begins there (:class:`Recounts`).
 """
 from __future__ import annotations
 
@@ -12,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pose.cuts import CutDetector, CutParams
 from ..types import Fault, FrameResult, Phase, PoseFrame, RepEvent
 from .checks import FrameRecord
-from .counting import RepCounter, SideTracker, ViewTracker, frame_view
+from .counting import RepCounter, RepWindow, SideTracker, ViewTracker, frame_view
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,96 @@ class DriverParams:
     cut_check_s: float = 12.0   # a rep open this long (> the longest hold, 10 s) may be a camera cut
 
 
-class RepDriver:
+class Recounts:
+    """Where :class:`RepDriver` counts again: scene cuts, camera cuts (a view change during an endless rep)
+    and a movement opened on a stale rest level (its state, its ``finish`` and ``_feed``)."""
+
+    cuts: CutParams | None = CutParams()  # None: scene cuts are not looked for
+    recount_stale_rest: bool = True       # False: a movement opened on a stale rest level is not recounted
+
+    def _scene_cut(self, pf: PoseFrame) -> RepEvent | None:
+        """When the body jumped between the last frame with a pose and ``pf`` (a scene cut): the open rep ends
+        as at the end of a recording (a rep on its way down counts), then the counter, the start position,
+        the side, the view and the frames kept start afresh, as for a recording that begins at ``pf``.
+        Returns the rep the cut completed, if any."""
+        last, self._last_pose = self._last_pose, pf
+        if self.cuts is None or not self._cut_detector.update(pf):
+            return None
+        log.info("%s: scene cut between %.2f and %.2f s; counting afresh", self.name, last.t_s, pf.t_s)
+        done = self.finish(last.t_s)
+        self.counter = RepCounter(self.counter_params())
+        self.sides = SideTracker()
+        viewer, self.viewer = self.viewer, ViewTracker(self.viewer.window_s)
+        self.viewer.tally = viewer.tally  # the session's views keep counting
+        self._history.clear()
+        self._ready, self._in_pos_since, self._out_since, self._rest_view = False, None, None, None
+        self._closed_t = self._recounted_t = None
+        return done
+
+    def _stale_rest(self, win: RepWindow, t: float) -> RepEvent | None | bool:
+        """A movement whose start at rest was not seen although a rep ended before it in this count: the
+        counter reopened on the rest level it had before that rep (its new one is measured only from samples
+        near the old one), which was too low (measured while the pose model was still settling on the
+        person: the rendered arm lift re-encoded at 480x480, bench/recognition.py --joined). Count again from
+        that rep's end with a fresh counter, whose rest is measured on the frames after it. False when this is
+        not such a movement (a recording that began during a rep: its start really was not seen)."""
+        if win.start_seen or not self.recount_stale_rest or self._replaying or self._closed_t is None \
+                or self._closed_t == self._recounted_t:
+            return False
+        self._recounted_t = t_from = self._closed_t
+        log.info("%s: movement %.2f-%.2f s opened on the rest level from before the rep that ended at %.2f s; "
+                 "recounting from there", self.name, win.start_s, win.end_s, t_from)
+        return self._replay(t_from)
+
+    def _majority_view(self, t0: float, t1: float) -> str | None:
+        c = Counter(r.view for r in self._history if t0 <= r.t <= t1 and r.view)
+        return c.most_common(1)[0][0] if c else None
+
+    def _check_cut(self, t: float) -> RepEvent | None:
+        """A camera cut (compilation clips) shifts the lift signal to a new level that never "returns": the
+        counter would sit in a rep for ever. When a rep has been open for ``cut_check_s`` and every frame of
+        the last second shows another view than the rest before it, reset the counter and replay the frames
+        since the view changed. Real reps return long before; the replay makes the late check harmless."""
+        if not self.counter.in_rep or t - (self.counter.rep_start_s or t) < self.driver.cut_check_s:
+            return None
+        recent = [r for r in self._history if r.t >= t - 1.0]
+        views = {r.view for r in recent}
+        if len(views) != 1 or None in views or views == {self._rest_view}:
+            return None
+        new = views.pop()
+        t_change = t
+        for r in reversed(self._history):
+            if r.view != new:
+                break
+            t_change = r.t
+        log.info("%s: camera view changed %s -> %s at %.2f s; recounting from there", self.name,
+                 self._rest_view, new, t_change)
+        return self._replay(t_change)
+
+    def _replay(self, t_from: float) -> RepEvent | None:
+        self.counter.reset()
+        self._closed_t, self._replaying = None, True
+        done = None
+        try:
+            for r in [r for r in self._history if r.t >= t_from]:
+                was = self.counter.in_rep
+                done = self._feed(r) or done
+                if self.counter.in_rep and not was:
+                    self._rest_view = self._majority_view(self.counter.rep_start_s - 1.5,
+                                                          self.counter.rep_start_s)
+        finally:
+            self._replaying = False
+        return done
+
+    def _check_cut_at_end(self) -> None:
+        saved, self.driver = self.driver, dataclasses.replace(self.driver, cut_check_s=0.0)
+        try:
+            self._check_cut(self._history[-1].t)
+        finally:
+            self.driver = saved
+
+
+class RepDriver(Recounts):
     """Feeds each frame to the rep counter and says where the person is (mixed into ``Exercise``)."""
 
     driver = DriverParams()
@@ -55,9 +150,19 @@ class RepDriver:
         self.last_t: float | None = None
         self.frames = 0
         self.pose_frames = 0
+        self._last_pose: PoseFrame | None = None
+        self._cut_detector = CutDetector(self.cuts or CutParams())
+        self._closed_t: float | None = None     # when the counter last closed a rep (since it was fresh)
+        self._recounted_t: float | None = None  # ... and the last such time recounted from
+        self._replaying = False
 
     # -- driver -------------------------------------------------------------------------------------------------
     def update(self, pf: PoseFrame) -> FrameResult:
+        ended = self._scene_cut(pf) if pf.has_pose else None
+        res = self._update(pf)
+        return dataclasses.replace(res, completed=res.completed or ended) if ended is not None else res
+
+    def _update(self, pf: PoseFrame) -> FrameResult:
         t = pf.t_s
         self.frames += 1
         self.last_t = t
@@ -138,42 +243,13 @@ class RepDriver:
 
     def _feed(self, rec: FrameRecord) -> RepEvent | None:
         win = self.counter.update(rec.t, self._signal_of(rec))
-        return self._complete(win) if win is not None else None
-
-    def _majority_view(self, t0: float, t1: float) -> str | None:
-        c = Counter(r.view for r in self._history if t0 <= r.t <= t1 and r.view)
-        return c.most_common(1)[0][0] if c else None
-
-    def _check_cut(self, t: float) -> RepEvent | None:
-        """A camera cut (compilation clips) shifts the lift signal to a new level that never "returns": the
-        counter would sit in a rep for ever. When a rep has been open for ``cut_check_s`` and every frame of
-        the last second shows another view than the rest before it, reset the counter and replay the frames
-        since the view changed. Real reps return long before; the replay makes the late check harmless."""
-        if not self.counter.in_rep or t - (self.counter.rep_start_s or t) < self.driver.cut_check_s:
+        if win is None:
             return None
-        recent = [r for r in self._history if r.t >= t - 1.0]
-        views = {r.view for r in recent}
-        if len(views) != 1 or None in views or views == {self._rest_view}:
-            return None
-        new = views.pop()
-        t_change = t
-        for r in reversed(self._history):
-            if r.view != new:
-                break
-            t_change = r.t
-        log.info("%s: camera view changed %s -> %s at %.2f s; recounting from there", self.name,
-                 self._rest_view, new, t_change)
-        return self._replay(t_change)
-
-    def _replay(self, t_from: float) -> RepEvent | None:
-        self.counter.reset()
-        done = None
-        for r in [r for r in self._history if r.t >= t_from]:
-            was = self.counter.in_rep
-            done = self._feed(r) or done
-            if self.counter.in_rep and not was:
-                self._rest_view = self._majority_view(self.counter.rep_start_s - 1.5, self.counter.rep_start_s)
-        return done
+        recount = self._stale_rest(win, rec.t)
+        if recount is not False:
+            return recount
+        self._closed_t = rec.t
+        return self._complete(win)
 
     def finish(self, t_s: float | None = None) -> RepEvent | None:
         """End of the source: a rep already on its way down is kept, one still rising or holding dropped."""
@@ -185,14 +261,12 @@ class RepDriver:
                     and self._history[-1].t - (self.counter.rep_start_s or t) >= 2.0:
                 self._check_cut_at_end()
         win = self.counter.finish(t)
-        return self._complete(win) if win is not None else None
-
-    def _check_cut_at_end(self) -> None:
-        saved, self.driver = self.driver, dataclasses.replace(self.driver, cut_check_s=0.0)
-        try:
-            self._check_cut(self._history[-1].t)
-        finally:
-            self.driver = saved
+        if win is None:
+            return None
+        recount = self._stale_rest(win, t)
+        if recount is not False:  # counted again from the rep before it: that count's open rep ends here too
+            return self.finish(t) or recount
+        return self._complete(win)
 
     def view_message(self) -> str:
         return f"Place the camera to see you from the {' or '.join(self.views)}"

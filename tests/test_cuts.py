@@ -1,0 +1,177 @@
+"""Scene cuts (backform.pose.cuts) and how the rep driver treats them; the driver's recount of a movement
+opened on a stale rest level."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from kinematics import Plan, Rep, frames, run
+
+from backform.exercises import get
+from backform.exercises.driver import RepDriver
+from backform.pose.cuts import CutDetector, CutParams, is_cut, jump
+from backform.pose.landmarks import L
+from backform.types import PoseFrame
+
+FPS = 15.0
+EXERCISES = ["bridge", "bird_dog", "prone_extension", "prone_arm_lift", "wall_slide"]
+
+
+def trunk_frame(t_s: float, shoulder=(40.0, 30.0), hip=(40.0, 70.0), dx=0.0, scale=1.0, vis=1.0) -> PoseFrame:
+    """A 100x100 px frame whose shoulders and hips (both sides at one point) are at ``shoulder`` and ``hip``
+    scaled by ``scale`` about the origin and moved ``dx`` px; torso length 40 px * scale, shoulder width 0."""
+    lm = np.zeros((33, 5), np.float32)
+    lm[:, 3:] = 1.0
+    for name, (x, y) in (("SHOULDER", shoulder), ("HIP", hip)):
+        for s in ("LEFT", "RIGHT"):
+            i = L[f"{s}_{name}"]
+            lm[i, 0], lm[i, 1], lm[i, 3] = (x * scale + dx) / 100, (y * scale) / 100, vis
+    return PoseFrame(0, t_s * 1000.0, 100, 100, landmarks=lm)
+
+
+def test_jump_is_the_trunk_middle_move_in_body_sizes():
+    a, b = trunk_frame(1.0), trunk_frame(1.1, dx=20.0)  # trunk middle (40, 50) -> (60, 50); body 40 px
+    j = jump(a, b)
+    assert j.move == pytest.approx(0.5)
+    assert j.speed == pytest.approx(5.0)
+    assert j.resize == pytest.approx(1.0)
+    assert j.dt == pytest.approx(0.1)
+    # a body twice the size: the move is measured in the larger of the two sizes
+    j = jump(trunk_frame(0.0), trunk_frame(0.05, scale=2.0))  # middle (40, 50) -> (80, 100), 40 -> 80 px
+    assert j.move == pytest.approx(np.hypot(40, 50) / 80)
+    assert j.resize == pytest.approx(2.0)
+
+
+def test_jump_needs_two_frames_with_a_visible_trunk_in_time_order():
+    a = trunk_frame(1.0)
+    assert jump(a, PoseFrame(1, 1100.0, 100, 100)) is None            # no pose
+    assert jump(a, trunk_frame(1.1, vis=0.2)) is None                 # trunk hidden
+    assert jump(a, trunk_frame(1.0, dx=30)) is None                   # not later
+    assert jump(trunk_frame(1.1), a) is None
+
+
+@pytest.mark.parametrize("b, cut", [
+    (trunk_frame(0.067, dx=40.0), True),        # a whole body size in one frame
+    (trunk_frame(0.067, dx=20.0), True),        # half a body size (7.5 sizes/s)
+    (trunk_frame(0.067, dx=4.0), False),        # 0.1 body sizes: a quick real movement
+    (trunk_frame(0.2, dx=12.0), False),         # 0.3 sizes in 0.2 s (1.5/s)
+    (trunk_frame(0.4, dx=40.0), False),         # 1 size in 0.4 s (2.5/s: a pose lost for a few frames)
+    (trunk_frame(0.8, dx=200.0), False),        # 0.8 s without a pose in between: not compared
+    (trunk_frame(0.067, scale=1.8, dx=-32.0), True),   # the body 1.8 times larger, its middle moved 0.3 sizes
+    (trunk_frame(0.067, scale=1.2, dx=-8.0), False),   # 1.2 times larger, middle moved 0.3 sizes
+])
+def test_is_cut(b, cut):
+    assert is_cut(trunk_frame(0.0), b) is cut
+
+
+def test_is_cut_thresholds_are_parameters():
+    a, b = trunk_frame(0.0), trunk_frame(0.067, dx=12.0)  # 0.3 sizes, 4.5/s
+    assert not is_cut(a, b)
+    assert is_cut(a, b, CutParams(min_move=0.25, min_speed=4.0))
+
+
+def _detected(frames_: list[PoseFrame]) -> list[float]:
+    det = CutDetector()
+    return [pf.t_s for pf in frames_ if det.update(pf)]
+
+
+def test_the_detector_wants_the_body_tracked_steadily_before_the_jump():
+    """The pose model's first frames on a person wander (the real clip wanshape_prone_t_raises: 1.2 body
+    sizes and 1.9 times the size within its first 0.7 s): a jump counts as a cut only after 0.3 s of steady
+    tracking (frame to frame under 2 body sizes/s and under 15% of size)."""
+    dt = 1 / 15
+    steady = [trunk_frame(k * dt) for k in range(6)]                     # 0.33 s still
+    assert _detected(steady + [trunk_frame(6 * dt, dx=40.0)]) == [pytest.approx(6 * dt)]
+    assert _detected(steady[:4] + [trunk_frame(4 * dt, dx=40.0)]) == []  # 0.2 s still: not yet steady
+    wander = [trunk_frame(k * dt, dx=8.0 * k) for k in range(6)]         # 3 body sizes/s: not steady
+    assert _detected(wander + [trunk_frame(6 * dt, dx=90.0)]) == []
+    gap = steady + [PoseFrame(6, 6 * dt * 1000, 100, 100)] * 9 + [trunk_frame(0.8, dx=40.0)]
+    assert _detected(gap) == []                                          # 0.47 s without a pose: not compared
+    # after a cut the new scene must be steady for 0.3 s before the next cut counts
+    after = [trunk_frame((6 + k) * dt, dx=40.0) for k in range(6)]
+    assert _detected(steady + after[:3] + [trunk_frame(9 * dt)]) == [pytest.approx(6 * dt)]
+    assert _detected(steady + after + [trunk_frame(12 * dt)]) == [pytest.approx(6 * dt), pytest.approx(12 * dt)]
+
+
+def _moved(fr: list[PoseFrame], t0: float, dx=-0.2, dy=-0.05, k=0.8) -> list[PoseFrame]:
+    """``fr`` as another video would show it: the picture scaled by ``k`` about its centre and moved, its
+    timestamps starting at ``t0``."""
+    out = []
+    for i, pf in enumerate(fr):
+        lm = pf.landmarks.copy()
+        lm[:, 0] = 0.5 + (lm[:, 0] - 0.5) * k + dx
+        lm[:, 1] = 0.5 + (lm[:, 1] - 0.5) * k + dy
+        cont = None
+        if pf.contour is not None:
+            cont = pf.contour.copy()
+            cont[:, 0] = 0.5 + (cont[:, 0] - 0.5) * k + dx
+            cont[:, 1] = 0.5 + (cont[:, 1] - 0.5) * k + dy
+        out.append(dataclasses.replace(pf, index=i, timestamp_ms=pf.timestamp_ms + t0 * 1000, landmarks=lm,
+                                       contour=cont))
+    return out
+
+
+def _reps(exercise: str, n: int) -> list[Rep]:
+    return [Rep(side=("left", "right")[i % 2] if exercise == "bird_dog" else None) for i in range(n)]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_a_scene_cut_ends_one_recording_and_starts_another(exercise, monkeypatch):
+    """Clip A ends during its third rep's hold (alone: not counted, the end of a recording does not count a
+    rep still at the top); clip B, joined after it, shows the person elsewhere and smaller. The checker over
+    the joined frames counts what it counts on A and B alone; without the cut it would count A's last rep
+    too (B starts at rest, which looks like A's rep coming down)."""
+    plan = Plan(exercise, _reps(exercise, 3))
+    a = [pf for pf in frames(plan, FPS) if pf.t_s < plan.starts[2] + 1.5 + 1.0]
+    b = _moved(frames(Plan(exercise, _reps(exercise, 2)), FPS), a[-1].t_s + 1 / FPS)
+    assert is_cut(a[-1], b[0]) and _detected(a + b) == [b[0].t_s]
+    assert (len(run(exercise, a).reps), len(run(exercise, b).reps)) == (2, 2)
+    joined = run(exercise, a + b)
+    assert len(joined.reps) == 4
+    assert all(r.end_s < a[-1].t_s or r.start_s >= b[0].t_s for r in joined.reps)
+    monkeypatch.setattr(RepDriver, "cuts", None)
+    assert len(run(exercise, a + b).reps) == 5
+
+
+def test_the_rep_a_cut_ends_on_its_way_down_counts_and_is_the_frames_result():
+    """A cut during the lowering counts the rep, as the end of a recording does, on the first frame after it."""
+    plan = Plan("bridge", _reps("bridge", 2))
+    down = plan.starts[1] + 1.5 + 2.5 + 1.0  # two thirds of the way down the second rep
+    a = [pf for pf in frames(plan, FPS) if pf.t_s < down]
+    b = _moved(frames(Plan("bridge", _reps("bridge", 1)), FPS), a[-1].t_s + 1 / FPS)
+    assert len(run("bridge", a).reps) == 2
+    ex = get("bridge")
+    results = [ex.update(pf) for pf in a + b]
+    first_after = results[len(a)]
+    assert first_after.completed is not None and first_after.completed.n == 2
+    assert first_after.rep_count == 2
+    ex.finish(b[-1].t_s)
+    assert len(ex.reps) == 3
+
+
+ARMS = [L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_PINKY, L.RIGHT_PINKY, L.LEFT_INDEX,
+        L.RIGHT_INDEX, L.LEFT_THUMB, L.RIGHT_THUMB]
+
+
+@pytest.mark.parametrize("drop", [0.006, 0.01])
+def test_a_rep_opened_on_a_stale_rest_level_is_counted_again(drop, monkeypatch):
+    """The pose model settling on the person: over the first 0.3 s the hands read lower (``drop`` of the
+    picture's height: 3-5 px, 0.03-0.05 body sizes) than the person's rest. The rest level taken there is too
+    low: after the first rep the counter reopens at once (the person's rest is above it) and the second rep's
+    start at rest is never seen. The driver counts again from the first rep's end with a fresh counter."""
+    out = []
+    for pf in frames(Plan("prone_arm_lift", _reps("prone_arm_lift", 2)), FPS):
+        if pf.t_s < 0.3:
+            lm = pf.landmarks.copy()
+            lm[ARMS, 1] += drop
+            pf = dataclasses.replace(pf, landmarks=lm)
+        out.append(pf)
+    truth = Plan("prone_arm_lift", _reps("prone_arm_lift", 2)).truth()
+    ex = run("prone_arm_lift", out)
+    assert len(ex.reps) == 2 and not ex._not_counted
+    assert ex.reps[1].start_s == pytest.approx(truth[1]["start_s"], abs=0.2)
+    assert ex.reps[1].end_s == pytest.approx(truth[1]["end_s"], abs=0.2)
+    monkeypatch.setattr(RepDriver, "recount_stale_rest", False)
+    ex = run("prone_arm_lift", out)
+    assert len(ex.reps) == 1 and "not seen" in ex._not_counted[0]["reason"]

@@ -113,6 +113,31 @@ def test_sets_of_one_exercise_are_one_segment():
     assert [(x.n, x.reps) for x in s.segments[0].sets] == [(1, 2), (2, 2)]
 
 
+def _elsewhere(fr: list, dx: float = -0.2, dy: float = -0.05, k: float = 0.8) -> list:
+    """``fr`` as another video shows it: the picture scaled by ``k`` about its centre and moved."""
+    out = []
+    for pf in fr:
+        lm = pf.landmarks.copy()
+        lm[:, :2] = 0.5 + (lm[:, :2] - 0.5) * k + (dx, dy)
+        cont = None if pf.contour is None else 0.5 + (pf.contour - 0.5) * k + (dx, dy)
+        out.append(dataclasses.replace(pf, landmarks=lm, contour=cont))
+    return out
+
+
+@pytest.mark.parametrize("exercise", ["bridge", "prone_arm_lift"])
+def test_two_clips_joined_count_as_each_alone(exercise):
+    """Two clips of one exercise joined (a scene cut: the person elsewhere and smaller), the first ending
+    during its third rep's hold: one segment whose reps are those of each clip alone (2 + 2; the end of the
+    first clip does not count its last rep, and the start of the next one does not complete it)."""
+    first = [pf for pf in part(exercise, 3) if pf.t_s < 1.5 + 2 * 7.0 + 1.5 + 1.0]
+    second = _elsewhere(part(exercise, 2))
+    fr, _ = join(first, second)
+    assert (len(run_checker(exercise, first).reps), len(run_checker(exercise, second).reps)) == (2, 2)
+    seg = recognise(fr)
+    assert [f.exercise for f in seg.segments] == [exercise]
+    assert [len(ex.reps) for _, ex in check(fr, seg)] == [4]
+
+
 @pytest.mark.parametrize("name", sorted(LOOK_ALIKES))
 def test_look_alike_is_not_an_exercise(name):
     fr = frames(Plan(name, [Rep() for _ in range(2)]), FPS)

@@ -106,10 +106,12 @@ REPOSE = False  # --repose: the pose model on every video, no cached pose pass
 
 def analyze(video: Path, out: Path, exercise: str | None = None) -> tuple[S.Session, float]:
     """`backform analyze VIDEO --out OUT [--exercise E]` in this process; the session and the wall time. The
-    video's cached pose pass is analysed instead of the video unless --repose (made first when absent)."""
+    video's cached pose pass is analysed instead of the video (made first when absent), unless --repose or the
+    video is a temporary file."""
     if out.exists():
         shutil.rmtree(out)
-    src = video if REPOSE else cached_landmarks(video)[0]
+    temporary = Path(tempfile.gettempdir()).resolve() in video.resolve().parents  # not worth a cache entry
+    src = video if REPOSE or temporary else cached_landmarks(video)[0]
     args = ["analyze", str(src), "--out", str(out), "--no-video", "-q"]
     args += ["--exercise", exercise] if exercise else []
     t0 = time.perf_counter()

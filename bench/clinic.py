@@ -29,6 +29,7 @@ The truth's semantics (what a rep is, grey zones, magnitudes) are documented in 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -117,6 +118,24 @@ def render_one(seed: int, folder: Path, extra: dict | None = None) -> dict:
                 frames=info["frames"], bytes=rec.stat().st_size)
 
 
+@contextlib.contextmanager
+def clip_lock(path: str | None):
+    """A shared flock on ``path`` while one clip renders (None: no lock). On a shared machine a benchmark takes
+    the same file exclusively (``flock -x``) and gets the machine between two clips; one process renders the
+    whole range (starting a process per clip costs ~100 CPU-s of renderer start-up)."""
+    if not path:
+        yield
+        return
+    import fcntl
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+    time.sleep(2.0)   # let a waiting exclusive locker in
+
+
 def cmd_render(a) -> int:
     if a.range == "test" and not a.i_am_done_tuning:
         print("refusing to render the test range: it must be rendered only after tuning has ended "
@@ -148,7 +167,8 @@ def cmd_render(a) -> int:
         if any(folder.glob(f"{name}*.truth.json")):
             continue
         try:
-            r = render_one(s, folder, extra)
+            with clip_lock(a.lock):
+                r = render_one(s, folder, extra)
         except Exception as e:  # one broken clip must not stop a night's rendering
             log.exception("seed %d failed", s)
             print(f"seed {s}: FAILED {e}", flush=True)
@@ -646,6 +666,8 @@ def main(argv=None) -> int:
     r.add_argument("--shard", help="k/N: only seeds with seed %% N == k")
     r.add_argument("--seeds", help="a-b: only these seeds of the range")
     r.add_argument("--only", help="only these motions (comma-separated, e.g. bird_dog,donkey_kick)")
+    r.add_argument("--lock", help="hold a shared flock on this file while each clip renders (benchmarks take it "
+                                  "exclusively between clips)")
     r.add_argument("--i-am-done-tuning", action="store_true", help="allow rendering the test range")
     t = sub.add_parser("retruth", help="recompute the truth files from their seeds (truth semantics changed, "
                                        "motion not)")

@@ -230,3 +230,33 @@ def test_rep_times_does_not_swallow_the_tail_of_an_earlier_movement():
     assert whole.top_s < 1.0
     tail = rep_times(t[:20], s[:20] * 0 + 20.0, 0.0, p, open_t=0.5)  # never at rest before it opened
     assert tail is not None and not tail.start_seen
+
+
+# -- small held lifts (held_delta): a bridge whose hips barely leave the floor, held, is a rep ----------------
+PH = CounterParams(start_delta=5.0, rest_delta=3.0, min_range=8.0, held_delta=2.5, held_s=1.0, held_max_s=15.0)
+
+
+def test_a_small_lift_held_long_enough_is_a_rep():
+    ts = np.arange(0, 12, 1 / 15)
+    c, wins = run([(t, signal(t, [2.0], amp=4.0, up=0.5, hold=3.0, down=0.5)) for t in ts], PH)
+    assert len(wins) == 1
+    assert wins[0].range == pytest.approx(4.0, abs=0.01)
+    assert wins[0].hold_s == pytest.approx(3.0 + 2 * 0.5 * (1 - math.acos(1 - 2 * 0.92) / math.pi), abs=0.05)
+    # the same lift without held_delta is below min_range: no rep
+    assert run([(t, signal(t, [2.0], amp=4.0, up=0.5, hold=3.0, down=0.5)) for t in ts])[1] == []
+
+
+def test_a_small_lift_not_held_is_not_a_rep():
+    ts = np.arange(0, 12, 1 / 15)
+    # 4 above rest but above 2.5 for ~0.6 s only (a fidget)
+    c, wins = run([(t, signal(t, [2.0], amp=4.0, up=0.4, hold=0.3, down=0.4)) for t in ts], PH)
+    assert wins == []
+
+
+def test_a_small_lift_that_never_comes_down_is_a_new_rest_level():
+    ts = np.arange(0, 40, 1 / 15)
+    # the person shifts at 2 s and stays 4 higher; then a full rep at 25 s from the new level
+    sig = [(t, (4.0 if t >= 2.0 else 0.0) + signal(t, [25.0], amp=20.0)) for t in ts]
+    c, wins = run(sig, PH)
+    assert len(wins) == 1
+    assert wins[0].start_s == pytest.approx(25.0 + math.acos(1 - 2 * 0.10) / math.pi, abs=0.05)

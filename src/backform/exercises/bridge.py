@@ -66,6 +66,10 @@ class BridgeParams:
     rest_delta_deg: float = 2.0    # exit threshold, below start_delta (hysteresis)
     min_range_deg: float = 5.0     # real bridges rise 17-28 deg, a rendered bridge 25 deg short of straight
     #                                only 7 deg; fidgets and heel slides (lena_dead_bug) move it < 3
+    held_delta_deg: float = 2.5    # ... but a lift held >= held_s above rest + this is a rep however small (its
+    #                                hips_low flags it): clinic tuning c1020/c1045, hips 28-33 deg short of
+    #                                straight, rise 3-4 deg and hold 3 s (rest jitter 0.2-0.3 deg there)
+    held_s: float = 1.0
     min_hip_extension_deg: float = 170.0  # clean tops: real 175-183 deg, synthetic 181; a top 25 deg short of
     #                                       straight (synthetic hips_low) measures 165-167 (MediaPipe compresses it)
     arch_bow_change: float = 0.045  # DESIGN: belly bow / torso went -0.011 (clean) -> +0.019 at 15 deg arch
@@ -116,7 +120,8 @@ class Bridge(Exercise):
 
     def counter_params(self) -> CounterParams:
         p = self.params
-        return CounterParams(start_delta=p.start_delta_deg, rest_delta=p.rest_delta_deg, min_range=p.min_range_deg)
+        return CounterParams(start_delta=p.start_delta_deg, rest_delta=p.rest_delta_deg, min_range=p.min_range_deg,
+                             held_delta=p.held_delta_deg, held_s=p.held_s)
 
     def measure(self, pf: PoseFrame, side: str) -> dict:
         P = pf.pixels()

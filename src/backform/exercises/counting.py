@@ -60,6 +60,13 @@ class CounterParams:
     history_s: float = 3.0      # samples kept before a rep starts (to find its true start)
     min_rest_samples: int = 4   # a rep cannot start before the rest level rests on this many samples (the
     #                             first frames are often the person settling: wanshape arms being placed)
+    held_delta: float | None = None  # hold exercises: a lift too small for start_delta still starts a rep when
+    #                             it stays above rest + held_delta for held_s; such a rep needs held_delta of
+    #                             range, not min_range (a bridge whose hips barely leave the floor, held: a rep,
+    #                             flagged hips_low). None: off
+    held_s: float = 1.0
+    held_max_s: float = 15.0    # a small held lift that has not come back down after this long is a new rest
+    #                             level (the person shifted), not a rep
 
 
 @dataclass(frozen=True)
@@ -276,6 +283,8 @@ class RepCounter:
         self._d_drop = _Debounce(self.p.min_phase_s)
         self._d_retop = _Debounce(self.p.min_phase_s)
         self._d_rest = _Debounce(self.p.min_phase_s)
+        self._d_held = _Debounce(self.p.held_s)
+        self._min_range = self.p.min_range   # the current rep's: held_delta for a small held lift
         self.hold = HoldTimer(self.p.max_gap_s)
         self._settled = False  # True once a rest level has been established (after the first rep too)
         self._open_t: float | None = None
@@ -303,6 +312,8 @@ class RepCounter:
         self.rest = float(np.percentile([v for _, v in self._rest], self.p.rest_quantile))
 
     def _open(self, t0: float) -> None:
+        held = self.p.held_delta
+        self._min_range = self.p.min_range if held is None else min(held, self.p.min_range)
         self._settled = True
         self._open_t = t0
         self.phase = Phase.LIFTING
@@ -314,18 +325,18 @@ class RepCounter:
         for d in (self._d_top, self._d_drop, self._d_retop, self._d_rest):
             d.reset()
 
-    def _close(self, complete: bool = True) -> RepWindow | None:
+    def _close(self, complete: bool = True, count: bool = True) -> RepWindow | None:
         t = [x for x, _ in self._rep]
         s = [v for _, v in self._rep]
         win = None
-        if self._peak - self._rep_rest >= self.p.min_range:
+        if count and self._peak - self._rep_rest >= self._min_range and self._big_or_held():
             win = rep_times(t, s, self._rep_rest, self.p, complete=complete, open_t=self._open_t)
             if win is not None and win.end_s - win.start_s < self.p.min_rep_s:
                 log.debug("excursion at %.2f s too short for a rep", win.start_s)
                 win = None
         else:
             log.debug("excursion at %.2f s below min_range (%.1f < %.1f)", t[0] if t else -1,
-                      self._peak - self._rep_rest, self.p.min_range)
+                      self._peak - self._rep_rest, self._min_range)
         self.phase = Phase.START
         self._settled = True
         self._rep = []
@@ -333,7 +344,22 @@ class RepCounter:
         self._rest.clear()  # the new rest level is measured afresh (falls back to the old one meanwhile)
         self.hold.reset()
         self._d_start.reset()
+        self._d_held.reset()
         return win
+
+    def _big_or_held(self) -> bool:
+        """The open rep rose min_range, or (``held_delta``) stayed above rest + held_delta for held_s."""
+        p = self.p
+        if self._peak - self._rep_rest >= p.min_range or p.held_delta is None:
+            return True
+        t = np.array([x for x, _ in self._rep], dtype=np.float64)
+        v = np.array([y for _, y in self._rep], dtype=np.float64)
+        above = np.isfinite(v) & (v - self._rep_rest > p.held_delta)
+        held = bridged_duration(t, above, p.max_gap_s)
+        if held < p.held_s:
+            log.debug("small excursion at %.2f s held %.2f s above rest + %.1f (< %.1f s)", t[0], held,
+                      p.held_delta, p.held_s)
+        return held >= p.held_s
 
     # -- main entry -----------------------------------------------------------------------------------------
     def update(self, t: float, s: float) -> RepWindow | None:
@@ -342,7 +368,7 @@ class RepCounter:
             return None
         if self.last_t is not None and t - self.last_t > self.p.max_gap_s:
             # a long drop-out: debounced runs do not continue across it
-            for d in (self._d_start, self._d_top, self._d_drop, self._d_retop, self._d_rest):
+            for d in (self._d_start, self._d_top, self._d_drop, self._d_retop, self._d_rest, self._d_held):
                 d.reset()
         self.last_t = t
         self._hist.append((t, s))
@@ -359,8 +385,14 @@ class RepCounter:
             if self._d_start.update(t, s - self.rest > self.p.start_delta):
                 self._open(self._d_start.since)
                 self._d_start.reset()
+                self._d_held.reset()
                 return self._step_in_rep(t, s)
-            if s - self.rest <= self.p.start_delta:
+            held = self.p.held_delta
+            if held is not None and self._d_held.update(t, s - self.rest > held):
+                self._open(self._d_held.since)
+                self._d_held.reset()
+                return self._step_in_rep(t, s)
+            if s - self.rest <= (self.p.start_delta if held is None else held):
                 self._update_rest(t, s)
             return None
         self._rep.append((t, s))
@@ -379,6 +411,11 @@ class RepCounter:
         rng = self._peak - self._rep_rest
         frac = (s - self._rep_rest) / rng if rng > 0 else 0.0
 
+        if self._min_range < p.min_range and rng < p.min_range and t - self._rep[0][0] > p.held_max_s:
+            log.info("small lift held for more than %.0f s at %.2f s: a new rest level, not a rep", p.held_max_s, t)
+            self._close(count=False)
+            self.rest = s
+            return None
         if t - self._rep[0][0] > p.max_rep_s:
             log.info("rep open for more than %.0f s at %.2f s: discarded (left the exercise?)", p.max_rep_s, t)
             self._close()
@@ -387,11 +424,11 @@ class RepCounter:
 
         # back at rest: near the rest level (debounced), or partly down (return_frac: people who hover
         # between reps) and no longer falling for settle_s - so that a slow return is followed to its end
-        near = (frac <= p.edge_frac) if rng >= p.min_range else (s - self._rep_rest <= p.rest_delta)
+        near = (frac <= p.edge_frac) if rng >= self._min_range else (s - self._rep_rest <= p.rest_delta)
         if self._d_rest.update(t, near):
             return self._close()
         low_limit = max(p.return_frac, p.stall_frac) if self.phase == Phase.LOWERING else p.return_frac
-        if rng >= p.min_range and frac <= low_limit:
+        if rng >= self._min_range and frac <= low_limit:
             if self._low_min is None or s < self._low_min - 0.02 * rng:
                 self._low_min, self._low_min_t = s, t
             elif t - self._low_min_t >= (p.settle_s if frac <= p.return_frac else p.stall_s):
@@ -404,7 +441,7 @@ class RepCounter:
             self._low_min = None
 
         if self.phase == Phase.LIFTING:
-            stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= p.min_range
+            stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= self._min_range
             if self._d_top.update(t, stopped):
                 self.phase = Phase.HOLD
                 self._d_drop.reset()

@@ -99,6 +99,10 @@ class ProneArmLiftParams:
     #                                 (one arm is missing from the mask on rep 1: hence the farther side)
     reach_noise_w: float = 0.3      # spread of the outline's reach (shoulder widths) for the confidence: wanshape
     #                                 T tops 3.2-4.2 on one clip
+    headon_offset_w: float = 1.0    # the outline's reach is the arms' only head-on: the hips' midpoint within this
+    #                                 many shoulder widths of the shoulders' across the screen (median over the top).
+    #                                 wanshape_prone_t_raises (straight along the body) 0.34 (p90 0.51); clinic
+    #                                 tuning c1013/c1048, 60-75 deg off the side: 2.2 (W arms read 4-9 widths wide)
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
 
@@ -163,10 +167,31 @@ class ProneArmLift(Exercise):
         seen = ws[b] >= self.params.min_hand_visibility ** 2
         m["elbow_2d_deg"] = float(a2s[b]) if seen else float("nan")
         m["arm_drop"] = float(drops[b]) if seen else float("nan")
-        m["arm_reach"] = m["reach_cut"] = float("nan")
-        if pf.contour is not None and len(pf.contour) >= 8 and frame_view(pf) == "front":
+        m["arm_reach"] = m["reach_cut"] = m["hip_offset_w"] = float("nan")
+        if pf.contour is not None and len(pf.contour) >= 8 and self._outline_mode(pf):
             self._outline_arms(pf, m)
         return m
+
+    _outline_on = False
+    _front_since: float | None = None
+
+    def _outline_mode(self, pf: PoseFrame) -> bool:
+        """Whether the arms are read from the silhouette (head-on or feet-on views) or from the landmarks:
+        one source for a stretch of frames, not a choice per frame. Per frame, a camera 60 deg toward the
+        feet flips between "front" and "diagonal" several times a second, and the two sources' arm heights
+        differ (clinic tuning c1048: the landmarks never see the lift from there, the outline does), which
+        made 6 reps of 2. On once the view of the last second (``ViewTracker``) has been front for a second, off
+        when it is side, kept in between, and never changed during a rep."""
+        v = self.viewer.view
+        self._front_since = (self._front_since if self._front_since is not None else pf.t_s) if v == "front" \
+            else None
+        if self.counter.in_rep:   # never mid-rep: the two sources' heights differ (c1013: 0.9 -> 0.0 mid-hold)
+            return self._outline_on
+        if v == "front" and pf.t_s - self._front_since >= 1.0:
+            self._outline_on = True
+        elif v == "side":
+            self._outline_on = False
+        return self._outline_on
 
     def _outline_arms(self, pf: PoseFrame, m: dict) -> None:
         """Front view: arm height and arm span from the silhouette's lateral extremes (see the module doc)."""
@@ -184,6 +209,7 @@ class ProneArmLift(Exercise):
         m["arm_height"] = float((sh_y - min(c[il, 1], c[ir, 1])) / w)
         mid = (sl[0] + sr[0]) / 2.0
         m["arm_reach"] = float(max(mid - c[il, 0], c[ir, 0] - mid) / w)
+        m["hip_offset_w"] = float(abs((P[S("hip", "left")][0] + P[S("hip", "right")][0]) / 2.0 - mid) / w)
         e = self.params.edge_margin
         m["reach_cut"] = float(cn[il, 0] <= e or cn[ir, 0] >= 1.0 - e)
 
@@ -235,6 +261,9 @@ class ProneArmLift(Exercise):
         # p90 over the top: a hand may drop out of the mask on some frames (only ever narrowing the outline)
         reach = ctx.stat("arm_reach", "p90")
         if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
+            if not ctx.stat("hip_offset_w") <= p.headon_offset_w:
+                return not_checked("elbows_straight", "the camera does not look straight along the body (the "
+                                                      "outline's widest points are not the hands)")
             c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
             if reach > p.max_reach_w:
                 return dataclasses.replace(judge("elbows_straight", reach, True, p.max_reach_w), confidence=c)

@@ -58,6 +58,12 @@ class ProneExtensionParams:
     face_clear: float = 0.15        # nose/ear closer than this (body sizes) to the near arm: face hidden
     cobra_elbow_deg: float = 140.0  # near arm straight on screen at the top ...
     cobra_arm_deg: float = -55.0    # ... and its upper arm pointing down steeper than this: pushing up (a cobra).
+    planted_rise_max: float = 0.06  # a cobra on bent arms: the hands stay where they are (wrist rise top - rest below
+    #                                 this, body sizes) while the near elbow opens by cobra_open_deg or more. Clinic
+    #                                 tuning range: cobra (c1054) wrist -0.02..+0.02, elbow +13..+32; hands-by-the-
+    #                                 shoulders variant (8 clips) wrist +0.12..+0.39, elbow -22..+5; arms by the
+    #                                 sides (3 clips) elbow straight, -3..+6
+    cobra_open_deg: float = 10.0
     #                                 Real and sample prone extensions at the top: upper arm -32..+12 deg (arms
     #                                 by the sides, forward, or on the floor), elbow 159-178
     sides_max_ahead: float = -0.3   # arms_on_floor is judged with the arms by the sides: the near wrist behind the
@@ -183,11 +189,16 @@ class ProneExtension(Exercise):
         """A prone extension lifts the chest with the back muscles: arms by the sides, forward (superman) or
         hands by the shoulders. Pushing the chest up on straight arms (a cobra: the near arm straight on
         screen, ``cobra_elbow_deg`` or more, its upper arm pointing down to the floor steeper than
-        ``cobra_arm_deg``) is not one."""
+        ``cobra_arm_deg``; or, on bent arms, the hands staying planted while the near elbow opens) is not one."""
         p = self.params
         e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
         if np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg and a <= p.cobra_arm_deg:
             return "the arms push the chest up (a cobra): not a prone back extension", 0.0
+        opened = e - ctx.stat("elbow_2d_near", frames=ctx.rest or ctx.frames[:2])
+        rise = self._wrist_rise(ctx)
+        if np.isfinite(opened) and np.isfinite(rise) and rise < p.planted_rise_max and opened >= p.cobra_open_deg:
+            return "the hands stay planted and the elbows open as the chest rises (a cobra): not a prone back " \
+                   "extension", 0.0
         return None, 1.0 if np.isfinite(e) and np.isfinite(a) else 0.7
 
     def _wrist_rise(self, ctx: RepContext) -> float:

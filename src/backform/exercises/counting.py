@@ -238,6 +238,20 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
                      complete=complete, start_seen=bool(before.size))
 
 
+def big_or_held(samples, rest: float, peak: float, p: CounterParams) -> bool:
+    """A rep's (t, s) ``samples`` rose ``min_range`` above ``rest``, or (``held_delta``) stayed above rest +
+    held_delta for ``held_s`` (tracking gaps up to ``max_gap_s`` bridged)."""
+    if peak - rest >= p.min_range or p.held_delta is None:
+        return True
+    t = np.array([x for x, _ in samples], dtype=np.float64)
+    v = np.array([y for _, y in samples], dtype=np.float64)
+    held = bridged_duration(t, np.isfinite(v) & (v - rest > p.held_delta), p.max_gap_s)
+    if held < p.held_s:
+        log.debug("small excursion at %.2f s held %.2f s above rest + %.1f (< %.1f s)", t[0] if t.size else -1,
+                  held, p.held_delta, p.held_s)
+    return held >= p.held_s
+
+
 class _Debounce:
     """A condition that must hold on consecutive samples for ``min_s``; remembers when the run began."""
 
@@ -329,7 +343,8 @@ class RepCounter:
         t = [x for x, _ in self._rep]
         s = [v for _, v in self._rep]
         win = None
-        if count and self._peak - self._rep_rest >= self._min_range and self._big_or_held():
+        if count and self._peak - self._rep_rest >= self._min_range and \
+                big_or_held(self._rep, self._rep_rest, self._peak, self.p):
             win = rep_times(t, s, self._rep_rest, self.p, complete=complete, open_t=self._open_t)
             if win is not None and win.end_s - win.start_s < self.p.min_rep_s:
                 log.debug("excursion at %.2f s too short for a rep", win.start_s)
@@ -346,20 +361,6 @@ class RepCounter:
         self._d_start.reset()
         self._d_held.reset()
         return win
-
-    def _big_or_held(self) -> bool:
-        """The open rep rose min_range, or (``held_delta``) stayed above rest + held_delta for held_s."""
-        p = self.p
-        if self._peak - self._rep_rest >= p.min_range or p.held_delta is None:
-            return True
-        t = np.array([x for x, _ in self._rep], dtype=np.float64)
-        v = np.array([y for _, y in self._rep], dtype=np.float64)
-        above = np.isfinite(v) & (v - self._rep_rest > p.held_delta)
-        held = bridged_duration(t, above, p.max_gap_s)
-        if held < p.held_s:
-            log.debug("small excursion at %.2f s held %.2f s above rest + %.1f (< %.1f s)", t[0], held,
-                      p.held_delta, p.held_s)
-        return held >= p.held_s
 
     # -- main entry -----------------------------------------------------------------------------------------
     def update(self, t: float, s: float) -> RepWindow | None:

@@ -10,7 +10,7 @@ from kinematics import Plan, Rep, frames, run
 
 from backform.exercises import get
 from backform.exercises.driver import RepDriver
-from backform.pose.cuts import CutDetector, CutParams, is_cut, jump
+from backform.pose.cuts import CutDetector, CutParams, is_cut, jump, tracker_jumped
 from backform.pose.landmarks import L
 from backform.types import PoseFrame
 
@@ -75,6 +75,24 @@ def test_is_cut_thresholds_are_parameters():
     assert not is_cut(a, b)
     assert is_cut(a, b, CutParams(min_move=0.25, min_speed=4.0))
     assert not is_cut(a, b, CutParams(min_move=0.25, min_speed=5.0))
+
+
+def _rows(pf: PoseFrame) -> np.ndarray:
+    rows = pf.landmarks[:, :4].astype(np.float64)
+    rows[:, :2] *= (pf.width, pf.height)
+    return rows
+
+
+@pytest.mark.parametrize("b, jumped", [
+    (trunk_frame(0.05, dx=20.0), True),                      # 0.5 body sizes
+    (trunk_frame(0.05, dx=16.0), False),                     # 0.4
+    (trunk_frame(0.05, scale=1.5, dx=-20.0, dy=-25.0), True),  # 1.5 times the size, the middle kept
+    (trunk_frame(0.05, scale=1.3, dx=-12.0, dy=-15.0), False),
+    (trunk_frame(0.05, dx=40.0, vis=0.2), False),            # trunk hidden: nothing to compare
+])
+def test_tracker_jumped(b, jumped):
+    """What makes the pose estimator check the tracker against a fresh detection (a scene cut)."""
+    assert tracker_jumped(_rows(trunk_frame(0.0)), _rows(b)) is jumped
 
 
 def _detected(frames_: list[PoseFrame]) -> list[float]:

@@ -58,6 +58,7 @@ def _estimator(image_answers, every=1.0):
     pe.config = PoseConfig(crosscheck_s=every)
     pe._image_landmarker = _Fake(image_answers)
     pe._last_check_ts, pe._locked, pe._had_pose, pe.crosschecks, pe.crosscheck_replaced = None, False, False, 0, 0
+    pe._last_rows = None
     return pe
 
 
@@ -74,7 +75,8 @@ def test_locked_tracker_is_replaced_until_it_agrees_then_checked_once_a_second()
     assert pe._crosscheck(None, 67, _tracked(wrong), 100, 100).pose_landmarks[0] is not wrong
     # the tracker agrees again: its own result, and no check until a second later
     assert pe._crosscheck(None, 133, _tracked(right), 100, 100).pose_landmarks[0] is right
-    assert pe._crosscheck(None, 200, _tracked(wrong), 100, 100).pose_landmarks[0] is wrong  # not checked
+    drift = _landmarks(dx=0.1)  # 0.4 body sizes in a frame: under a jump (0.5), which would be checked
+    assert pe._crosscheck(None, 200, _tracked(drift), 100, 100).pose_landmarks[0] is drift  # not checked
     assert pe._image_landmarker.calls == 3 and pe.crosscheck_replaced == 2
     assert pe._crosscheck(None, 1133, _tracked(right), 100, 100).pose_landmarks[0] is right
     assert pe._image_landmarker.calls == 4 and pe.crosschecks == 4
@@ -87,6 +89,22 @@ def test_a_pose_found_again_is_checked_at_once():
     assert pe._crosscheck(None, 67, SimpleNamespace(pose_landmarks=[]), 100, 100).pose_landmarks == []  # lost
     assert pe._crosscheck(None, 133, _tracked(wrong), 100, 100).pose_landmarks[0] is not wrong  # re-detected
     assert pe._image_landmarker.calls == 2
+
+
+def test_a_skeleton_that_jumps_is_checked_at_once():
+    """A scene cut: the tracker carries the old scene's skeleton over and moves it to the new person over a
+    few frames; a frame where the tracked trunk jumped (cuts.tracker_jumped: 0.5 body sizes) is checked, and
+    the fresh detection is used until the tracker agrees."""
+    old, between, new = _landmarks(), _landmarks(dx=0.15), _landmarks(dx=0.3)  # body 0.25 of the frame
+    pe = _estimator([old, new, new], every=5.0)
+    assert pe._crosscheck(None, 0, _tracked(old), 100, 100).pose_landmarks[0] is old  # first pose: checked
+    assert pe._crosscheck(None, 67, _tracked(old), 100, 100).pose_landmarks[0] is old  # not due
+    assert pe._image_landmarker.calls == 1
+    assert pe._crosscheck(None, 133, _tracked(between), 100, 100).pose_landmarks[0] is not between  # jumped
+    assert pe._crosscheck(None, 200, _tracked(new), 100, 100).pose_landmarks[0] is new  # agrees again
+    assert pe._image_landmarker.calls == 3
+    assert pe._crosscheck(None, 267, _tracked(new), 100, 100).pose_landmarks[0] is new
+    assert pe._image_landmarker.calls == 3
 
 
 def test_crosscheck_off():

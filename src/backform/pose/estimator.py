@@ -18,6 +18,7 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from . import geometry as g
+from .cuts import tracker_jumped
 from ..types import Frame, PoseFrame
 from .landmarks import SIDES, other, side
 from ..io.sources import pose_input
@@ -160,6 +161,7 @@ class PoseEstimator:
         self._last_check_ts: int | None = None
         self._locked = False            # the tracker disagreed with the last cross-check
         self._had_pose = False          # the previous frame had a pose
+        self._last_rows: np.ndarray | None = None  # the tracker's landmarks (pixels) on the previous frame
         self.crosschecks = 0            # cross-checks made, and frames that took the IMAGE-mode result
         self.crosscheck_replaced = 0
 
@@ -219,12 +221,17 @@ class PoseEstimator:
         different skeleton (see ``PoseConfig.crosscheck_s``)."""
         every = self.config.crosscheck_s
         had_pose, self._had_pose = self._had_pose, bool(res.pose_landmarks)
+        rows = _pixel_rows(res.pose_landmarks[0], w, h) if res.pose_landmarks and every else None
+        last, self._last_rows = self._last_rows, rows
         if not every or self._image_landmarker is None or not self._had_pose:
             return res
         # checked: the first pose, and the first after frames without one (a new detection is where a wrong
-        # skeleton gets locked in), every frame while locked, and otherwise every ``every`` seconds
+        # skeleton gets locked in), a frame where the tracked skeleton jumped (a scene cut: the tracker
+        # carries the old scene's skeleton over for a few frames, cuts.tracker_jumped), every frame while
+        # locked, and otherwise every ``every`` seconds
         due = self._last_check_ts is None or ts - self._last_check_ts >= every * 1000.0
-        if not (self._locked or due or not had_pose):
+        jumped = last is not None and rows is not None and tracker_jumped(last, rows)
+        if not (self._locked or due or not had_pose or jumped):
             return res
         self._last_check_ts = ts
         fresh = self._image_landmarker.detect(image)

@@ -118,6 +118,21 @@ def render_one(seed: int, folder: Path, extra: dict | None = None) -> dict:
                 frames=info["frames"], bytes=rec.stat().st_size)
 
 
+def exclusive_waiting(path: str) -> bool:
+    """Whether some process waits for an exclusive flock on ``path`` (Linux /proc/locks: blocked requests are
+    the lines with "->")."""
+    try:
+        ino = os.stat(path).st_ino
+        with open("/proc/locks") as f:
+            for line in f:
+                parts = line.split()
+                if "->" in parts and "WRITE" in parts and any(x.endswith(f":{ino}") for x in parts):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
 @contextlib.contextmanager
 def clip_lock(path: str | None):
     """A shared flock on ``path`` while one clip renders (None: no lock). On a shared machine a benchmark takes
@@ -128,6 +143,8 @@ def clip_lock(path: str | None):
         return
     import fcntl
     with open(path, "a") as f:
+        while exclusive_waiting(path):   # two render shards overlap: let a waiting benchmark in first
+            time.sleep(2.0)
         fcntl.flock(f, fcntl.LOCK_SH)
         try:
             yield

@@ -167,9 +167,13 @@ class ProneArmLift(Exercise):
         seen = ws[b] >= self.params.min_hand_visibility ** 2
         m["elbow_2d_deg"] = float(a2s[b]) if seen else float("nan")
         m["arm_drop"] = float(drops[b]) if seen else float("nan")
-        m["arm_reach"] = m["reach_cut"] = m["hip_offset_w"] = float("nan")
-        if pf.contour is not None and len(pf.contour) >= 8 and self._outline_mode(pf):
-            self._outline_arms(pf, m)
+        m["arm_height_lm"] = m["arm_height"]
+        for k in ("arm_reach", "reach_cut", "hip_offset_w", "ol_arm_height", "ol_arm_reach", "ol_reach_cut"):
+            m[k] = float("nan")
+        if pf.contour is not None and len(pf.contour) >= 8:
+            outline_arms(pf, m, self.params.edge_margin)
+        if self._outline_mode(pf):
+            m["arm_height"], m["arm_reach"], m["reach_cut"] = m["ol_arm_height"], m["ol_arm_reach"], m["ol_reach_cut"]
         return m
 
     _outline_on = False
@@ -181,40 +185,26 @@ class ProneArmLift(Exercise):
         feet flips between "front" and "diagonal" several times a second, and the two sources' arm heights
         differ (clinic tuning c1048: the landmarks never see the lift from there, the outline does), which
         made 6 reps of 2. On once the view of the last second (``ViewTracker``) has been front for a second, off
-        when it is side, kept in between, and never changed during a rep."""
+        when it is side, kept in between, and never changed during a rep; a change resets the rest level."""
         v = self.viewer.view
         self._front_since = (self._front_since if self._front_since is not None else pf.t_s) if v == "front" \
             else None
         if self.counter.in_rep:   # never mid-rep: the two sources' heights differ (c1013: 0.9 -> 0.0 mid-hold)
             return self._outline_on
-        if v == "front" and pf.t_s - self._front_since >= 1.0:
-            self._outline_on = True
+        on = self._outline_on
+        if v == "front" and pf.t_s - self._front_since >= 0.3 and pf.contour is not None:
+            on = True
         elif v == "side":
-            self._outline_on = False
+            on = False
+        if on != self._outline_on:   # a new source, a new level: the rest is measured afresh
+            self._outline_on = on
+            self.counter.reset()
         return self._outline_on
 
-    def _outline_arms(self, pf: PoseFrame, m: dict) -> None:
-        """Front view: arm height and arm span from the silhouette's lateral extremes (see the module doc)."""
-        P = pf.pixels()
-        sl, sr = P[S("shoulder", "left")], P[S("shoulder", "right")]
-        w = float(np.hypot(*(sl - sr)))
-        if not w > 0:
-            return
-        cn = np.asarray(pf.contour, dtype=np.float64)
-        c = cn * (pf.width, pf.height)
-        il, ir = int(np.argmin(c[:, 0])), int(np.argmax(c[:, 0]))
-        sh_y = (sl[1] + sr[1]) / 2.0
-        # the higher hand: at the start of a clip one arm may be missing from the mask (wanshape: the arm on
-        # the floor merges with the ground until it first lifts)
-        m["arm_height"] = float((sh_y - min(c[il, 1], c[ir, 1])) / w)
-        mid = (sl[0] + sr[0]) / 2.0
-        m["arm_reach"] = float(max(mid - c[il, 0], c[ir, 0] - mid) / w)
-        m["hip_offset_w"] = float(abs((P[S("hip", "left")][0] + P[S("hip", "right")][0]) / 2.0 - mid) / w)
-        e = self.params.edge_margin
-        m["reach_cut"] = float(cn[il, 0] <= e or cn[ir, 0] >= 1.0 - e)
-
     def signal(self, m: dict) -> float:
-        return m["arm_height"]
+        """The arms' height from the source in use now (also when the driver replays earlier frames: one
+        source for the whole stretch the counter sees)."""
+        return m.get("ol_arm_height", np.nan) if self._outline_on else m.get("arm_height_lm", m["arm_height"])
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Top and lower times from the arms' height above the hips (``arm_over_hip``), not above the
@@ -299,3 +289,24 @@ class ProneArmLift(Exercise):
         yield self._elbows(ctx)
         yield judge("arms_not_lifted", ctx.window.range, ctx.window.range < p.arms_lift_min, p.arms_lift_min)
         yield self.hold_verdict(ctx)
+
+
+def outline_arms(pf: PoseFrame, m: dict, edge_margin: float) -> None:
+    """Front view: arm height and arm span from the silhouette's lateral extremes (see the module doc)."""
+    P = pf.pixels()
+    sl, sr = P[S("shoulder", "left")], P[S("shoulder", "right")]
+    w = float(np.hypot(*(sl - sr)))
+    if not w > 0:
+        return
+    cn = np.asarray(pf.contour, dtype=np.float64)
+    c = cn * (pf.width, pf.height)
+    il, ir = int(np.argmin(c[:, 0])), int(np.argmax(c[:, 0]))
+    sh_y = (sl[1] + sr[1]) / 2.0
+    # the higher hand: at the start of a clip one arm may be missing from the mask (wanshape: the arm on
+    # the floor merges with the ground until it first lifts)
+    m["ol_arm_height"] = float((sh_y - min(c[il, 1], c[ir, 1])) / w)
+    mid = (sl[0] + sr[0]) / 2.0
+    m["ol_arm_reach"] = float(max(mid - c[il, 0], c[ir, 0] - mid) / w)
+    m["hip_offset_w"] = float(abs((P[S("hip", "left")][0] + P[S("hip", "right")][0]) / 2.0 - mid) / w)
+    e = edge_margin
+    m["ol_reach_cut"] = float(cn[il, 0] <= e or cn[ir, 0] >= 1.0 - e)

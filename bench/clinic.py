@@ -251,14 +251,32 @@ def cmd_stats(a) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ score
-def run_checker(exercise: str, rec: Path):
+def checked(exercise: str, rec: Path):
+    """The checker after the recording, and the recording's (time, pose found) per analysed frame."""
     _, frames = read_landmarks(rec)
     ex = get(exercise)
     pipe = Pipeline(None, ex)
+    seen = []
     for pf in frames:
         pipe.check(pf)
+        seen.append((pf.t_s, pf.has_pose))
     pipe.finish()
-    return ex
+    return ex, seen
+
+
+def run_checker(exercise: str, rec: Path):
+    return checked(exercise, rec)[0]
+
+
+POSE_LOST = 0.2   # a clip whose counted reps lost the person on more than this share of their frames
+
+
+def pose_missing(tr: dict, seen) -> float:
+    """Share of the analysed frames inside the truth's reps (those that count) on which the pose model found
+    no person: the pose stage's failure, not the checker's."""
+    spans = [(r["start_s"], r["end_s"]) for r in tr["reps"] if r["counts"] != "no"]
+    inside = [ok for t, ok in seen if any(a <= t <= b for a, b in spans)]
+    return round(1.0 - sum(inside) / len(inside), 3) if inside else 0.0
 
 
 def match(ours, truth_reps) -> list[tuple[int, int]]:
@@ -332,11 +350,12 @@ def _verdict(rep, code: str) -> dict:
     return dict(value=v.value, threshold=v.threshold, confidence=v.confidence, status=v.status, reason=v.reason)
 
 
-def score_clip(tr: dict, ex, min_conf: float = 0.0) -> dict:
+def score_clip(tr: dict, ex, min_conf: float = 0.0, seen=None) -> dict:
     """One clip's scores and its reliability observations (one per truth rep x check)."""
     reps = ex.reps
     n = len(reps)
     out = dict(clip=tr["clip"], exercise=tr["exercise"], motion=tr["motion"], negative=tr["negative"],
+               pose_missing=pose_missing(tr, seen) if seen is not None else None,
                view=tr["view"], counted=n, count_ok=n in tr["rep_count_ok"], holds=[], obs=[], extra_faults=[],
                faults_on_negative=sum(len(_faults(r, min_conf)) for r in reps) if tr["negative"] else 0)
     if tr["negative"]:
@@ -456,6 +475,9 @@ def summary(scores: list[dict]) -> dict:
     pct = lambda a, b: round(100.0 * a / b, 1) if b else None  # noqa: E731
     return dict(clips=len(scores), exercise_clips=len(pos), negatives=len(neg),
                 count_exact_pct=pct(sum(s["count_ok"] for s in pos), len(pos)),
+                count_errors=sum(not s["count_ok"] for s in pos),
+                count_errors_pose_lost=sum(not s["count_ok"] and (s.get("pose_missing") or 0) > POSE_LOST
+                                           for s in pos),
                 holds=len(holds), holds_within_0_3_pct=pct(sum(h <= 0.3 for h in holds), len(holds)),
                 negatives_zero_reps_pct=pct(sum(s["counted"] == 0 for s in neg), len(neg)),
                 faults_expected=tp + fn, faults_found=tp, faults_false=fp,
@@ -607,7 +629,8 @@ def cmd_score(a) -> int:
         print(f"no recordings in {folder}", file=sys.stderr)
         return 1
     t = time.perf_counter()
-    scores = [score_clip(tr, run_checker(tr["exercise"], rec), a.min_confidence) for tr, rec in clips]
+    scores = [score_clip(tr, *(lambda ex, seen: (ex, a.min_confidence, seen))(*checked(tr["exercise"], rec)))
+              for tr, rec in clips]
     el = time.perf_counter() - t
     rows = reliability(scores)
     summ = summary(scores)
@@ -623,7 +646,7 @@ def cmd_score(a) -> int:
     for s, (tr, _) in zip(scores, clips):
         if not s["count_ok"] and not s["negative"] or s["negative"] and s["counted"]:
             print(f"  count: {s['clip']} ({s['exercise']}, {s['view']}) counted {s['counted']}, truth "
-                  f"{tr['rep_count_ok']}")
+                  f"{tr['rep_count_ok']}, no pose on {s['pose_missing']:.0%} of the reps' frames")
         if a.clips:
             miss = [f"{o['check']}:{o['mag']:g}@{o['view']}" for o in s["obs"] if o["truth"] == "fault" and not o["found"]]
             false = [f"{o['check']}:{o['mag']:g}@{o['view']}" for o in s["obs"] if o["truth"] == "clean" and o["found"]]
@@ -644,6 +667,8 @@ def cmd_score(a) -> int:
           f"{summ['faults_expected']}, found {summ['faults_found']}, false {summ['faults_false']}; precision "
           f"{summ['fault_precision']}, recall {summ['fault_recall']}; false-fault rate on clean rep-checks "
           f"{summ['false_fault_rate_clean']}")
+    print(f"count errors {summ['count_errors']}, of which {summ['count_errors_pose_lost']} on clips where the pose "
+          f"model found no person on more than {POSE_LOST:.0%} of the reps' frames")
     if a.compare:
         print()
         print(compare(json.loads(Path(a.compare).read_text()), summ, checks))

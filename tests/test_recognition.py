@@ -17,7 +17,7 @@ from backform.exercises import names, spec
 from backform.io.recording import LandmarkWriter
 from backform.pipeline import build_session
 from backform.recognition import Recognizer, candidates, check, postures, recognise, session_of
-from backform.recognition.segments import run_checker
+from backform.recognition.segments import Slot, absorb_lone, run_checker
 
 FPS = 10.0  # enough for the checkers; keeps the file's run short
 
@@ -136,6 +136,36 @@ def test_two_clips_joined_count_as_each_alone(exercise):
     seg = recognise(fr)
     assert [f.exercise for f in seg.segments] == [exercise]
     assert [len(ex.reps) for _, ex in check(fr, seg)] == [4]
+
+
+def _slots(*claims: tuple[str | None, tuple[str, ...]]) -> list[Slot]:
+    """Slots one after the other: (label, the checkers that counted a rep in it)."""
+    slots = []
+    for k, (label, names_) in enumerate(claims):
+        slots.append(Slot(float(k), k + 0.5, {n: [None] * names_.count(n) for n in names_}, label, 0.9))
+    return slots
+
+
+@pytest.mark.parametrize("claims, labels", [
+    # the first rep given to the look-alike exercise by its shape, the other two the extension's: all three are
+    ([("a", ("a", "e")), ("e", ("a", "e")), ("e", ("e",))], ["e", "e", "e"]),
+    ([("e", ("e",)), ("e", ("a", "e")), ("a", ("a", "e"))], ["e", "e", "e"]),
+    # the extension's checker did not count it: it stays (and is no segment alone)
+    ([("a", ("a",)), ("e", ("a", "e")), ("e", ("e",))], ["a", "e", "e"]),
+    # one slot of the extension is no run to absorb anything
+    ([("a", ("a", "e")), ("e", ("a", "e")), (None, ())], ["a", "e", None]),
+    # two slots of the arm lift are a run of their own
+    ([("a", ("a", "e")), ("a", ("a", "e")), ("e", ("a", "e")), ("e", ("e",))], ["a", "a", "e", "e"]),
+    # two reps of the extension in it (its checker folded the first ones into the arm lift's): it stays
+    ([("a", ("a",)), ("a", ("a",)), ("e", ("a", "e", "e"))], ["a", "a", "e"]),
+    # between two runs: the one before it first
+    ([("a", ("a",)), ("a", ("a",)), ("x", ("a", "e", "x")), ("e", ("e",)), ("e", ("e",))], ["a", "a", "a", "e", "e"]),
+])
+def test_a_lone_slot_beside_a_run_that_counted_it_joins_the_run(claims, labels):
+    slots = _slots(*claims)
+    absorb_lone(slots)
+    assert [s.label for s in slots] == labels
+    assert [s.confidence for s in slots] == [0.9 if want == got else 0.5 for want, (got, _) in zip(labels, claims)]
 
 
 @pytest.mark.parametrize("name", sorted(LOOK_ALIKES))

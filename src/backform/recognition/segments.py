@@ -156,6 +156,32 @@ def label_slots(slots: list[Slot], times: np.ndarray, feats: np.ndarray, views: 
         a, b, c = slots[k - 1], slots[k], slots[k + 1]
         if a.label == c.label and b.label != a.label and a.label in b.reps:
             b.label, b.confidence = a.label, 0.5
+    absorb_lone(slots)
+
+
+def absorb_lone(slots: list[Slot]) -> None:
+    """A slot whose exercise has no slot next to it and fewer than :data:`MIN_REPS` reps in it, beside a run
+    of at least :data:`MIN_REPS` slots of another exercise whose checker counted it too, is that exercise's
+    (the run before it first): alone it is no segment and its rep would be lost, although the checker of the exercise done around it counts it
+    (``--exercise`` would). The superman's first rep on be23_super, which the movement's shape gave to the
+    arm lift by a hair (0.51) once the pose pass changed slightly, and the superman's other reps its own."""
+    labels = [s.label for s in slots]
+
+    def run_len(k: int, step: int) -> int:
+        n, j = 0, k
+        while 0 <= j < len(labels) and labels[j] == labels[k]:
+            n, j = n + 1, j + step
+        return n
+
+    for k, sl in enumerate(slots):
+        if sl.label is None or len(sl.reps.get(sl.label, ())) >= MIN_REPS \
+                or any(0 <= j < len(slots) and labels[j] == sl.label for j in (k - 1, k + 1)):
+            continue
+        for j, step in ((k - 1, -1), (k + 1, 1)):
+            if 0 <= j < len(slots) and labels[j] is not None and labels[j] in sl.reps \
+                    and run_len(j, step) >= MIN_REPS:
+                sl.label, sl.confidence = labels[j], 0.5
+                break
 
 
 @dataclass

@@ -364,3 +364,50 @@ def test_command_prints_url_first_and_stops_cleanly(tmp_path):
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
+
+
+def test_figures_are_rolling_and_session_stats_stay_small():
+    """The pages' figures keep only the last ``maxlen`` frames and results (the app's memory does not grow
+    with the session); the session's own stats keep every latency (packed), with the same percentiles as
+    the values themselves, and can be summarised while another thread appends."""
+    import threading
+
+    import numpy as np
+
+    from backform.app.hub import Client, Shown
+    from backform.app.live_hook import StreamFrame
+    from backform.live import LiveStats
+
+    st, sh, c = LiveStats(), Shown(maxlen=50), Client(None, 1)
+    t = time.monotonic()
+    for i in range(200):
+        sh.add(c, StreamFrame(i, i, t - 0.02, t - 0.05 + i * 1e-6 if i % 2 else None, True, b""), st)
+    fl, rl, ts = sh.window()
+    assert len(sh.frames) == len(fl) == len(ts) == 50 and len(rl) == 50 and sh.pictures == 200
+    assert st.displayed == 200 and len(st.display_times) == 200 and len(st.latency_ms) == 100
+    assert sh.window(since=time.monotonic() + 1) == ([], [], [])
+    assert sh.figures()["shown"] == 50 and 19 < sh.figures()["frame_latency_ms"]["p50"] < 1000
+
+    values = [float(v) for v in np.random.default_rng(0).gamma(2.0, 20.0, 999)]
+    st = LiveStats()
+    for v in values:
+        st.latency_ms.append(v)
+    s = st.summary()["latency_ms"]
+    assert s["median"] == round(float(np.percentile(values, 50)), 1)
+    assert s["p95"] == round(float(np.percentile(values, 95)), 1) and s["max"] == round(max(values), 1)
+
+    errors = []
+
+    def append():  # a bounded burst of appends from another thread, as the pages' acks and the model do
+        try:
+            for _ in range(100_000):
+                st.latency_ms.append(1.0)
+                st.infer_ms.append(1.0)
+        except BufferError as e:
+            errors.append(e)
+    th = threading.Thread(target=append)
+    th.start()
+    while th.is_alive():
+        st.summary()
+    th.join()
+    assert not errors and len(st.latency_ms) == 100_999

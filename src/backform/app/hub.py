@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import struct
 import time
 from collections import deque
@@ -46,13 +47,15 @@ class Client:
 
 class Shown:
     """What the pages drew: capture -> page latency of each camera frame shown (first time on any page), result
-    latency of each result shown, when; and, for the controlling page, the session's own ``live.stats``."""
+    latency of each result shown, when; and, for the controlling page, the session's own ``live.stats``.
 
-    def __init__(self, maxlen: int = 100_000):
-        self.frame_latency_ms: deque[float] = deque(maxlen=maxlen)
-        self.result_latency_ms: deque[float] = deque(maxlen=maxlen)
-        self.result_times: deque[float] = deque(maxlen=maxlen)
-        self.shown_times: deque[float] = deque(maxlen=maxlen)  # distinct camera frames shown (any page)
+    Rolling figures: the last ``maxlen`` camera frames and results shown (at 30 frames/s the default is the last
+    3-4 minutes), as (monotonic time shown, latency in ms) pairs, so the app's memory does not grow with the
+    session's length (the session's own ``live.stats`` cover the whole session)."""
+
+    def __init__(self, maxlen: int = 6000):
+        self.frames: deque[tuple[float, float]] = deque(maxlen=maxlen)   # distinct camera frames shown (any page)
+        self.results: deque[tuple[float, float]] = deque(maxlen=maxlen)
         self.pictures = 0  # pictures shown (a camera frame redrawn with a new result counts again)
         self._last_index = -1
 
@@ -61,13 +64,11 @@ class Shown:
         self.pictures += 1
         if f.index != self._last_index:
             self._last_index = f.index
-            self.shown_times.append(now)
-            self.frame_latency_ms.append((now - f.t_capture) * 1000.0)
+            self.frames.append((now, (now - f.t_capture) * 1000.0))
         new_result = f.t_result is not None and f.t_result != c.last_result
         if new_result:
             c.last_result = f.t_result
-            self.result_latency_ms.append((now - f.t_result) * 1000.0)
-            self.result_times.append(now)
+            self.results.append((now, (now - f.t_result) * 1000.0))
         st = session_stats  # as the window counts them: distinct frames shown, latency per result shown
         if st is not None:
             if f.index != c.last_index:
@@ -77,8 +78,15 @@ class Shown:
                 st.latency_ms.append((now - f.t_result) * 1000.0)
         c.last_index = f.index
 
+    def window(self, since: float = -math.inf, until: float = math.inf) -> tuple[list, list, list]:
+        """Capture -> page latencies, result latencies and times of the frames shown in [since, until)
+        (monotonic), from the rolling figures."""
+        fr = [x for x in list(self.frames) if since <= x[0] < until]
+        rs = [x for x in list(self.results) if since <= x[0] < until]
+        return [ms for _, ms in fr], [ms for _, ms in rs], [t for t, _ in fr]
+
     def figures(self) -> dict:
-        return {**figures(self.frame_latency_ms, self.result_latency_ms, self.shown_times), "pictures": self.pictures}
+        return {**figures(*self.window()), "pictures": self.pictures}
 
 
 class Hub:

@@ -2,15 +2,21 @@
 the app, with the page open in headless Chromium (Debian's, driven by Playwright), for --minutes.
 
     python bench/app_latency.py [--clip ../shared/clips/lena_glute_bridge.mp4] [--exercise bridge]
-                                [--minutes 10] [--max-fps 20]
+                                [--minutes 10] [--max-fps 20] [--warmup 2] [--tracemalloc DEPTH]
 
 Prints every minute and for the whole run:
 - capture -> page latency: from the camera frame's capture to the page having drawn it (the page acknowledges
   each picture once drawn; the figure includes that acknowledgement's trip back), median and 95th percentile;
 - result latency: capture of the frame whose analysis is drawn -> the page showing it (the model's time too);
 - frames per second shown: distinct camera frames the page drew per second (and the page's own count);
-- memory: this process's RSS (camera, model, pipeline and server) at the start, after 1 minute and at the end.
-Acceptance (issue 16): p95 capture -> page <= 150 ms, >= 20 frames/s shown, memory flat.
+- memory: this process's RSS (camera, model, pipeline and server) every minute, with glibc malloc's heap in use
+  and free-but-kept; at the end the growth after the warm-up (--warmup minutes: the model's, the allocator's
+  and the app's rolling buffers fill first), in MB and as least-squares MB/min from the warm-up and over the
+  run's last half, and how much of the RSS is this benchmark's own record of every latency (not the app's);
+- with --tracemalloc DEPTH: what the traced Python memory gained between minute 1 and the end, by line and by
+  call chain (slow: the latency figures of such a run mean nothing).
+Acceptance (issue 16): p95 capture -> page <= 150 ms, >= 20 frames/s shown, memory flat (judge it from the
+curve after the warm-up: native libraries and the allocator settle over the first minutes).
 Run it alone (`nice -n 10` on a shared machine): the machine's other load shows up in the latency.
 """
 from __future__ import annotations

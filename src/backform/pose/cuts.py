@@ -36,8 +36,9 @@ class CutParams:
     """What a cut is. Measured (docs/recognition.md, "Scene cuts"): on the real and sample clips and the
     parts of bench/recognition.py's joined recordings, from steady tracking to 0.35 s later, the trunk's middle
     moved at most 0.61 body sizes (a camera angle changed in a compilation clip) and the size changed at most
-    1.45 times (with the middle moved <= 0.07: a head-on body misread); at the 14 joins of those recordings
-    0.90-1.00 body sizes, or 1.52-5.65 times the size with the middle moved 0.16-0.84 body sizes."""
+    1.45 times (with the middle moved <= 0.07: a head-on body misread); at the 14 joins of those recordings,
+    each on its first frame, 0.90-1.29 body sizes, or 1.64-5.65 times the size with the middle moved
+    0.24-0.87 body sizes."""
 
     min_move: float = 0.75      # the trunk's middle moved at least this many body sizes ...
     min_speed: float = 5.0      # ... at least this many body sizes per second (is_cut: a gap allows less),
@@ -91,9 +92,9 @@ def tracker_jumped(a: np.ndarray, b: np.ndarray, min_vis: float = 0.5) -> bool:
     or the body's size changed by :data:`TRACK_RESIZE`. The tracker carries its skeleton across a scene cut
     and takes 2-8 frames to reach the person of the new scene; the pose estimator checks such frames against
     a fresh detection. Never on consecutive frames of the real or sample clips (at most 0.35 body sizes and
-    1.18 times the size, measured); on 10 of the 14 joins of bench/recognition.py's joined recordings (the
-    other 4 follow frames without a pose, which are checked anyway) and 8 other frames of them (the 2-3 after
-    a join, a head-on body misread)."""
+    1.18 times the size, measured); on the pose passes of bench/recognition.py's joined recordings made
+    without this check, at 10 of the 14 joins (the other 4 follow frames without a pose, which are checked
+    anyway) and 8 other frames (the 2-3 after a join, a head-on body misread)."""
     ta, tb = _trunk_of(a, min_vis), _trunk_of(b, min_vis)
     if ta is None or tb is None:
         return False

@@ -4,7 +4,8 @@ Every frame carries its index in the source and ``timestamp_ms``: from the conta
 monotonic clock for webcams, from a nominal rate for image folders; always strictly increasing.
 Video files can be read at a capped analysis rate (``max_fps``): frames in between are skipped with
 ``grab()`` (no colour conversion) and decoding runs in a background thread, so the pose model on the main
-thread never waits for the decoder.
+thread never waits for the decoder. With PyAV installed (the ``fast`` extra) the same frames are read without
+decoding the skipped pictures no other picture refers to (:mod:`backform.io.decode`).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from ..types import Frame
 from ..errors import SourceError
+from . import decode
 from .recording import LandmarksSource
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class VideoFileSource:
     """Frames of a video file, timed by the container, optionally thinned to ``max_fps``."""
 
     def __init__(self, path: str | os.PathLike, max_fps: float | None = None, prefetch: int = 8,
-                 rgb_max_side: int | None = 960):
+                 rgb_max_side: int | None = 960, decoder: str = "auto"):
         self.path = Path(path)
         if not self.path.exists():
             raise SourceError(f"video not found: {self.path}")
@@ -77,6 +79,21 @@ class VideoFileSource:
         self.stride = stride_for(self.fps, max_fps)
         self.prefetch = prefetch
         self.rgb_max_side = rgb_max_side  # prepare the pose input in the decoding thread (None: don't)
+        if decoder not in ("auto", "opencv"):
+            raise ValueError(f"decoder must be 'auto' or 'opencv', not {decoder!r}")
+        self.decoder = decoder
+        self._reader: decode.PyAvReader | None | bool = False  # not looked for yet
+
+    def pyav_reader(self) -> decode.PyAvReader | None:
+        """PyAV's reader of this file when it gives OpenCV's frames (numbered alike), else None: OpenCV reads."""
+        if self._reader is False:
+            r = decode.open_reader(self.path) if self.decoder == "auto" else None
+            if r is not None and r.frame_count != self.frame_count:
+                log.debug("%s: %d frames by their timestamps, %d by OpenCV: OpenCV reads it", self.path,
+                          r.frame_count, self.frame_count)
+                r = None
+            self._reader = r
+        return self._reader
 
     @property
     def duration_s(self) -> float:
@@ -90,7 +107,18 @@ class VideoFileSource:
         return {"path": str(self.path), "fps": round(self.fps, 3), "frames": self.frame_count,
                 "width": self.width, "height": self.height}
 
+    def frame(self, index: int, timestamp_ms: float, image: np.ndarray) -> Frame:
+        """A decoded frame as this source yields it (with the pose input prepared, unless off)."""
+        rgb = None if self.rgb_max_side is None else pose_input(image, self.rgb_max_side)
+        return Frame(index=index, timestamp_ms=timestamp_ms, image=image, rgb=rgb)
+
     def _read(self) -> Iterator[Frame]:
+        reader = self.pyav_reader()
+        if reader is not None:
+            mono = _Monotonic(1000.0 / self.fps)
+            for i, t, img in reader.frames(self.stride):
+                yield self.frame(i, mono(t), img)
+            return
         cap = cv2.VideoCapture(str(self.path))
         mono = _Monotonic(1000.0 / self.fps)
         i = 0
@@ -107,8 +135,7 @@ class VideoFileSource:
                 t = cap.get(cv2.CAP_PROP_POS_MSEC)
                 if not math.isfinite(t) or t < 0:
                     t = i * 1000.0 / self.fps
-                rgb = None if self.rgb_max_side is None else pose_input(img, self.rgb_max_side)
-                yield Frame(index=i, timestamp_ms=mono(t), image=img, rgb=rgb)
+                yield self.frame(i, mono(t), img)
                 i += 1
         finally:
             cap.release()
@@ -118,6 +145,30 @@ class VideoFileSource:
             yield from self._read()
             return
         yield from threaded(self._read(), self.prefetch)
+
+    def read(self, indices) -> dict[int, np.ndarray]:
+        """The BGR images of the source frames at ``indices`` (a report's stills), whatever ``max_fps``: only
+        these are converted (with PyAV, decoding starts at the key frame before the first and skips what
+        nothing refers to). Indices past the end are left out."""
+        want = set(indices)
+        if not want:
+            return {}
+        reader = self.pyav_reader()
+        if reader is not None:
+            return {i: img for i, _, img in reader.frames(only=want)}
+        out: dict[int, np.ndarray] = {}
+        cap = cv2.VideoCapture(str(self.path))
+        try:
+            last, i = max(want), 0
+            while i <= last and cap.grab():
+                if i in want:
+                    ok, img = cap.retrieve()
+                    if ok:
+                        out[i] = img
+                i += 1
+        finally:
+            cap.release()
+        return out
 
 
 def pose_input(bgr: np.ndarray, max_side: int) -> np.ndarray:

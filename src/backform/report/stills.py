@@ -77,16 +77,8 @@ def read_frames(path: Path, indices: set[int], size: tuple[int, int]) -> dict[in
     except SourceError as e:
         log.warning("fault stills without the video: %s", e)
         return out
-    last = max(indices)
-    frames = iter(source)
-    try:
-        for fr in frames:
-            if fr.index in indices:
-                out[fr.index] = cv2.resize(fr.image, size, interpolation=cv2.INTER_AREA)
-            if fr.index >= last:
-                break
-    finally:
-        frames.close()
+    for i, img in source.read(indices).items():  # only these frames are converted
+        out[i] = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     return out
 
 

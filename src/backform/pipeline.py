@@ -32,7 +32,8 @@ from .errors import NoPersonError
 from .io.recording import SessionLog
 from .io.video_out import AnnotatedVideoWriter
 from .io.sources import threaded
-from .pose.estimator import PoseConfig, PoseEstimator
+from .pose.estimator import PoseConfig
+from .pose.parallel import ChunkedPoses
 from .types import Frame, FrameResult, PoseFrame
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,10 @@ class Pipeline:
         recording). With a pose model, inference runs on its own thread up to ``ahead`` frames in front, so
         that tracing the outline, the checks and the sinks of one frame overlap the model's work on the next
         (the model releases the GIL while it runs)."""
+        if getattr(source, "yields_pose_images", False):  # the pose pass in chunks (pose.parallel)
+            for pf, image in source:
+                yield (*self.check(pf), image)
+            return
         if getattr(source, "yields_poses", False) or self.pose is None:
             for pf in source:
                 yield (*self.check(pf), None)
@@ -193,16 +198,22 @@ def analyze(source, out_dir: str | os.PathLike, exercise=None, exercise_name: st
     return session
 
 
+def pose_pass(source, model=None, pose_config: PoseConfig | None = None, image_size: tuple[int, int] | None = None,
+              workers: int | None = None) -> ChunkedPoses:
+    """A recorded video's pose pass as ``analyze`` makes it (:mod:`backform.pose.parallel`: chunks, fresh
+    models, up to ``workers`` at once, default ``pose.parallel.WORKERS``): iterate once for ``(pose_frame,
+    image)``. bench/accuracy.py poses with it."""
+    return ChunkedPoses(source, model, pose_config or PoseConfig(), workers=workers, image_size=image_size)
+
+
 def analyze_file(source, out_dir: str | os.PathLike, model=None, pose_config: PoseConfig | None = None,
                       exercise=None, exercise_name: str | None = None, privacy: str = "none", video: bool = True,
-                      sinks: Iterable[Sink] = ()) -> S.Session:
-    """:func:`analyze` as ``backform analyze`` and a batch job run it: the pose model opened unless the source
-    carries its poses, and ``annotated.mp4`` written beside the session (unless ``video`` is False)."""
+                      sinks: Iterable[Sink] = (), pose_workers: int | None = None) -> S.Session:
+    """:func:`analyze` as ``backform analyze`` and a batch job run it: the pose pass of :func:`pose_pass` unless
+    the source carries its poses, and ``annotated.mp4`` written beside the session (unless ``video`` is
+    False). ``pose_workers`` changes the speed, never the session."""
     out = Path(out_dir)
     with contextlib.ExitStack() as stack:
-        pose = None
-        if not getattr(source, "yields_poses", False):
-            pose = stack.enter_context(PoseEstimator(model, pose_config or PoseConfig()))
         outputs = list(sinks)
         writer = None
         if video:
@@ -211,7 +222,11 @@ def analyze_file(source, out_dir: str | os.PathLike, model=None, pose_config: Po
                                           exercise=exercise_name or "", privacy=privacy)
             stack.callback(writer.abort)  # no-op after a successful close
             outputs.insert(0, writer)
-        session = analyze(source, out, exercise=exercise, exercise_name=exercise_name, pose=pose, sinks=outputs)
+        if not getattr(source, "yields_poses", False):
+            size = writer.size if writer is not None and privacy != "skeleton" else None
+            source = pose_pass(source, model, pose_config, size, pose_workers)
+            stack.callback(source.close)
+        session = analyze(source, out, exercise=exercise, exercise_name=exercise_name, sinks=outputs)
         if writer is not None:
             writer.close()
     return session

@@ -6,8 +6,9 @@
 Real clips: ``<shared>/clips/labels.json``; synthetic clips: ``sample_videos/*.truth.json`` (same rep fields).
 Each clip runs through the same checker the ``analyze`` command uses (``backform.exercises.get``), on a landmark
 recording: ``<dir>/<clip stem>.jsonl`` from ``--landmarks`` dirs (default ``$BACKFORM_LANDMARKS``) or the cache
-``~/.cache/backform/landmarks``, else made once with the pose model at the product's analysis rate (<= 20
-poses/s) into that cache (``--no-pose``: skip clips without a recording).
+``~/.cache/backform/landmarks``, else made once by the product's pose pass (``backform.pipeline.pose_pass``:
+<= 20 poses/s, in chunks) into that cache, keyed on the video's size, time and the pass's mode (``--no-pose``:
+skip clips without a recording).
 
 Scoring, as ``labels.json`` asks:
 - count: exact when the count is in ``rep_count_ok``; error = distance to the nearest accepted count;
@@ -85,36 +86,52 @@ def load_clips(shared: Path | None, synthetic: Path | None) -> list[Clip]:
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backform" / "landmarks"
 
 
+def pose_mode() -> str:
+    """The pose pass's mode as the cache key holds it: its chunks (length, overlap, shortest split video, in
+    seconds; or "single": one model) and a digest of what else decides the model's input and settings (``pose_input``, PoseConfig)."""
+    import hashlib
+    import inspect
+
+    from backform.io import sources
+    from backform.pose import parallel as P
+    from backform.pose.estimator import PoseConfig
+    digest = hashlib.sha256((inspect.getsource(sources.pose_input) + repr(PoseConfig())).encode()).hexdigest()[:8]
+    chunks = f"c{P.CHUNK_S:g}o{P.OVERLAP_S:g}m{P.MIN_SPLIT_S:g}" if P.ENABLED else "single"
+    return f"{chunks}-{digest}"
+
+
 def recording_for(clip: Clip, search: list[Path], cache: Path, make: bool) -> Path | None:
     stem = Path(clip.name).stem
     for d in search:
         for cand in (d / f"{stem}.jsonl", d / f"{stem}.jsonl.gz"):
             if cand.is_file():
                 return cand
-    # the cache is keyed on the video's size and time too: a re-rendered clip gets a new recording
+    # the cache is keyed on the video's size and time too: a re-rendered clip gets a new recording; and on the
+    # pose pass's mode (its chunks: backform.pose.parallel), so that a changed pass never serves stale poses
     try:
         st = clip.video.stat()
-        key = f"{stem}.{st.st_size:x}{int(st.st_mtime):x}"
+        key = f"{stem}.{st.st_size:x}{int(st.st_mtime):x}.{pose_mode()}"
     except OSError:
-        key = stem
+        key = f"{stem}.{pose_mode()}"
     cached = cache / f"{key}.jsonl"
     if cached.is_file():
         return cached
     if not make or not clip.video.is_file():
         return None
-    from backform.pose.estimator import PoseEstimator
+    from backform.pipeline import DEFAULT_MAX_FPS, pose_pass
     from backform.io.sources import VideoFileSource
     cache.mkdir(parents=True, exist_ok=True)
     out = cached
     tmp = out.with_suffix(".partial")
-    src = VideoFileSource(clip.video, max_fps=20.0)
+    src = VideoFileSource(clip.video, max_fps=DEFAULT_MAX_FPS)
     print(f"  (pose) {clip.name} ...", file=sys.stderr, flush=True)
-    with PoseEstimator() as pe, LandmarkWriter(tmp, {
-            "model": pe.model_name, "model_sha256": pe.model_sha256, "fps": src.fps,
+    poses = pose_pass(src)  # the pose pass of backform analyze (chunks, two models at once)
+    with LandmarkWriter(tmp, {
+            "model": poses.model_name, "model_sha256": poses.model_sha256, "fps": src.fps,
             "analysis_fps": getattr(src, "analysis_fps", src.fps), "width": src.width, "height": src.height,
-            "frames": src.frame_count, "source": clip.name}) as w:
-        for fr in src:
-            w.write(pe.update(fr))
+            "frames": src.frame_count, "source": clip.name, "pose_mode": pose_mode()}) as w:
+        for pf, _ in poses:
+            w.write(pf)
     tmp.replace(out)
     return out
 

@@ -1,29 +1,37 @@
-"""Analysis time / clip duration, old and new path side by side in one run, and where the time goes.
+"""Analysis time / clip duration of each way of running the pose pass, side by side in one run, and where the time goes.
 
-    nice -n 10 .venv/bin/python bench/speed.py [--clip NAME ...] [--runs 5] [--no-stages]
+    flock -x /tmp/heavy.lock nice -n 5 .venv/bin/python bench/speed.py [--clip NAME ...] [--runs 5] [--no-stages]
+                                                                      [--variants old,pyav,new]
 
 For each clip (default the two of issue 14: lena_glute_bridge.mp4, 720p30, and merged_bird_dog.mp4, 1080p60),
 ``--runs`` interleaved runs of the whole ``backform analyze`` work (model load, pose, checks, session log,
-annotated video, report) on the OLD path (the annotated video downscaled with INTER_AREA, as before issue
-14) and the NEW one (this checkout). Prints each run's analysis seconds / clip duration, the medians, and
-whether the two paths wrote the same session.json and session log (they must: the pose model's input is
-unchanged). The machine is shared: compare the two columns of one run, not figures of different runs.
+annotated video, report) for each variant:
+
+- ``old``: one pose model over the whole video, frames decoded by OpenCV (the path before issue 14's speed work);
+- ``pyav``: the same, frames decoded by PyAV without the skipped pictures nothing refers to (the ``fast``
+  extra; bit-identical frames, so the session must equal ``old``'s);
+- ``bilinear``: and the pose model's input downscaled bilinearly when the factor is not an integer (720p);
+- ``chunks1``: the pose pass in chunks (``backform.pose.parallel``), one after the other on one worker: the
+  cost of the chunks' overlaps alone;
+- ``new``: the chunks on two workers, as ``backform analyze`` runs now (same session as ``chunks1``);
+- ``new960``: ``new`` with the annotated video at most 960 px wide instead of 1280 (an option not taken: the
+  same session, a smaller video).
+
+Prints each run's analysis seconds / clip duration and CPU seconds per second of video, the medians, whether
+``pyav`` wrote ``old``'s session and ``new`` ``chunks1``'s byte for byte, and whether ``new`` counts the reps
+and finds the faults ``old`` does. The machine is shared: compare the columns of one run.
 
 Then (unless --no-stages) the CPU seconds of each stage measured alone, one after the other on one thread,
-per second of video: decoding every frame (H.264 needs the reference frames of skipped ones), the colour
-conversion of the analysed frames, the pose model's input (resize + RGB), the model, the outline, the
-checks, drawing + downscaling the annotated frame (old and new), and encoding. Their sum / 2 cores is the
-floor of analysis time / duration on this 2-core machine for the same frames at the same accuracy.
-
-``--options`` measures two options that were not taken: decoder-side dropping of the skipped frames H.264
-does not need as references (PyAV, when installed: packets of non-reference pictures that are not analysed
-are not decoded; the BGR of the analysed ones is compared with OpenCV's), and a second pose worker over the
-second half of the clip started ``overlap`` frames early to re-acquire tracking (are its landmarks after the
-boundary those of one worker over the whole clip?).
+per second of video: decoding (OpenCV: every frame; PyAV: without the skippable pictures), the colour
+conversion of the analysed frames, the pose model's input (resize + RGB; old: INTER_AREA), the model, the outline, the checks,
+drawing + downscaling the annotated frame, and encoding. Their sum / 2 cores is the floor of analysis time /
+duration on this 2-core machine for the same frames.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import resource
 import statistics
@@ -33,7 +41,6 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,17 +50,53 @@ from _common import CLIPS, labels  # noqa: E402
 
 from backform.batch import Options, analyze_recording  # noqa: E402
 from backform.exercises import get  # noqa: E402
-from backform.io import video_out  # noqa: E402
+from backform.io import decode, sources, video_out  # noqa: E402
 from backform.io.sources import VideoFileSource, pose_input  # noqa: E402
 from backform.pipeline import DEFAULT_MAX_FPS  # noqa: E402
+from backform.pose import estimator, parallel  # noqa: E402
 from backform.pose.estimator import PoseConfig, PoseEstimator  # noqa: E402
 
 DEFAULT = ["lena_glute_bridge.mp4", "merged_bird_dog.mp4"]
+VARIANTS = {  # name: (PyAV decoding, pose input bilinear for a non-integer factor, chunks, workers)
+    "old": (False, False, False, 1),
+    "pyav": (True, False, False, 1),
+    "bilinear": (True, True, False, 1),
+    "chunks1": (True, True, True, 1),
+    "new": (True, True, True, 2),
+    "new960": (True, True, True, 2),  # and the annotated video at most 960 px wide (an option, not the default)
+}
 
 
-def old_shrink(image, size):
-    """The annotated video's downscale before issue 14."""
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+def area_pose_input(bgr, max_side):
+    """The pose model's input before issue 14's speed work: INTER_AREA whatever the factor."""
+    h, w = bgr.shape[:2]
+    if max_side and max(h, w) > max_side:
+        s = max_side / max(h, w)
+        bgr = cv2.resize(bgr, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@contextlib.contextmanager
+def variant(name: str):
+    """The process set up to run ``name``'s pose pass (module settings, restored after)."""
+    pyav, bilinear, chunks, workers = VARIANTS[name]
+    saved = decode.open_reader, sources.pose_input, estimator.pose_input, parallel.ENABLED, parallel.WORKERS
+    writer_defaults = video_out.AnnotatedVideoWriter.__init__.__defaults__
+    if name == "new960":  # max_side=960 instead of 1280
+        video_out.AnnotatedVideoWriter.__init__.__defaults__ = tuple(
+            960 if d == 1280 else d for d in writer_defaults)
+    if not pyav:
+        decode.open_reader = lambda path: None
+    if not bilinear:
+        sources.pose_input = estimator.pose_input = area_pose_input
+    parallel.ENABLED = chunks
+    parallel.WORKERS = workers
+    try:
+        yield
+    finally:
+        (decode.open_reader, sources.pose_input, estimator.pose_input, parallel.ENABLED,
+         parallel.WORKERS) = saved
+        video_out.AnnotatedVideoWriter.__init__.__defaults__ = writer_defaults
 
 
 def _cpu_now() -> float:
@@ -61,17 +104,23 @@ def _cpu_now() -> float:
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
-def run_once(clip: Path, exercise: str, out: Path, old: bool) -> tuple[float, float]:
+def run_once(clip: Path, exercise: str, out: Path, name: str) -> tuple[float, float]:
     """(wall seconds, CPU seconds of all threads and the ffmpeg encoder) of one analysis."""
-    new_shrink = video_out.shrink
-    if old:
-        video_out.shrink = old_shrink
-    try:
+    with variant(name):
         c, t = _cpu_now(), time.perf_counter()
         analyze_recording(clip, out, exercise, Options())
         return time.perf_counter() - t, _cpu_now() - c
-    finally:
-        video_out.shrink = new_shrink
+
+
+def outcome(folder: Path) -> tuple:
+    """What the session says: reps and the faults found (code and rep), for 'same result' checks."""
+    s = json.loads((folder / "session.json").read_text())
+    return s.get("rep_count"), sorted((f.get("code"), f.get("rep")) for f in s.get("faults", []))
+
+
+def same_files(a: Path, b: Path, video: bool = True) -> bool:
+    return all((a / f).read_bytes() == (b / f).read_bytes()
+               for f in ("session.json", "session.log.jsonl") + (("annotated.mp4",) if video else ()))
 
 
 def cpu(f) -> tuple[object, float]:
@@ -81,21 +130,38 @@ def cpu(f) -> tuple[object, float]:
 
 
 def stages(clip: Path, exercise: str) -> dict[str, float]:
-    """CPU seconds per stage over the whole clip, each measured alone."""
+    """CPU seconds per stage over the whole clip, each measured alone on one thread."""
     src = VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS, prefetch=0, rgb_max_side=None)
     out: dict[str, float] = {}
 
     def grab_all():
         cap = cv2.VideoCapture(str(clip))
+        cap.set(cv2.CAP_PROP_N_THREADS, 1)
         n = 0
         while cap.grab():
             n += 1
         cap.release()
         return n
-    _, out["decode every frame"] = cpu(grab_all)
+    _, out["decode every frame (OpenCV)"] = cpu(grab_all)
+    reader = decode.open_reader(clip)
+    if reader is not None:
+        def pyav_decode():
+            # decoding only: the frames are not converted to BGR (the next stage)
+            import av
+            box = av.open(str(clip))
+            st = box.streams.video[0]
+            for pkt in box.demux(st):
+                i = reader.rank.get(pkt.pts) if pkt.pts is not None else None
+                if i is not None and i % src.stride and not pkt.is_keyframe and reader.h264 \
+                        and not decode.h264_is_reference(bytes(pkt)):
+                    continue
+                for _ in pkt.decode():
+                    pass
+            box.close()
+        _, out["decode, PyAV (skippable not)"] = cpu(pyav_decode)
     cap = cv2.VideoCapture(str(clip))
+    cap.set(cv2.CAP_PROP_N_THREADS, 1)
     frames, i = [], 0
-    c = time.process_time()
     conv = 0.0
     while cap.grab():
         if i % src.stride == 0:
@@ -106,6 +172,7 @@ def stages(clip: Path, exercise: str) -> dict[str, float]:
         i += 1
     cap.release()
     out["BGR conversion (analysed)"] = conv
+    _, out["pose input, INTER_AREA (old)"] = cpu(lambda: [area_pose_input(f, 960) for f in frames])
     rgbs, out["pose input (resize+RGB)"] = cpu(lambda: [pose_input(f, 960) for f in frames])
     from backform.types import Frame
     fr = [Frame(k, k * 1000.0 / src.analysis_fps, f, rgb=r) for k, (f, r) in enumerate(zip(frames, rgbs))]
@@ -115,14 +182,10 @@ def stages(clip: Path, exercise: str) -> dict[str, float]:
     ex = get(exercise)
     res, out["checks"] = cpu(lambda: [ex.update(p) for p in pfs])
     with tempfile.TemporaryDirectory() as d:
-        for name, fn in (("draw+downscale (old)", old_shrink), ("draw+downscale (new)", video_out.shrink)):
-            saved = video_out.shrink
-            video_out.shrink = fn
-            vw = video_out.AnnotatedVideoWriter(Path(d) / "a.mp4", src.analysis_fps, src.width, src.height,
-                                                exercise=exercise)
-            imgs, out[name] = cpu(lambda: [vw.render(f, p, r) for f, p, r in zip(frames, pfs, res)])
-            video_out.shrink = saved
-            vw.abort()
+        vw = video_out.AnnotatedVideoWriter(Path(d) / "a.mp4", src.analysis_fps, src.width, src.height,
+                                            exercise=exercise)
+        imgs, out["draw+downscale"] = cpu(lambda: [vw.render(f, p, r) for f, p, r in zip(frames, pfs, res)])
+        vw.abort()
         enc = video_out._Encoder(Path(d) / "b.mp4", src.analysis_fps, (imgs[0].shape[1], imgs[0].shape[0]))
         t0 = os.times()
         for im in imgs:
@@ -133,120 +196,75 @@ def stages(clip: Path, exercise: str) -> dict[str, float]:
     return out
 
 
-def _nal_is_ref(data: bytes) -> bool:
-    """An H.264 access unit (4-byte length-prefixed NAL units) holds a reference picture (nal_ref_idc > 0)."""
-    p, seen, ref = 0, False, False
-    while p + 4 < len(data):
-        n = int.from_bytes(data[p:p + 4], "big")
-        h = data[p + 4]
-        if h & 0x1F in (1, 5):  # coded slice
-            seen, ref = True, ref or (h >> 5) & 3 != 0
-        p += 4 + n
-    return ref or not seen
-
-
-def option_nonref_decode(clip: Path, stride: int) -> str:
-    try:
-        import av  # bench-only: PyAV is not a dependency of backform
-    except ImportError:
-        return "PyAV not installed: skipped"
-    res = {}
-    for mode in ("all", "skip"):
-        c0 = time.process_time()
-        box = av.open(str(clip))
-        st = box.streams.video[0]
-        st.thread_type = "AUTO"
-        tb, fps, t0 = st.time_base, float(st.average_rate), st.start_time or 0
-        decoded = skipped = 0
-        kept = []
-        for pkt in box.demux(st):
-            if mode == "skip" and pkt.pts is not None:
-                idx = round(float((pkt.pts - t0) * tb) * fps)
-                if idx % stride and not _nal_is_ref(bytes(pkt)):
-                    skipped += 1
-                    continue
-            for fr in pkt.decode():
-                decoded += 1
-                idx = round(float((fr.pts - t0) * tb) * fps)
-                if idx % stride == 0 and len(kept) < 30:
-                    kept.append(fr.to_ndarray(format="bgr24"))
-        box.close()
-        res[mode] = (time.process_time() - c0, decoded, skipped, kept)
-    cap = cv2.VideoCapture(str(clip))
-    ref, i = [], 0
-    while len(ref) < 30 and cap.grab():
-        if i % stride == 0:
-            ref.append(cap.retrieve()[1])
-        i += 1
-    same = all(np.array_equal(a, b) for a, b in zip(ref, res["skip"][3]))
-    (ca, da, _, _), (cs, ds, sk, _) = res["all"], res["skip"]
-    return (f"PyAV decode CPU {ca:.2f} s ({da} frames) -> {cs:.2f} s ({ds} decoded, {sk} non-reference packets "
-            f"not decoded); first 30 analysed frames equal to OpenCV's BGR: {same}")
-
-
-def option_two_chunks(clip: Path, overlaps=(20, 60)) -> str:
-    frames = list(VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS, prefetch=0))
-    mid = len(frames) // 2
-    with PoseEstimator(None, PoseConfig()) as pe:
-        whole = [pe.update(f) for f in frames]
-    out = []
-    for ov in overlaps:
-        with PoseEstimator(None, PoseConfig()) as pe:
-            part = [pe.update(f) for f in frames[mid - ov:]][ov:]
-        d = [float(np.abs(a.landmarks - b.landmarks).max()) if a.has_pose and b.has_pose else
-             (0.0 if a.has_pose == b.has_pose else float("inf")) for a, b in zip(whole[mid:], part)]
-        out.append(f"overlap {ov}: {sum(x == 0 for x in d)}/{len(d)} frames identical, max diff {max(d):.3f}")
-    return "second pose worker from the middle: " + "; ".join(out)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", action="append", help="clip name in the shared clips folder (repeatable)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-stages", action="store_true")
-    ap.add_argument("--options", action="store_true", help="only measure the options not taken (see above)")
+    ap.add_argument("--variants", default=",".join(VARIANTS),
+                    help=f"comma-separated, of {', '.join(VARIANTS)} (default: all)")
     a = ap.parse_args()
+    names = [v for v in a.variants.split(",") if v]
+    unknown = set(names) - set(VARIANTS)
+    if unknown:
+        ap.error(f"unknown variant(s) {', '.join(sorted(unknown))}")
+    if not decode.available():
+        names = [n for n in names if not VARIANTS[n][0]]
+        print("PyAV is not installed (pip install 'backform[fast]'): only the OpenCV variants run")
     by_name = {d["clip"]: d for d in labels()}
     for name in a.clip or DEFAULT:
         clip = CLIPS / name
         exercise = by_name[name]["exercise"]
         src = VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS)
         dur = src.duration_s
-        if a.options:
-            print(f"\n{name}: {option_nonref_decode(clip, src.stride)}", flush=True)
-            print(f"{name}: {option_two_chunks(clip)}", flush=True)
-            continue
+        with variant("new"):
+            chunks = parallel.plan(src.frame_count, src.fps, src.stride)
         print(f"\n{name}: {src.width}x{src.height} at {src.fps:.2f} fps, {dur:.1f} s, analysed at "
-              f"{src.analysis_fps:.1f}/s; load average {os.getloadavg()[0]:.1f}", flush=True)
-        ratios = {"old": [], "new": []}
-        cpus = {"old": [], "new": []}
+              f"{src.analysis_fps:.1f}/s; {len(chunks)} chunks of the pose pass (overlap {parallel.OVERLAP_S:g} s); "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        ratios = {n: [] for n in names}
+        cpus = {n: [] for n in names}
         with tempfile.TemporaryDirectory() as d:
-            same = True
+            same = {"pyav = old": True, "new = chunks1": True, "new960 = new (no video)": True}
             for r in range(a.runs):
-                order = ("old", "new") if r % 2 == 0 else ("new", "old")
-                for path in order:
-                    wall, c = run_once(clip, exercise, Path(d) / path, path == "old")
-                    ratios[path].append(wall / dur)
-                    cpus[path].append(c / dur)
-                for f in ("session.json", "session.log.jsonl"):
-                    same &= (Path(d) / "old" / f).read_bytes() == (Path(d) / "new" / f).read_bytes()
-                print(f"  run {r + 1}: time/duration old {ratios['old'][-1]:.3f}  new {ratios['new'][-1]:.3f}   "
-                      f"CPU s per s of video old {cpus['old'][-1]:.3f}  new {cpus['new'][-1]:.3f}", flush=True)
-        mo, mn = statistics.median(ratios["old"]), statistics.median(ratios["new"])
-        co, cn = statistics.median(cpus["old"]), statistics.median(cpus["new"])
-        print(f"  medians of {a.runs}: analysis time / duration old {mo:.3f}  new {mn:.3f}  "
-              f"({100 * (1 - mn / mo):+.0f}%); "
-              f"CPU s per s of video old {co:.3f}  new {cn:.3f}  ({100 * (1 - cn / co):+.0f}%; / 2 cores: "
-              f"old {co / 2:.3f}  new {cn / 2:.3f}); same session.json and log: {same}; "
-              f"load average now {os.getloadavg()[0]:.1f}", flush=True)
+                order = names if r % 2 == 0 else names[::-1]
+                for n in order:
+                    wall, c = run_once(clip, exercise, Path(d) / n, n)
+                    ratios[n].append(wall / dur)
+                    cpus[n].append(c / dur)
+                for key in same:
+                    x, y = key.split(" (")[0].split(" = ")
+                    if x in names and y in names:
+                        same[key] &= same_files(Path(d) / x, Path(d) / y, video="no video" not in key)
+                print(f"  run {r + 1}: time/duration " + "  ".join(f"{n} {ratios[n][-1]:.3f}" for n in names)
+                      + "   CPU s per s of video " + "  ".join(f"{n} {cpus[n][-1]:.3f}" for n in names), flush=True)
+            results = {n: outcome(Path(d) / n) for n in names}
+        print(f"  medians of {a.runs}:")
+        for n in names:
+            m, c = statistics.median(ratios[n]), statistics.median(cpus[n])
+            rel = ""
+            if "old" in names and n != "old":
+                rel = f"  ({100 * (1 - m / statistics.median(ratios['old'])):+.0f}% time vs old)"
+            print(f"    {n:8s} analysis time / duration {m:.3f}   CPU s per s of video {c:.3f} "
+                  f"(/ 2 cores {c / 2:.3f}){rel}")
+        print("  same files (session.json, session log, annotated.mp4): "
+              + ", ".join(f"{k}: {v}" for k, v in same.items()
+                          if all(x in names for x in k.split(" (")[0].split(" = "))))
+        if "old" in names:
+            print("  same reps and faults as old: "
+                  + ", ".join(f"{n}: {results[n] == results['old']}" for n in names if n != "old")
+                  + f"   (old: {results['old'][0]} reps, {len(results['old'][1])} faults)")
+        print(f"  load average now {os.getloadavg()[0]:.1f}", flush=True)
         if not a.no_stages:
             st = stages(clip, exercise)
-            print("  CPU seconds per second of video, each stage alone:")
+            print("  CPU seconds per second of video, each stage alone on one thread:")
             for k, v in st.items():
-                print(f"    {k:28s} {v / dur:.3f}")
-            new_total = sum(v for k, v in st.items() if "(old)" not in k)
-            print(f"    {'total (new path)':28s} {new_total / dur:.3f}  -> floor on 2 cores "
-                  f"{new_total / dur / 2:.3f}; the model alone on its thread {st['pose model'] / dur:.3f}")
+                print(f"    {k:30s} {v / dur:.3f}")
+            dec = "decode, PyAV (skippable not)" if "decode, PyAV (skippable not)" in st else "decode every frame (OpenCV)"
+            total = sum(v for k, v in st.items() if (not k.startswith("decode") or k == dec) and "(old)" not in k)
+            label = "total (PyAV decoding)" if dec.startswith("decode, PyAV") else "total (OpenCV decoding)"
+            print(f"    {label:30s} {total / dur:.3f}  -> floor on 2 cores {total / dur / 2:.3f}; "
+                  f"the model alone {st['pose model'] / dur:.3f}")
     return 0
 
 

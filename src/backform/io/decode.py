@@ -21,7 +21,7 @@ from typing import Iterator
 
 import numpy as np
 
-try:  # optional extra: pip install 'backform[fast]'
+try:  # optional extra: pip install 'backform[fast]' (av>=14)
     import av
 except ImportError:  # pragma: no cover - the base install
     av = None
@@ -145,11 +145,11 @@ def open_reader(path: str | os.PathLike) -> PyAvReader | None:
         if any(a == b for a, b in zip(pts, pts[1:])):
             return None
         box.seek(pts[0], stream=st, backward=True)
-        rotation = 0
+        rotation = None
         for fr in box.decode(st):
-            rotation = getattr(fr, "rotation", 0) or 0
+            rotation = getattr(fr, "rotation", None)  # PyAV >= 14; unknown: left to OpenCV
             break
-        if rotation:
+        if rotation is None or rotation:
             return None
         # length-prefixed H.264 (avcC extradata starts with version 1); Annex B streams are decoded in full
         h264 = cc.name == "h264" and bool(cc.extradata) and cc.extradata[0] == 1

@@ -244,7 +244,7 @@ def main() -> int:
             m, c = statistics.median(ratios[n]), statistics.median(cpus[n])
             rel = ""
             if "old" in names and n != "old":
-                rel = f"  ({100 * (1 - m / statistics.median(ratios['old'])):+.0f}% time vs old)"
+                rel = f"  (time {100 * (m / statistics.median(ratios['old']) - 1):+.0f}% vs old)"
             print(f"    {n:8s} analysis time / duration {m:.3f}   CPU s per s of video {c:.3f} "
                   f"(/ 2 cores {c / 2:.3f}){rel}")
         print("  same files (session.json, session log, annotated.mp4): "

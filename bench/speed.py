@@ -1,7 +1,7 @@
 """Analysis time / clip duration of each way of running the pose pass, side by side in one run, and where the time goes.
 
     flock -x /tmp/heavy.lock nice -n 5 .venv/bin/python bench/speed.py [--clip NAME ...] [--runs 5] [--no-stages]
-                                                                      [--variants old,pyav,new]
+                                                                      [--variants old,pyav,...]
 
 For each clip (default the two of issue 14: lena_glute_bridge.mp4, 720p30, and merged_bird_dog.mp4, 1080p60),
 ``--runs`` interleaved runs of the whole ``backform analyze`` work (model load, pose, checks, session log,
@@ -9,22 +9,21 @@ annotated video, report) for each variant:
 
 - ``old``: one pose model over the whole video, frames decoded by OpenCV (the path before issue 14's speed work);
 - ``pyav``: the same, frames decoded by PyAV without the skipped pictures nothing refers to (the ``fast``
-  extra; bit-identical frames, so the session must equal ``old``'s);
-- ``bilinear``: and the pose model's input downscaled bilinearly when the factor is not an integer (720p);
-- ``chunks1``: the pose pass in chunks (``backform.pose.parallel``), one after the other on one worker: the
-  cost of the chunks' overlaps alone;
-- ``new``: the chunks on two workers, as ``backform analyze`` runs now (same session as ``chunks1``);
-- ``new960``: ``new`` with the annotated video at most 960 px wide instead of 1280 (an option not taken: the
-  same session, a smaller video).
+  extra; bit-identical frames, so the same files as ``old``): what ``backform analyze`` does now;
+- options measured and not taken by default (they change the poses; bench/accuracy.py was not identical):
+  ``bilinear`` (the pose input of a 720p frame downscaled bilinearly), ``chunks1`` / ``chunks2`` (the pose
+  pass in chunks, ``backform.pose.parallel``, on one / two workers: same files as each other),
+  ``video960`` (the annotated video at most 960 px wide instead of 1280: same session, smaller video), and
+  ``all`` of them together.
 
 Prints each run's analysis seconds / clip duration and CPU seconds per second of video, the medians, whether
-``pyav`` wrote ``old``'s session and ``new`` ``chunks1``'s byte for byte, and whether ``new`` counts the reps
-and finds the faults ``old`` does. The machine is shared: compare the columns of one run.
+``pyav`` wrote ``old``'s files and ``chunks2`` ``chunks1``'s byte for byte, and whether each counts the reps and
+finds the faults ``old`` does. The machine is shared: compare the columns of one run.
 
 Then (unless --no-stages) the CPU seconds of each stage measured alone, one after the other on one thread,
 per second of video: decoding (OpenCV: every frame; PyAV: without the skippable pictures), the colour
-conversion of the analysed frames, the pose model's input (resize + RGB; old: INTER_AREA), the model, the outline, the checks,
-drawing + downscaling the annotated frame, and encoding. Their sum / 2 cores is the floor of analysis time /
+conversion of the analysed frames, the pose model's input (resize + RGB; and the bilinear option), the model,
+the outline, the checks, drawing + downscaling the annotated frame, and encoding. Their sum / 2 cores is the floor of analysis time /
 duration on this 2-core machine for the same frames.
 """
 from __future__ import annotations
@@ -57,38 +56,40 @@ from backform.pose import estimator, parallel  # noqa: E402
 from backform.pose.estimator import PoseConfig, PoseEstimator  # noqa: E402
 
 DEFAULT = ["lena_glute_bridge.mp4", "merged_bird_dog.mp4"]
-VARIANTS = {  # name: (PyAV decoding, pose input bilinear for a non-integer factor, chunks, workers)
-    "old": (False, False, False, 1),
-    "pyav": (True, False, False, 1),
-    "bilinear": (True, True, False, 1),
-    "chunks1": (True, True, True, 1),
-    "new": (True, True, True, 2),
-    "new960": (True, True, True, 2),  # and the annotated video at most 960 px wide (an option, not the default)
+VARIANTS = {  # name: (PyAV decoding, bilinear pose input for a non-integer factor, chunks, workers, video side)
+    "old": (False, False, False, 1, 1280),
+    "pyav": (True, False, False, 1, 1280),
+    "bilinear": (True, True, False, 1, 1280),
+    "chunks1": (True, False, True, 1, 1280),
+    "chunks2": (True, False, True, 2, 1280),
+    "video960": (True, False, False, 1, 960),
+    "all": (True, True, True, 2, 960),
 }
 
 
-def area_pose_input(bgr, max_side):
-    """The pose model's input before issue 14's speed work: INTER_AREA whatever the factor."""
+def bilinear_pose_input(bgr, max_side):
+    """The pose model's input with a non-integer downscale (720p -> 960x540) done bilinearly, as the annotated
+    video's: INTER_AREA's general path is 4-5x slower. An option not taken (bench/accuracy.py's holds moved)."""
     h, w = bgr.shape[:2]
     if max_side and max(h, w) > max_side:
         s = max_side / max(h, w)
-        bgr = cv2.resize(bgr, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
+        size = (int(round(w * s)), int(round(h * s)))
+        integer = w % size[0] == 0 and h % size[1] == 0 and w // size[0] == h // size[1]
+        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if integer else cv2.INTER_LINEAR)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @contextlib.contextmanager
 def variant(name: str):
-    """The process set up to run ``name``'s pose pass (module settings, restored after)."""
-    pyav, bilinear, chunks, workers = VARIANTS[name]
+    """The process set up to run ``name``'s pose pass and video (module settings, restored after)."""
+    pyav, bilinear, chunks, workers, side = VARIANTS[name]
     saved = decode.open_reader, sources.pose_input, estimator.pose_input, parallel.ENABLED, parallel.WORKERS
     writer_defaults = video_out.AnnotatedVideoWriter.__init__.__defaults__
-    if name == "new960":  # max_side=960 instead of 1280
-        video_out.AnnotatedVideoWriter.__init__.__defaults__ = tuple(
-            960 if d == 1280 else d for d in writer_defaults)
+    video_out.AnnotatedVideoWriter.__init__.__defaults__ = tuple(side if d == 1280 else d for d in writer_defaults)
     if not pyav:
         decode.open_reader = lambda path: None
-    if not bilinear:
-        sources.pose_input = estimator.pose_input = area_pose_input
+    if bilinear:
+        sources.pose_input = estimator.pose_input = bilinear_pose_input
     parallel.ENABLED = chunks
     parallel.WORKERS = workers
     try:
@@ -172,7 +173,7 @@ def stages(clip: Path, exercise: str) -> dict[str, float]:
         i += 1
     cap.release()
     out["BGR conversion (analysed)"] = conv
-    _, out["pose input, INTER_AREA (old)"] = cpu(lambda: [area_pose_input(f, 960) for f in frames])
+    _, out["pose input, bilinear (option)"] = cpu(lambda: [bilinear_pose_input(f, 960) for f in frames])
     rgbs, out["pose input (resize+RGB)"] = cpu(lambda: [pose_input(f, 960) for f in frames])
     from backform.types import Frame
     fr = [Frame(k, k * 1000.0 / src.analysis_fps, f, rgb=r) for k, (f, r) in enumerate(zip(frames, rgbs))]
@@ -201,7 +202,7 @@ def main() -> int:
     ap.add_argument("--clip", action="append", help="clip name in the shared clips folder (repeatable)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-stages", action="store_true")
-    ap.add_argument("--variants", default=",".join(VARIANTS),
+    ap.add_argument("--variants", default="old,pyav,bilinear,chunks2,video960,all",
                     help=f"comma-separated, of {', '.join(VARIANTS)} (default: all)")
     a = ap.parse_args()
     names = [v for v in a.variants.split(",") if v]
@@ -217,7 +218,7 @@ def main() -> int:
         exercise = by_name[name]["exercise"]
         src = VideoFileSource(clip, max_fps=DEFAULT_MAX_FPS)
         dur = src.duration_s
-        with variant("new"):
+        with variant("chunks2"):
             chunks = parallel.plan(src.frame_count, src.fps, src.stride)
         print(f"\n{name}: {src.width}x{src.height} at {src.fps:.2f} fps, {dur:.1f} s, analysed at "
               f"{src.analysis_fps:.1f}/s; {len(chunks)} chunks of the pose pass (overlap {parallel.OVERLAP_S:g} s); "
@@ -225,7 +226,7 @@ def main() -> int:
         ratios = {n: [] for n in names}
         cpus = {n: [] for n in names}
         with tempfile.TemporaryDirectory() as d:
-            same = {"pyav = old": True, "new = chunks1": True, "new960 = new (no video)": True}
+            same = {"pyav = old": True, "chunks2 = chunks1": True, "video960 = pyav (no video)": True}
             for r in range(a.runs):
                 order = names if r % 2 == 0 else names[::-1]
                 for n in order:
@@ -261,7 +262,7 @@ def main() -> int:
             for k, v in st.items():
                 print(f"    {k:30s} {v / dur:.3f}")
             dec = "decode, PyAV (skippable not)" if "decode, PyAV (skippable not)" in st else "decode every frame (OpenCV)"
-            total = sum(v for k, v in st.items() if (not k.startswith("decode") or k == dec) and "(old)" not in k)
+            total = sum(v for k, v in st.items() if (not k.startswith("decode") or k == dec) and "(option)" not in k)
             label = "total (PyAV decoding)" if dec.startswith("decode, PyAV") else "total (OpenCV decoding)"
             print(f"    {label:30s} {total / dur:.3f}  -> floor on 2 cores {total / dur / 2:.3f}; "
                   f"the model alone {st['pose model'] / dur:.3f}")

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BACKFORM_SHARED", ROOT.parent / "shared"))
 CLIPS = SHARED / "clips"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backform"
-LANDMARKS = CACHE / "landmarks"  # pose passes of videos, shared with bench/accuracy.py (same key)
+LANDMARKS = CACHE / "landmarks"  # pose passes of videos (bench/recognition.py; bench/accuracy.py keys its own)
 
 
 def labels() -> list[dict]:
@@ -82,8 +82,8 @@ def series(poses, side_name: str | None = None) -> tuple[list[float], dict]:
 
 
 def landmarks_key(video: Path) -> str:
-    """The cache name of a video's landmark recording, as bench/accuracy.py names it: the stem, the file's
-    size and modification time in hex (a re-rendered clip gets a new recording)."""
+    """The cache name of a video's landmark recording: the stem, the file's size and modification time in hex
+    (a re-rendered clip gets a new recording; a changed pose stage does not: delete the recording)."""
     try:
         st = video.stat()
         return f"{video.stem}.{st.st_size:x}{int(st.st_mtime):x}"

@@ -6,7 +6,7 @@
     python bench/recognition.py --recordings        # recognition alone on the cached landmark recordings (fast)
 
 The pose pass of each video is made once and cached (bench/_common.py ``cached_landmarks``: ~/.cache/backform/
-landmarks, keyed on the video's name, size and time as bench/accuracy.py keys it, with the pose time it took);
+landmarks, keyed on the video's name, size and time, with the pose time it took);
 later runs analyse the recording, as `backform analyze RECORDING.jsonl` does. --repose runs the pose model on
 every video again (the overhead figure then uses pose times of this run).
 

@@ -68,6 +68,11 @@ class CounterParams:
     held_max_s: float = 15.0    # a small held lift that has not come back down after this long is a new rest
     #                             level (the person shifted), not a rep
 
+    @property
+    def least_range(self) -> float:
+        """The smallest range a rep may have: ``min_range``, or ``held_delta`` for a small held lift."""
+        return self.min_range if self.held_delta is None else min(self.held_delta, self.min_range)
+
 
 @dataclass(frozen=True)
 class RepWindow:
@@ -239,10 +244,12 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
 
 
 def big_or_held(samples, rest: float, peak: float, p: CounterParams) -> bool:
-    """A rep's (t, s) ``samples`` rose ``min_range`` above ``rest``, or (``held_delta``) stayed above rest +
-    held_delta for ``held_s`` (tracking gaps up to ``max_gap_s`` bridged)."""
-    if peak - rest >= p.min_range or p.held_delta is None:
+    """A rep's (t, s) ``samples`` rose ``min_range`` above ``rest`` (``peak``: the counter's), or
+    (``held_delta``) stayed above rest + held_delta for ``held_s`` (tracking gaps up to ``max_gap_s`` bridged)."""
+    if peak - rest >= p.min_range:
         return True
+    if p.held_delta is None or peak - rest < p.held_delta:
+        return False
     t = np.array([x for x, _ in samples], dtype=np.float64)
     v = np.array([y for _, y in samples], dtype=np.float64)
     held = bridged_duration(t, np.isfinite(v) & (v - rest > p.held_delta), p.max_gap_s)
@@ -298,7 +305,6 @@ class RepCounter:
         self._d_retop = _Debounce(self.p.min_phase_s)
         self._d_rest = _Debounce(self.p.min_phase_s)
         self._d_held = _Debounce(self.p.held_s)
-        self._min_range = self.p.min_range   # the current rep's: held_delta for a small held lift
         self.hold = HoldTimer(self.p.max_gap_s)
         self._settled = False  # True once a rest level has been established (after the first rep too)
         self._open_t: float | None = None
@@ -326,8 +332,6 @@ class RepCounter:
         self.rest = float(np.percentile([v for _, v in self._rest], self.p.rest_quantile))
 
     def _open(self, t0: float) -> None:
-        held = self.p.held_delta
-        self._min_range = self.p.min_range if held is None else min(held, self.p.min_range)
         self._settled = True
         self._open_t = t0
         self.phase = Phase.LIFTING
@@ -343,15 +347,14 @@ class RepCounter:
         t = [x for x, _ in self._rep]
         s = [v for _, v in self._rep]
         win = None
-        if count and self._peak - self._rep_rest >= self._min_range and \
-                big_or_held(self._rep, self._rep_rest, self._peak, self.p):
+        if count and big_or_held(self._rep, self._rep_rest, self._peak, self.p):
             win = rep_times(t, s, self._rep_rest, self.p, complete=complete, open_t=self._open_t)
             if win is not None and win.end_s - win.start_s < self.p.min_rep_s:
                 log.debug("excursion at %.2f s too short for a rep", win.start_s)
                 win = None
         else:
-            log.debug("excursion at %.2f s below min_range (%.1f < %.1f)", t[0] if t else -1,
-                      self._peak - self._rep_rest, self._min_range)
+            log.debug("excursion at %.2f s not a rep (range %.1f, min_range %.1f)", t[0] if t else -1,
+                      self._peak - self._rep_rest, self.p.min_range)
         self.phase = Phase.START
         self._settled = True
         self._rep = []
@@ -412,7 +415,7 @@ class RepCounter:
         rng = self._peak - self._rep_rest
         frac = (s - self._rep_rest) / rng if rng > 0 else 0.0
 
-        if self._min_range < p.min_range and rng < p.min_range and t - self._rep[0][0] > p.held_max_s:
+        if p.least_range < p.min_range and rng < p.min_range and t - self._rep[0][0] > p.held_max_s:
             log.info("small lift held for more than %.0f s at %.2f s: a new rest level, not a rep", p.held_max_s, t)
             self._close(count=False)
             self.rest = s
@@ -425,11 +428,11 @@ class RepCounter:
 
         # back at rest: near the rest level (debounced), or partly down (return_frac: people who hover
         # between reps) and no longer falling for settle_s - so that a slow return is followed to its end
-        near = (frac <= p.edge_frac) if rng >= self._min_range else (s - self._rep_rest <= p.rest_delta)
+        near = (frac <= p.edge_frac) if rng >= p.least_range else (s - self._rep_rest <= p.rest_delta)
         if self._d_rest.update(t, near):
             return self._close()
         low_limit = max(p.return_frac, p.stall_frac) if self.phase == Phase.LOWERING else p.return_frac
-        if rng >= self._min_range and frac <= low_limit:
+        if rng >= p.least_range and frac <= low_limit:
             if self._low_min is None or s < self._low_min - 0.02 * rng:
                 self._low_min, self._low_min_t = s, t
             elif t - self._low_min_t >= (p.settle_s if frac <= p.return_frac else p.stall_s):
@@ -442,7 +445,7 @@ class RepCounter:
             self._low_min = None
 
         if self.phase == Phase.LIFTING:
-            stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= self._min_range
+            stopped = (t - self._peak_t >= p.min_phase_s - 1e-9) and frac >= p.top_frac and rng >= p.least_range
             if self._d_top.update(t, stopped):
                 self.phase = Phase.HOLD
                 self._d_drop.reset()

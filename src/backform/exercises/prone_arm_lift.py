@@ -49,7 +49,7 @@ import numpy as np
 
 from ..pose import geometry as g
 from ..types import PoseFrame
-from .counting import CounterParams, RepWindow, centred_median, frame_view, rep_times
+from .counting import CounterParams, RepWindow, centred_median, rep_times
 from ..pose.landmarks import side as S
 from .base import Exercise, Panel, register
 from .checks import RepContext, judge, margin_confidence, not_checked
@@ -204,7 +204,7 @@ class ProneArmLift(Exercise):
     def signal(self, m: dict) -> float:
         """The arms' height from the source in use now (also when the driver replays earlier frames: one
         source for the whole stretch the counter sees)."""
-        return m.get("ol_arm_height", np.nan) if self._outline_on else m.get("arm_height_lm", m["arm_height"])
+        return m["ol_arm_height"] if self._outline_on else m["arm_height_lm"]
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Top and lower times from the arms' height above the hips (``arm_over_hip``), not above the

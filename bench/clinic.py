@@ -629,8 +629,10 @@ def cmd_score(a) -> int:
         print(f"no recordings in {folder}", file=sys.stderr)
         return 1
     t = time.perf_counter()
-    scores = [score_clip(tr, *(lambda ex, seen: (ex, a.min_confidence, seen))(*checked(tr["exercise"], rec)))
-              for tr, rec in clips]
+    scores = []
+    for tr, rec in clips:
+        ex, seen = checked(tr["exercise"], rec)
+        scores.append(score_clip(tr, ex, a.min_confidence, seen))
     el = time.perf_counter() - t
     rows = reliability(scores)
     summ = summary(scores)

@@ -34,7 +34,6 @@ from ..io import video_out
 from ..io.sources import threaded
 from ..types import Frame, PoseFrame
 from .estimator import PoseConfig, PoseEstimator
-from .model import MODEL_NAME, ensure_model, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +162,15 @@ class ChunkedPoses:
                  overlap_s: float | None = None, min_split_s: float | None = None):
         self.source = source
         self.config = config or PoseConfig()
-        self.model_path = ensure_model(model)
-        self.model_name = MODEL_NAME if model is None else self.model_path.stem
-        self.model_sha256 = sha256_file(self.model_path)
+        first = PoseEstimator(model, self.config)  # a bad model fails here
+        # the model's name and digest as the estimator found them (later chunks' models load the same file)
+        self.model_path, self.model_name, self.model_sha256 = first.model_path, first.model_name, first.model_sha256
         self.header = {"model": self.model_name, "model_sha256": self.model_sha256}
         self.workers = max(1, int(WORKERS if workers is None else workers))
         self.image_size = image_size
         self.chunks = plan(source.frame_count, source.fps, source.stride, chunk_s, overlap_s, min_split_s)
         self._lock = threading.Lock()
-        self._first: PoseEstimator | None = PoseEstimator(self.model_path, self.config)  # a bad model fails here
+        self._first: PoseEstimator | None = first
 
     def close(self) -> None:
         """Close the model made up front if no chunk took it."""

@@ -151,8 +151,10 @@ def open_reader(path: str | os.PathLike) -> PyAvReader | None:
             break
         if rotation is None or rotation:
             return None
-        # length-prefixed H.264 (avcC extradata starts with version 1); Annex B streams are decoded in full
-        h264 = cc.name == "h264" and bool(cc.extradata) and cc.extradata[0] == 1
+        # length-prefixed H.264 with 4-byte lengths (avcC extradata: version 1, lengthSizeMinusOne 3, which
+        # h264_is_reference reads); Annex B streams and other length sizes are decoded in full
+        h264 = cc.name == "h264" and len(cc.extradata or b"") > 4 and cc.extradata[0] == 1 \
+            and cc.extradata[4] & 3 == 3
         return PyAvReader(path, pts, st.start_time or 0, st.time_base, h264)
     except (av.error.FFmpegError, OSError, ValueError) as e:
         log.debug("PyAV cannot read %s: %s", path, e)

@@ -2,17 +2,18 @@
 
     # render (needs the synth extra and OSMesa; one clip at a time, niced: the machine is shared)
     PYOPENGL_PLATFORM=osmesa nice -n 15 .venv/bin/python bench/clinic.py render --range tuning [--n N]
-    # the test range, only once tuning has ended (records the commit it was rendered after)
-    ... bench/clinic.py render --range test --i-am-done-tuning
+    # this round's test slice, only once tuning has ended (records the commit it was rendered after)
+    ... bench/clinic.py render --range test2 --i-am-done-tuning
     # after a change to the truth's definitions (not to the motion): rewrite the truth files from their seeds
     nice -n 10 .venv/bin/python bench/clinic.py retruth --range tuning
     # re-score every recording with the current checkers (seconds)
-    nice -n 10 .venv/bin/python bench/clinic.py score --range tuning [--exercise E] [--clips] [--detail]
+    nice -n 10 .venv/bin/python bench/clinic.py score --range tuning[,test1,...] [--exercise E] [--clips] [--detail]
                                                       [--compare OLD.json] [--min-confidence C] [--obs F.csv]
                                                       [--split height,azimuth,cut]
                                                       [--csv F] [--json F] [--svg F]
 
-Seeds: tuning 1000-1999, test 5000-5999 (``backform.synth.clinic.sample(seed)`` draws each clip: what is
+Seeds: tuning 1000-1999; test 5000-5999, one slice per round: test1 5000-5134 (session 5, tuning material
+since), test2 5135-5999 (session 6) (``backform.synth.clinic.sample(seed)`` draws each clip: what is
 performed, tempo, faults and magnitudes, camera, video format). ``render`` draws the clip, renders it to a
 temporary H.264 video, poses it with the product's pose stage at the product's analysis rate
 (``Pipeline(PoseEstimator())`` over ``VideoFileSource(max_fps=20)``, as ``backform track`` does) and keeps
@@ -50,7 +51,13 @@ from backform.io.recording import read_landmarks  # noqa: E402
 from backform.pipeline import Pipeline  # noqa: E402
 from backform.synth.clinic import DIMS, sample, truth as make_truth  # noqa: E402
 
-RANGES = {"tuning": range(1000, 2000), "test": range(5000, 6000)}
+# a range's recordings live in bench/clinic/<name>/. The test range 5000-5999 is used one slice per round, each
+# rendered only after that round's last tuning change (stamped in its folder's RENDERED_AFTER.json); once a
+# slice has been reported it is tuning material like the rest.
+RANGES = {"tuning": range(1000, 2000),
+          "test1": range(5000, 5135),   # session 5's test slice (rendered after commit 4348008), tuning since
+          "test2": range(5135, 6000)}   # session 6's test slice
+TEST = ("test1", "test2")
 DATA = ROOT / "bench" / "clinic"
 log = logging.getLogger("bench.clinic")
 
@@ -154,14 +161,14 @@ def clip_lock(path: str | None):
 
 
 def cmd_render(a) -> int:
-    if a.range == "test" and not a.i_am_done_tuning:
+    if a.range in TEST and not (DATA / a.range / "RENDERED_AFTER.json").exists() and not a.i_am_done_tuning:
         print("refusing to render the test range: it must be rendered only after tuning has ended "
               "(give --i-am-done-tuning when it has)", file=sys.stderr)
         return 2
     folder = DATA / a.range
     folder.mkdir(parents=True, exist_ok=True)
     extra = None
-    if a.range == "test":
+    if a.range in TEST:
         state = checkers_state()
         stamp = folder / "RENDERED_AFTER.json"
         if not stamp.exists():
@@ -621,8 +628,13 @@ def load(folder: Path) -> list[tuple[dict, Path]]:
 def cmd_score(a) -> int:
     global SPLIT
     SPLIT = tuple(a.split.split(",")) if a.split else ()
-    folder = DATA / a.range
-    clips = load(folder)
+    names = a.range.split(",")
+    unknown = [n for n in names if n not in RANGES]
+    if unknown:
+        print(f"unknown range {', '.join(unknown)} (ranges: {', '.join(RANGES)})", file=sys.stderr)
+        return 2
+    folder = ", ".join(str(DATA / n) for n in names)
+    clips = [c for n in names for c in load(DATA / n)]
     if a.exercise:
         clips = [c for c in clips if c[0]["exercise"] in a.exercise.split(",")]
     if not clips:
@@ -674,7 +686,7 @@ def cmd_score(a) -> int:
     if a.compare:
         print()
         print(compare(json.loads(Path(a.compare).read_text()), summ, checks))
-    base = DATA / f"{a.range}_table"
+    base = DATA / f"{'+'.join(names)}_table"
     csv_path, json_path, svg_path = (Path(x) if x else base.with_suffix(s) for x, s in
                                      ((a.csv, ".csv"), (a.json, ".json"), (a.svg, ".svg")))
     with open(csv_path, "w", newline="") as f:
@@ -719,7 +731,7 @@ def main(argv=None) -> int:
     c = sub.add_parser("stats", help="what the recorded clips cost (CPU, wall, bytes)")
     c.add_argument("--range", choices=sorted(RANGES), default="tuning")
     s = sub.add_parser("score", help="re-score the recordings with the current checkers")
-    s.add_argument("--range", choices=sorted(RANGES), default="tuning")
+    s.add_argument("--range", default="tuning", help="a range or several, comma-separated (%s)" % ", ".join(RANGES))
     s.add_argument("--detail", action="store_true", help="also print the per-magnitude-bin table")
     s.add_argument("--clips", action="store_true", help="also print each clip's count, hold errors, missed and "
                                                         "false faults (with magnitudes)")

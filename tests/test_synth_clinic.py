@@ -334,10 +334,15 @@ def test_bench_scores_a_tiny_hand_made_recording(tmp_path):
     assert cv2.imread(str(tmp_path / "t.png")) is not None
 
 
-def test_bench_refuses_the_test_range_before_tuning_ends(capsys):
+def test_bench_refuses_a_test_slice_before_tuning_ends(capsys, tmp_path, monkeypatch):
     bench = _bench()
-    assert bench.main(["render", "--range", "test", "--n", "1"]) == 2
-    assert "refusing" in capsys.readouterr().err
+    monkeypatch.setattr(bench, "DATA", tmp_path)   # a slice not yet stamped, whatever the repository holds
+    for name in bench.TEST:
+        assert bench.main(["render", "--range", name, "--n", "1"]) == 2
+        assert "refusing" in capsys.readouterr().err
+        assert not (tmp_path / name / "RENDERED_AFTER.json").exists()
+    assert bench.main(["score", "--range", "tuning,nope"]) == 2
+    assert "unknown range nope" in capsys.readouterr().err
 
 
 def test_the_camera_sweep_puts_the_camera_where_the_spec_says():

@@ -111,3 +111,44 @@ def test_lumbar_arch_compares_reps_of_the_same_height():
     assert "same lift height" in v[1].reason
     ex, _ = check("bridge", reps, baseline={"belly_bow": 0.02, "belly_rise": ex.reps[0].metrics["belly_rise"]})
     assert [("lumbar_arch" in r.not_checked) for r in ex.reps] == [False, True, True]
+
+
+
+def _lying_world(on_side: bool, lr_tip_deg: float = 0.0):
+    """World landmarks (y down) of a body lying along x, on its back (face up) or on its side (facing the
+    camera). ``lr_tip_deg`` tips only the shoulder and hip lines toward vertical, as MediaPipe's world landmarks
+    did for supine renders filmed from 1.1-1.2 m high (side_lying 0.45-0.61) while the face still read up."""
+    import math
+
+    import numpy as np
+
+    from backform.pose.landmarks import L
+    W = np.zeros((33, 3))
+    t = math.radians(lr_tip_deg)
+    lr = np.array([0.0, -1.0, 0.0]) if on_side else np.array([0.0, -math.sin(t), math.cos(t)])   # left -> right
+    face = np.array([0.0, 0.0, -1.0]) if on_side else np.array([0.0, -1.0, 0.0])  # where the nose points
+    for name, x, s in (("SHOULDER", -0.5, 0.2), ("HIP", 0.0, 0.15)):
+        W[L[f"LEFT_{name}"]] = np.array([x, 0, 0]) - s * lr
+        W[L[f"RIGHT_{name}"]] = np.array([x, 0, 0]) + s * lr
+    W[L.LEFT_EAR], W[L.RIGHT_EAR] = [-0.75, 0, -0.08], [-0.75, 0, 0.08]
+    W[L.NOSE] = np.array([-0.77, 0, 0]) + 0.1 * face
+    return W.astype(np.float32)
+
+
+def test_lying_on_the_back_is_told_from_lying_on_the_side_when_the_shoulder_line_misleads():
+    import numpy as np
+
+    from backform.exercises.bridge import BridgeParams, face_up, side_lying
+    from backform.types import PoseFrame
+
+    def pf(on_side, tip=0.0):
+        return PoseFrame(0, 0.0, 640, 480, landmarks=np.zeros((33, 5), np.float32), world=_lying_world(on_side, tip))
+
+    p = BridgeParams()
+    assert side_lying(pf(False)) == 0.0 and side_lying(pf(True)) == 1.0
+    assert face_up(pf(False)) == 1.0 and face_up(pf(True)) == 0.0
+    # the shoulder and hip lines tipped 40 deg read past the side-lying limit (sin 40 = 0.64) ...
+    assert abs(side_lying(pf(False, 40)) - np.sin(np.radians(40))) < 1e-6 and side_lying(pf(False, 40)) > p.max_side_lying
+    # ... while the face still points up: lying on the back; on the side it does not
+    assert face_up(pf(False, 40)) >= p.min_face_up > face_up(pf(True))
+    assert np.isnan(face_up(PoseFrame(0, 0.0, 640, 480)))

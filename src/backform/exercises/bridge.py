@@ -57,6 +57,22 @@ def side_lying(pf: PoseFrame) -> float:
     return float(abs(v[1]) / n) if n > 1e-9 and np.isfinite(n) else float("nan")
 
 
+def face_up(pf: PoseFrame) -> float:
+    """How far the face points up (world landmarks, y down: minus the vertical share of the ears' midpoint ->
+    nose direction; 1: at the ceiling, as lying on the back, ~0 lying on the side); NaN without world landmarks.
+
+    It tells lying on the back from lying on the side where ``side_lying`` cannot: MediaPipe's world shoulder
+    and hip lines of supine bridges filmed from the side 1.1-1.2 m high tipped toward vertical (side_lying
+    0.45-0.61, as far as a clamshell's 0.61-0.97) while their face direction still read up (0.94-0.96; clinic
+    tuning c5045, c5055)."""
+    if pf.world is None:
+        return float("nan")
+    W = np.asarray(pf.world, dtype=np.float64)
+    f = W[L.NOSE] - (W[L.LEFT_EAR] + W[L.RIGHT_EAR]) / 2.0
+    n = float(np.linalg.norm(f))
+    return float(-f[1] / n) if n > 1e-9 and np.isfinite(n) else float("nan")
+
+
 @dataclass(frozen=True)
 class BridgeParams:
     reps: int = 10                 # programme: sets of 10 (patient handout)
@@ -82,7 +98,11 @@ class BridgeParams:
     #                                  bodies; real: lena +-0.002, be23 drifts 0.254 -> 0.229 over 5 reps
     #                                  (relaxing: downward). ~20 deg of arch if it scales like DESIGN's bow
     max_side_lying: float = 0.5    # share of the shoulder and hip lines that is vertical (world landmarks): lying on
-    #                                the back ~0-0.2 (real and rendered bridges, see bench); on the side ~1
+    #                                the back ~0-0.2 (real and rendered bridges, see bench); on the side ~1 ...
+    min_face_up: float = 0.85      # ... unless the face points at the ceiling: a camera looking down tips the
+    #                                supine reading up to 0.61 (clinic tuning c5045, 1.16 m high), whose face_up
+    #                                stays 0.93-1.0 (all 32 tuning bridges, 0.94-1.0 medians; dead bugs and pelvic
+    #                                tilts 0.63-1.0); clamshells -0.7-0.55
     min_knee_over_ankle: float = 0.25  # torso lengths the knee stands above the ankle at the top (feet planted,
     #                                    knees bent: real and rendered bridges 0.5-0.9; legs in the air ~0)
     max_knee_deg: float = 150.0    # knees bent at the top (real and rendered bridges 60-110 deg)
@@ -135,7 +155,7 @@ class Bridge(Exercise):
              "knee_deg": g.joint_angle(hip, kn, an), "belly_bow": float("nan"), "belly_rise": float("nan"),
              # feet planted: the knee well above the ankle on screen (torso lengths; a foot in the air is not)
              "knee_over_ankle": (an[1] - kn[1]) / tl if tl > 0 else float("nan"),
-             "lying_on_side": side_lying(pf)}
+             "lying_on_side": side_lying(pf), "face_up": face_up(pf)}
         if pf.contour is not None and len(pf.contour) >= 8:
             c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
             m["belly_bow"] = g.contour_bow(c, sh, hip, g.up_sign(sh, hip))
@@ -153,7 +173,8 @@ class Bridge(Exercise):
         the air (a dead bug, a reverse crunch: the knee not above the ankle) is not one."""
         p = self.params
         side_on = ctx.stat("lying_on_side", frames=ctx.rest + ctx.top)
-        if np.isfinite(side_on) and side_on > p.max_side_lying:
+        up = ctx.stat("face_up", frames=ctx.rest + ctx.top)
+        if np.isfinite(side_on) and side_on > p.max_side_lying and not (np.isfinite(up) and up >= p.min_face_up):
             return "lying on the side (the shoulders one above the other): not a bridge", 0.0
         feet = ctx.stat("knee_over_ankle")
         if np.isfinite(feet) and feet < p.min_knee_over_ankle:
@@ -167,7 +188,7 @@ class Bridge(Exercise):
     def start_position(self, m: dict) -> str | None:
         # lying down: the shoulder-hip line within 20 deg of level (real rests <= 11, sample renders <= 9, the
         # clinic tuning c1020 rested at 16-17 as MediaPipe read it: never started with 15)
-        if not (abs(m["hip_lift_deg"]) < 20 and m["knee_deg"] < 130):
+        if not (abs(m["hip_lift_deg"]) < 45 and m["knee_deg"] < 130):
             return "Lie on your back with your knees bent, feet flat"
         return None
 

@@ -55,6 +55,15 @@ class ProneExtensionParams:
     #                                 clean reps +0.5/+1, a 25 deg poke +11 (after the lift compensation)
     chin_lift_comp: float = 1.1     # deg of head pitch per deg of chest lift with a neutral neck (rendered
     #                                 clean prone extension: +15.5 deg for a 13.4 deg lift)
+    chin_top_max: float = -88.0     # without a calibration: a poke also needs the face turned forward of
+    #                                 perpendicular to the trunk line at the top (head pitch above this). The
+    #                                 relative excess alone misread clean reps by -25..+15 deg from view to view
+    #                                 (clinic tuning+test1, side view, arms by the sides: +9..+15 on 5 clean reps);
+    #                                 their tops read -123..-90, pokes of 19-24 deg -68..-78, the sample render's
+    #                                 25-deg poke -83.5. A tucked face at or past perpendicular is not poked
+    face_min_len: float = 0.10      # ear->nose under this (body sizes) at the top or the rest: the head is seen
+    #                                 end-on (foreshortened; clinic: 0.06-0.09 where the pitch read +14..+34 on
+    #                                 clean reps), its pitch not measurable. Side profiles: 0.11-0.20
     face_clear: float = 0.15        # nose/ear closer than this (body sizes) to the near arm: face hidden
     cobra_elbow_deg: float = 140.0  # near arm straight on screen at the top ...
     cobra_arm_deg: float = -55.0    # ... and its upper arm pointing down steeper than this: pushing up (a cobra).
@@ -177,7 +186,12 @@ class ProneExtension(Exercise):
         return CounterParams(start_delta=p.start_delta_deg, rest_delta=p.rest_delta_deg, min_range=p.min_range_deg)
 
     def measure(self, pf: PoseFrame, side: str) -> dict:
-        return prone_measures(pf, side, self.params.face_clear)
+        m = prone_measures(pf, side, self.params.face_clear)
+        P = pf.pixels()
+        scale = g.body_scale(P)
+        # the ear->nose line's length on screen (body sizes): short when the head is seen end-on
+        m["face_len"] = float(np.hypot(*(P[L.NOSE] - P[S("ear", side)]))) / scale if scale > 0 else float("nan")
+        return m
 
     def signal(self, m: dict) -> float:
         return m["head_lift_deg"]
@@ -201,6 +215,24 @@ class ProneExtension(Exercise):
                    "extension", 0.0
         return None, 1.0 if np.isfinite(e) and np.isfinite(a) else 0.7
 
+    def _chin(self, ctx: RepContext):
+        """``chin_not_tucked`` (:func:`chin_verdict`), not checked when the head is seen end-on
+        (``face_min_len``); without a calibration the excess over the rest is also capped by the face's turn
+        at the top (``chin_top_max``): value = min(excess, poke + (top - chin_top_max)), a fault above poke."""
+        p = self.params
+        v = chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp)
+        if v.value is None:
+            return v
+        lens = [ctx.stat("face_len")] + ([ctx.stat("face_len", frames=ctx.rest)] if ctx.rest else [])
+        if any(np.isfinite(x) and x < p.face_min_len for x in lens):
+            return not_checked("chin_not_tucked", "the head is seen end-on (ear and nose overlap): its pitch is "
+                                                  "not measurable")
+        top = ctx.stat("chin_deg")
+        if self.baseline.get("chin_deg") is not None or not np.isfinite(top):
+            return v
+        d = min(v.value, p.chin_poke_deg + (top - p.chin_top_max))
+        return judge("chin_not_tucked", d, d > p.chin_poke_deg, p.chin_poke_deg)
+
     def _wrist_rise(self, ctx: RepContext) -> float:
         return ctx.stat("wrist_height") - ctx.stat("wrist_height", frames=ctx.rest or ctx.frames[:2])
 
@@ -218,7 +250,7 @@ class ProneExtension(Exercise):
 
     def checks(self, ctx: RepContext):
         p = self.params
-        yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp)
+        yield self._chin(ctx)
         # on the floor = the hand sits at floor level, well below the knee's centre (arms by the sides rotate
         # with the thorax and may even sink relative to the hip while hovering, so their rise says little)
         c = self._wrist_clear(ctx)

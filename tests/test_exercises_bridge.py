@@ -131,7 +131,7 @@ def _lying_world(on_side: bool, lr_tip_deg: float = 0.0):
         W[L[f"LEFT_{name}"]] = np.array([x, 0, 0]) - s * lr
         W[L[f"RIGHT_{name}"]] = np.array([x, 0, 0]) + s * lr
     W[L.LEFT_EAR], W[L.RIGHT_EAR] = [-0.75, 0, -0.08], [-0.75, 0, 0.08]
-    W[L.NOSE] = np.array([-0.77, 0, 0]) + 0.1 * face
+    W[L.NOSE] = np.array([-0.75, 0, 0]) + 0.1 * face
     return W.astype(np.float32)
 
 

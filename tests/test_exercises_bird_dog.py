@@ -171,3 +171,14 @@ def test_hidden_working_limb_is_not_checked():
     assert {"leg_low", "leg_high"} <= set(ex.reps[0].not_checked)
     assert {"arm_low", "arm_high"} <= set(ex.reps[1].not_checked) and ex.reps[1].faults == ()
     assert {"leg_low", "leg_high"}.isdisjoint(ex.reps[1].not_checked)
+
+
+def test_trunk_rotation_not_judged_from_a_rear_diagonal():
+    """Issue 12: from behind (the camera sees the buttocks end) the shoulder line is too noisy on clean reps:
+    trunk_rotation is not checked there, with a reason, instead of guessed."""
+    reps = alternate(3)
+    reps[1].faults = {"trunk_rotation": 25}
+    ex, _ = check("bird_dog", reps, yaw=-45.0)
+    assert len(ex.reps) == 3
+    assert all("trunk_rotation" in r.not_checked for r in ex.reps)
+    assert all(r.metrics["head_nearer"] < -0.25 for r in ex.reps)

@@ -101,7 +101,7 @@ def test_token_host_and_origin_are_checked(tmp_path):
         assert c.get("/").status_code == 401
         assert c.get("/api/home").status_code == 401
         assert c.get("/static/app.js").status_code == 401
-        assert c.get(f"/?token=wrong").status_code == 401
+        assert c.get("/?token=wrong").status_code == 401
         # DNS rebinding: the right token under another host name is refused
         r = c.get(f"/?token={TOKEN}", headers={"host": "evil.example:45678"}, follow_redirects=False)
         assert r.status_code == 403

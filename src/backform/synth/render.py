@@ -82,7 +82,6 @@ def _camera(spec: ClipSpec, rng, verts: np.ndarray, world_left_y: float):
         float(rng.uniform(0.25, 0.45)) if floor_ex else float(rng.uniform(0.95, 1.2)))
     # direction from the body to the camera, in the floor plane: the near side's world direction
     side_sign = world_left_y if spec.near_side == "left" else -world_left_y
-    base = np.array([0.0, side_sign, 0.0])
     yaw = {"side": 0.0, "diagonal": 35.0, "front": 80.0, "back_diagonal": -35.0}[spec.view]
     if spec.exercise == "wall_slide" and yaw > 0:
         yaw = -yaw  # the face is at the wall: diagonal views come from behind

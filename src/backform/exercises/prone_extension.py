@@ -73,6 +73,15 @@ class ProneExtensionParams:
     #                                 shoulders variant (8 clips) wrist +0.12..+0.39, elbow -22..+5; arms by the
     #                                 sides (3 clips) elbow straight, -3..+6
     cobra_open_deg: float = 10.0
+    cobra_arm_steep_deg: float = -70.0  # ... or, seen obliquely (the elbow's angle on screen then says little), its
+    #                                 upper arm pointing nearly straight down at the top (clinic c5027, a cobra from
+    #                                 behind: -78, elbow 122-139 on screen, wrist -0.42/-0.13 under its rest)
+    hands_by_sides: float = -0.6    # a cobra's hands are planted by the chest: the near wrist at most this far
+    #                                 behind the near shoulder (body sizes; clinic cobras -0.38..+0.25). Arms by the
+    #                                 sides (-0.84..-1.2) rotate with the thorax and may sink while the elbow reads
+    #                                 straighter: not a cobra (clinic c5117, c5122 were rejected so)
+    body_max_deg: float = 50.0      # start position: the hip->ankle line within this of the image horizontal. Seen
+    #                                 from a high back diagonal a prone body reads -41..-43 (clinic c5112)
     #                                 Real and sample prone extensions at the top: upper arm -32..+12 deg (arms
     #                                 by the sides, forward, or on the floor), elbow 159-178
     sides_max_ahead: float = -0.3   # arms_on_floor is judged with the arms by the sides: the near wrist behind the
@@ -118,10 +127,10 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
             "upper_arm_elev": g.elevation(sh, el)}
 
 
-def prone_start(m: dict) -> str | None:
+def prone_start(m: dict, body_max: float = 35.0) -> str | None:
     if m.get("head_on") == 1.0:  # seen from the head (or feet): the body runs up the screen; angles say nothing
         return None
-    if not (abs(m["chest_lift_deg"]) < 30 and (not np.isfinite(m["body_deg"]) or abs(m["body_deg"]) < 35)):
+    if not (abs(m["chest_lift_deg"]) < 30 and (not np.isfinite(m["body_deg"]) or abs(m["body_deg"]) < body_max)):
         return "Lie face down, arms by your sides"
     return None
 
@@ -197,7 +206,7 @@ class ProneExtension(Exercise):
         return m["head_lift_deg"]
 
     def start_position(self, m: dict) -> str | None:
-        return prone_start(m)
+        return prone_start(m, self.params.body_max_deg)
 
     def movement(self, ctx: RepContext):
         """A prone extension lifts the chest with the back muscles: arms by the sides, forward (superman) or
@@ -206,11 +215,13 @@ class ProneExtension(Exercise):
         ``cobra_arm_deg``; or, on bent arms, the hands staying planted while the near elbow opens) is not one."""
         p = self.params
         e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
-        if np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg and a <= p.cobra_arm_deg:
+        sides = ctx.stat("wrist_ahead") < p.hands_by_sides   # arms by the sides: no hand to push with
+        if not sides and np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg and a <= p.cobra_arm_deg:
             return "the arms push the chest up (a cobra): not a prone back extension", 0.0
         opened = e - ctx.stat("elbow_2d_near", frames=ctx.rest or ctx.frames[:2])
         rise = self._wrist_rise(ctx)
-        if np.isfinite(opened) and np.isfinite(rise) and rise < p.planted_rise_max and opened >= p.cobra_open_deg:
+        if not sides and np.isfinite(rise) and rise < p.planted_rise_max and \
+                ((np.isfinite(opened) and opened >= p.cobra_open_deg) or (np.isfinite(a) and a <= p.cobra_arm_steep_deg)):
             return "the hands stay planted and the elbows open as the chest rises (a cobra): not a prone back " \
                    "extension", 0.0
         return None, 1.0 if np.isfinite(e) and np.isfinite(a) else 0.7

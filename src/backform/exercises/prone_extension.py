@@ -244,6 +244,12 @@ class ProneExtension(Exercise):
         d = min(v.value, p.chin_poke_deg + (top - p.chin_top_max))
         return judge("chin_not_tucked", d, d > p.chin_poke_deg, p.chin_poke_deg)
 
+    @staticmethod
+    def _side_share(ctx: RepContext) -> float:
+        """Share of the top's frames seen from the side (their own view, not the clip's tracker)."""
+        top = ctx.top
+        return sum(r.view == "side" for r in top) / len(top) if top else 1.0
+
     def _wrist_rise(self, ctx: RepContext) -> float:
         return ctx.stat("wrist_height") - ctx.stat("wrist_height", frames=ctx.rest or ctx.frames[:2])
 
@@ -261,6 +267,14 @@ class ProneExtension(Exercise):
 
     def checks(self, ctx: RepContext):
         p = self.params
+        if ctx.view == "side" and self._side_share(ctx) < 0.5:
+            # the view tracker still said "side" (early in a clip) while this rep's top was seen obliquely: the
+            # side-only checks' landmarks (face pitch, wrist vs knee height) do not hold there (clinic c5122)
+            why = "this rep's top was seen from a diagonal, not the side"
+            yield not_checked("chin_not_tucked", why)
+            yield not_checked("arms_on_floor", why)
+            yield self.hold_verdict(ctx)
+            return
         yield self._chin(ctx)
         # on the floor = the hand sits at floor level, well below the knee's centre (arms by the sides rotate
         # with the thorax and may even sink relative to the hip while hovering, so their rise says little)

@@ -48,7 +48,9 @@ class ProneExtensionParams:
     hold_tolerance_s: float = 0.15  # labels: >0.3 s under target is short, within 0.3 s either is right
     start_delta_deg: float = 3.0    # rest jitter of the lift angle ~0.5 deg on the real clips
     rest_delta_deg: float = 1.5
-    min_range_deg: float = 5.0      # real head lifts: 10-19 deg (be23_super, merged_superman both views)
+    min_range_deg: float = 8.0      # real head lifts: 10.5-19 deg (be23_super, merged_superman both views); clinic
+    #                                 full lifts 12.7-22, partial (either) 8.5-11.3, aborted lifts (12-38% of the
+    #                                 range: not reps) 6.6 -> 8 (an aborted 38% of an 18-deg lift reads 6.8)
     chin_neutral_deg: float = -69.0  # DESIGN (rendered bodies, side camera): neutral head about -69 deg; used
     #                                  only without a calibration baseline and without rest frames before the rep
     chin_poke_deg: float = 8.0      # DESIGN: a 10 deg chin poke shows as ~+7.5, 20 deg as +17. Rendered bodies:

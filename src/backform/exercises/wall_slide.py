@@ -194,33 +194,6 @@ class WallSlide(Exercise):
         v = median3(np.array([r.m["shoulder_flex_deg"] for r in fr], dtype=np.float64))
         return np.array([r.t for r in fr]), v, np.isfinite(v)
 
-    def _slide_top(self, ctx: RepContext, t: np.ndarray, v: np.ndarray) -> float:
-        """The highest (median-of-3) shoulder flexion with the hands on the wall: the top of the slide itself,
-        without the lift-off above it. Hands off the wall = the wrist away from the wall line (as in
-        :meth:`_lift_off`) by ``lift_off_min`` from the side, by ``off_wall_far`` from other views; frames
-        within ``off_wall_margin_s`` of such a frame do not count either. The rep's highest flexion when no
-        frame is left or the wrist is not seen."""
-        p, w = self.params, ctx.window
-        peak = float(np.nanmax(v))
-        fr = ctx.between(w.start_s, w.end_s)
-        wx = median3(np.array([r.m["wrist_x"] for r in fr], dtype=np.float64))
-        wall = self._wall_x(ctx)
-        if not np.isfinite(wall):
-            return peak
-        far = p.lift_off_min if ctx.view == "side" else p.off_wall_far
-        off = np.isfinite(wx) & (np.abs(wx - wall) >= far)
-        off_t = t[off]
-        if off_t.size == 0:
-            return peak
-        # a lift-off happens at the top: "off the wall" while the arms are still well below it is MediaPipe's
-        # wrist drifting back along the slide (clinic tuning c1009, side view, no lift-off: drift 0.13 body sizes
-        # from 130 deg on, read as a lift-off, holds +0.44/+1.12 s): then there is no lift-off to take away
-        if np.any(off & np.isfinite(v) & (v < peak - p.lift_off_max_deg)):
-            return peak
-        near = np.min(np.abs(t[:, None] - off_t[None, :]), axis=1) <= p.off_wall_margin_s + 1e-9
-        keep = ~near & np.isfinite(v)
-        return float(np.max(v[keep])) if keep.any() else peak
-
     def refine_window(self, ctx: RepContext):
         """Top and lower times: when the slide passes 92% of its own range (as labelled), from where it
         crosses ``time_low_frac`` and ``time_mid_frac`` of that range on the way up and down, extrapolated
@@ -228,7 +201,7 @@ class WallSlide(Exercise):
 
         Why not the 92% crossing itself: (1) lifting the hands off the wall adds flexion at the top (a rendered
         9-deg lift-off, 15 deg as MediaPipe reads it: 30% of a slide that stops 40 deg short of overhead), so
-        the range is the slide's own (:meth:`_slide_top`); (2) the top of a slide is flat and MediaPipe reads
+        the range is the slide's own (:func:`slide_top`); (2) the top of a slide is flat and MediaPipe reads
         the last part of it compressed (rendered diagonal: 152 deg measured where the arms were at 167), so a
         crossing near the top moves by tenths of a second with a degree of error, while the middle of the
         movement is steep and read well. Measured on the 6 rendered sample clips (12 reps, side, diagonal
@@ -239,7 +212,7 @@ class WallSlide(Exercise):
         if ok.sum() < 5:
             return w
         p = self.params
-        top = self._slide_top(ctx, t, v)
+        top = slide_top(ctx, t, v, self.params, self._wall_x(ctx))
         if not top > w.rest:
             return w
         direct = crossing_times(w, t, v, ok, top, self.counter.p.top_frac)
@@ -277,16 +250,6 @@ class WallSlide(Exercise):
         rise, fall = t_up - w.start_s, w.end_s - t_down
         return (t_down - t_up) - ease_fraction(self.params.pause_level, self.counter.p.edge_frac) * (rise + fall) / 2.0
 
-    def _from_behind(self, ctx: RepContext) -> bool:
-        """Seen from behind (a back diagonal): the nose further from the camera than the ears at rest (world
-        landmarks, camera-aligned z), by ``behind_min_z``."""
-        fr = [r for r in (ctx.rest or ctx.frames) if r.pf.world is not None]
-        if not fr:
-            return False
-        z = [float(r.pf.world[L.NOSE][2] - (r.pf.world[L.LEFT_EAR][2] + r.pf.world[L.RIGHT_EAR][2]) / 2.0)
-             for r in fr]
-        return bool(np.median(z) > self.params.behind_min_z)
-
     def _arch(self, ctx: RepContext) -> float:
         """Trunk tilt back at the top (p90) over the tilt at rest, signed by the way the person faces AT REST
         (where the forearms are). The per-frame facing flips with the arms overhead (the elbow right above the
@@ -317,7 +280,7 @@ class WallSlide(Exercise):
             yield judge("no_lift_off", lo, lo < p.lift_off_min, p.lift_off_min) if np.isfinite(lo) \
                 else not_checked("no_lift_off", "the hand is out of the picture")
         a = self._arch(ctx)
-        arch = p.arch_behind_deg if self._from_behind(ctx) else p.arch_deg
+        arch = p.arch_behind_deg if seen_from_behind(ctx, p.behind_min_z) else p.arch_deg
         yield judge("low_back_arch", a, a > arch, arch)
         w = ctx.window
         yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s, p.min_return_s) if w.complete \
@@ -333,6 +296,43 @@ def forearms_on_wall(ctx: RepContext, p: WallSlideParams):
     if np.isfinite(up) and np.isfinite(el) and (up < p.min_forearm_up or el > p.max_rest_elbow_deg):
         return "the forearms were not up on the wall at the start (straight arms): not a wall slide", 0.0
     return None, 1.0 if np.isfinite(up) and np.isfinite(el) else 0.7
+
+
+def slide_top(ctx: RepContext, t: np.ndarray, v: np.ndarray, p: WallSlideParams, wall: float) -> float:
+    """The highest (median-of-3) shoulder flexion with the hands on the wall: the top of the slide itself,
+    without the lift-off above it. Hands off the wall = the wrist away from the wall line (as in
+    :meth:`WallSlide._lift_off`) by ``lift_off_min`` from the side, by ``off_wall_far`` from other views; frames
+    within ``off_wall_margin_s`` of such a frame do not count either. The rep's highest flexion when no
+    frame is left or the wrist is not seen."""
+    w = ctx.window
+    peak = float(np.nanmax(v))
+    fr = ctx.between(w.start_s, w.end_s)
+    wx = median3(np.array([r.m["wrist_x"] for r in fr], dtype=np.float64))
+    if not np.isfinite(wall):
+        return peak
+    far = p.lift_off_min if ctx.view == "side" else p.off_wall_far
+    off = np.isfinite(wx) & (np.abs(wx - wall) >= far)
+    off_t = t[off]
+    if off_t.size == 0:
+        return peak
+    # a lift-off happens at the top: "off the wall" while the arms are still well below it is MediaPipe's
+    # wrist drifting back along the slide (clinic tuning c1009, side view, no lift-off: drift 0.13 body sizes
+    # from 130 deg on, read as a lift-off, holds +0.44/+1.12 s): then there is no lift-off to take away
+    if np.any(off & np.isfinite(v) & (v < peak - p.lift_off_max_deg)):
+        return peak
+    near = np.min(np.abs(t[:, None] - off_t[None, :]), axis=1) <= p.off_wall_margin_s + 1e-9
+    keep = ~near & np.isfinite(v)
+    return float(np.max(v[keep])) if keep.any() else peak
+
+
+def seen_from_behind(ctx: RepContext, min_z: float) -> bool:
+    """Seen from behind (a back diagonal): the nose further from the camera than the ears at rest (world
+    landmarks, camera-aligned z), by ``min_z`` metres."""
+    fr = [r for r in (ctx.rest or ctx.frames) if r.pf.world is not None]
+    if not fr:
+        return False
+    z = [float(r.pf.world[L.NOSE][2] - (r.pf.world[L.LEFT_EAR][2] + r.pf.world[L.RIGHT_EAR][2]) / 2.0) for r in fr]
+    return bool(np.median(z) > min_z)
 
 
 def crossing_times(w, t: np.ndarray, v: np.ndarray, ok: np.ndarray, top: float, top_frac: float):

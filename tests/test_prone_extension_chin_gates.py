@@ -37,3 +37,21 @@ def test_calibrated_reference_is_not_bounded():
 def test_head_seen_end_on_is_not_checked():
     v = _chin(_ctx(top_chin=-75.0, rest_chin=-105.0, face_len=0.06))
     assert v.status == Status.NOT_CHECKED and "end-on" in v.reason
+
+
+def test_short_hold_confirmed_on_the_plateau():
+    """A brief spike of the lift signal sets the counter's top (0.5-s "hold"); the 5.6-s plateau under it is
+    no short hold. A genuinely short hold stays one."""
+    def ctx(plateau_s):
+        frames = []
+        for i in range(int((plateau_s + 2.0) * 10)):
+            t = 1.0 + i / 10
+            v = 0.5 + 15.0 * min(1.0, (t - 1.0) / 1.0, max(0.0, (plateau_s + 2.0 - (t - 1.0)) / 1.0))
+            if 2.5 <= t <= 3.0:
+                v += 8.0   # the spike
+            frames.append(FrameRecord(t, {"head_lift_deg": v}, None, "left", "side"))
+        w = RepWindow(1.0, 2.5, 3.0, frames[-1].t, 0.5, 0.0, 23.5)
+        return RepContext(1, w, frames, [], "side", "left")
+    ex = get("prone_extension")
+    assert ex._hold(ctx(5.6)).status == Status.OK
+    assert ex._hold(ctx(2.0)).status == Status.FAULT

@@ -14,15 +14,20 @@ Checks:
   :func:`backform.pose.geometry.chin_angle`) above the person's reference by more than ``chin_poke_deg``: their
   calibrated clean top (``baseline={"chin_deg": ...}``), else the rest just before the rep corrected for the
   chest lift (:func:`chin_excess`; an absolute neutral does not work: rendered bodies' clean tops measured -69
-  in DESIGN and -90 here). Side view only; not checked when the face is hidden behind the arm (superman
-  variant: arms forward, in line with the head).
+  in DESIGN and -90 here). Without a calibration a poke also needs the face turned forward of perpendicular
+  to the trunk line at the top (``chin_top_max``): the excess over the rest alone read clean reps +9..+15 from
+  some rendered views. Side view only (the rep's own top frames side-on, not just the clip's tracker); not
+  checked when the face is hidden behind the arm (superman variant: arms forward, in line with the head) or
+  the head is seen end-on (ear->nose shorter than ``face_min_len``: its pitch on screen is noise).
 - ``arms_on_floor``: at the top the near wrist sits at floor level, well below the near knee's centre
   (``floor_clearance``). Side view only, arms by the sides only (hands by the shoulders or arms forward: the
   wrist is no longer level with the knee; not checked).
-- ``short_hold``.
+- ``short_hold``, confirmed on the rep's plateau (a brief spike of the signal must not set the top).
 
-Reps need the exercise (``movement``): pushing the chest up on straight arms pointing down to the floor (a
-cobra) is not a prone extension; arms by the sides, forward or hands by the shoulders are.
+Reps need the exercise (``movement``): pushing the chest up on the hands (a cobra: hands planted by the chest,
+straight arms pointing down to the floor, or planted hands with the elbows opening or the upper arm nearly
+vertical) is not a prone extension; arms by the sides (no hand to push with), forward or hands by the
+shoulders (hovering: they rise with the chest) are.
 
 Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin excess 3 deg, wrist over knee
 0.05 body sizes, hold 0.1 s) x landmark visibility x view stability.

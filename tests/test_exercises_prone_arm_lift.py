@@ -24,7 +24,9 @@ def test_each_fault_on_its_rep():
     fault but the elbows (the W's plane is nearly edge-on: not checked)."""
     reps = [Rep(up=1.2, hold=5.5, down=1.2), Rep(up=1.2, hold=5.5, down=1.2, faults={"chin_not_tucked": 25}),
             Rep(up=1.2, hold=5.5, down=1.2, faults={"elbows_straight": 15}),
-            Rep(up=1.2, hold=5.5, down=1.2, faults={"arms_not_lifted": 5}),
+            # a 4-deg lift: this stick model's arms rise ~0.01 body sizes per degree, about twice what MediaPipe
+            # reads on the clinic renders, which set arms_lift_min (0.05: a 5-deg lift reads 0.052 here)
+            Rep(up=1.2, hold=5.5, down=1.2, faults={"arms_not_lifted": 4}),
             Rep(up=1.2, hold=2.0, down=1.2, faults={"short_hold": 1})]
     ex, truth = _looking_down(reps, 8.0)
     assert_matches(ex, truth, ignore=("elbows_straight",))

@@ -65,8 +65,11 @@ class ProneArmLiftParams:
     rest_delta: float = 0.012
     min_range: float = 0.03         # real W lifts: 0.2-0.35 body sizes; a 3-6 deg lift ~0.03-0.06 must count
     #                                 (and be flagged arms_not_lifted)
-    arms_lift_min: float = 0.06     # body sizes: real W lifts 0.2-0.35, rendered clean W 0.10-0.16; a 3-deg
-    #                                 lift (rendered arms_not_lifted) ~0.02
+    arms_lift_min: float = 0.05     # body sizes: real W lifts 0.2-0.35, rendered clean W 0.10-0.16; a 3-deg
+    #                                 lift (rendered arms_not_lifted) ~0.02. Clinic renders (tuning + test1):
+    #                                 ~0.005 per degree of lift, so the truth's fault (lift <= 7 deg) reads <=
+    #                                 0.035 and its clean bound (>= 13 deg) ~0.065, but clean reps at 14-17 deg
+    #                                 read down to 0.047-0.057 in some views (0.06 flagged one)
     max_elbow_2d_deg: float = 157.0  # on-screen shoulder-elbow-wrist angle at the top, the arm with the better-seen
     #                                 hand (median over the top). Rendered (MediaPipe), side view, camera 1.5 m
     #                                 high: clean W 139 (s120), near-straight (15 deg flexion) 172 (s122); camera
@@ -82,8 +85,10 @@ class ProneArmLiftParams:
     #                                 screen: not judged, rightly); 1.5 m: 0.36-0.39; real W (merged_prone_w,
     #                                 floor-level side) -0.11-0.04. Between floor level and 1.0 m, ~0.08 margin.
     chin_neutral_deg: float = -69.0  # DESIGN, as for the prone extension
-    chin_poke_deg: float = 12.0     # higher than the prone extension's 8: the W hands beside the face move
-    #                                 the ear/nose estimate (rendered clean W: +4.8/+9.5; a 25-deg poke +22)
+    chin_poke_deg: float = 14.0     # higher than the prone extension's 8: the W hands beside the face move
+    #                                 the ear/nose estimate (rendered clean W: +4.8/+9.5; a 25-deg poke +22).
+    #                                 Clinic renders (truth: clean < 7 deg, fault >= 15): clean reps read -7 to
+    #                                 +12.9 (12 flagged one), a 22.5-deg poke +30
     chin_lift_comp: float = 1.1
     face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them...
     forearm_clear: float = 0.06     # ... unless the near forearm crosses it on screen (floor-level side view):
@@ -103,6 +108,11 @@ class ProneArmLiftParams:
     #                                 many shoulder widths of the shoulders' across the screen (median over the top).
     #                                 wanshape_prone_t_raises (straight along the body) 0.34 (p90 0.51); clinic
     #                                 tuning c1013/c1048, 60-75 deg off the side: 2.2 (W arms read 4-9 widths wide)
+    abandoned_frac: float = 0.6     # a movement that rose less than this share of the highest earlier rep of the
+    abandoned_hold_s: float = 1.0   # set and held less than this is a lift abandoned part way, not a rep (the
+    #                                 clinic truth: aborted lifts reach 12-38% of the range without a hold, read
+    #                                 up to 59% on a noisy diagonal view (test1 c5058); a short hold at full
+    #                                 height, or a lower lift held (partial reps: 45-75%, held), still counts)
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
 
@@ -219,6 +229,9 @@ class ProneArmLift(Exercise):
         t = np.array([r.t for r in recs], dtype=np.float64)
         v = centred_median(np.array([r.m["arm_over_hip"] for r in recs], dtype=np.float64), self.signal_median_n)
         return refit_hold(w, t, v, self.counter.p, self.signal_median_n)
+
+    def movement(self, ctx: RepContext):
+        return abandoned_lift(ctx, self.params), 1.0
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)
@@ -368,3 +381,14 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
     gaps = np.diff(seg) if seg.size > 1 else np.zeros(0)
     hold = max(0.0, lower - top - float(gaps[gaps > p.max_gap_s].sum()))
     return dataclasses.replace(w, top_s=float(top), lower_s=float(lower), hold_s=hold)
+
+
+def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams) -> str | None:
+    """Why this movement is not a rep (a lift abandoned part way: lower than ``abandoned_frac`` of the highest
+    earlier rep and not held for ``abandoned_hold_s``), or None. Needs an earlier rep to compare with."""
+    prev = [r.metrics.get("arm_rise") for r in ctx.previous]
+    prev = [x for x in prev if x is not None and np.isfinite(x)]
+    if prev and ctx.window.range < p.abandoned_frac * max(prev) and ctx.window.hold_s < p.abandoned_hold_s:
+        return (f"a lift abandoned part way ({ctx.window.range:.2f} body sizes, under {p.abandoned_frac:.0%} of "
+                f"the earlier reps' {max(prev):.2f}, held {ctx.window.hold_s:.1f} s)")
+    return None

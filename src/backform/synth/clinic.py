@@ -530,6 +530,8 @@ def truth(spec: ClinicSpec) -> dict:
         if rt["end_s"] < 0:
             continue
         mags = dict(m.mags)
+        if ex == "prone_extension" and spec.variant.get("arms") == "shoulders":
+            mags["arms_on_floor"] = 0.0   # drawn, but the hands-by-the-shoulders posture never renders it
         faults: list[str] = []
         either: list[str] = []
         if not spec.negative and m.kind != "aborted":

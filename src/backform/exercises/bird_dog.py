@@ -332,10 +332,15 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         for part, (a, b) in (("arm", ("shoulder", "elbow")), ("leg", ("hip", "knee"))):
             ups = []
             for s in ("left", "right"):
-                v = W[S(b, s)] - W[S(a, s)]
+                # from the nearer shoulder (hip): a far limb given the near one's labels would otherwise read
+                # a vector across the body (kinematic swap at rest: 52 deg "raised")
+                near = min((other(s), s), key=lambda q: float(np.linalg.norm(W[S(b, s)] - W[S(a, q)])))
+                v = W[S(b, s)] - W[S(a, near)]
                 n = float(np.linalg.norm(v))
                 ups.append(float(np.degrees(np.arccos(np.clip(v[1] / n, -1.0, 1.0)))) if n > 1e-9 else np.nan)
+                m[f"{s}_{part}_raise_world_deg"] = ups[-1]
             m[f"{part}_up_world_deg"] = float(np.nanmax(ups)) if np.isfinite(ups).any() else float("nan")
+        m["leg_back"] = thigh_backward(W, m)
     for part in ("arm", "leg"):
         hi = "left" if np.nan_to_num(m[f"left_{part}_raise_deg"], nan=-1e9) >= \
             np.nan_to_num(m[f"right_{part}_raise_deg"], nan=-1e9) else "right"
@@ -360,6 +365,14 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         m["trunk_roll_deg"] = (g.roll_deg(W[L.LEFT_SHOULDER], W[L.RIGHT_SHOULDER])
                                + g.roll_deg(W[L.LEFT_HIP], W[L.RIGHT_HIP])) / 2.0
     m["head_nearer"] = head_nearer(pf)
+    # From a front diagonal the raised arm reaches toward the lens and its screen angle swings (clinic c1041:
+    # 89 -> 34 -> 57 deg on screen during one steady hold, 75-80 deg in 3D): the lift signal there is the world
+    # raise, blended in with the camera's turn toward the head (0 up to 0.2, all of it from 0.35) so that a
+    # view on the edge does not jump. Side views (<= 0.19) and rear diagonals keep the screen signal.
+    w = float(np.clip((m["head_nearer"] - 0.2) / 0.15, 0.0, 1.0)) if np.isfinite(m["head_nearer"]) else 0.0
+    world = (m["arm_up_world_deg"] + m["leg_up_world_deg"]) / 2.0
+    if w > 0 and np.isfinite(world):
+        m["limbs_up_deg"] = (1.0 - w) * m["limbs_up_deg"] + w * world
     m["trunk_bow"] = float("nan")
     if pf.contour is not None and len(pf.contour) >= min_contour_points:
         c = np.asarray(pf.contour, dtype=np.float64) * (pf.width, pf.height)
@@ -383,6 +396,24 @@ def front_diagonal_rotation(ctx: RepContext, p: BirdDogParams, rise: float, nois
         return not_checked("trunk_rotation", "needs both shoulders at rest and at the top")
     return dataclasses.replace(judge("trunk_rotation", rise, rise < -p.shoulder_drop, -p.shoulder_drop),
                                confidence=margin_confidence(rise, -p.shoulder_drop, noise))
+
+
+def thigh_backward(W: np.ndarray, m: dict) -> float:
+    """The raised thigh's direction along the trunk, backward (world landmarks): hip->knee unit vector dotted
+    with the shoulder-midpoint->hip-midpoint axis. ~0 hanging down or swung out to the side (fire hydrant),
+    ~1 extended straight back (bird dog, donkey kick). The thigh with the larger world raise."""
+    axis = (W[L.LEFT_HIP] + W[L.RIGHT_HIP] - W[L.LEFT_SHOULDER] - W[L.RIGHT_SHOULDER]) / 2.0
+    n = float(np.linalg.norm(axis))
+    best, out = -1.0, float("nan")
+    for s in ("left", "right"):
+        v = W[S("knee", s)] - W[S("hip", s)]
+        k = float(np.linalg.norm(v))
+        if not (k > 1e-9 and n > 1e-9):
+            continue
+        up = float(np.arccos(np.clip(v[1] / k, -1.0, 1.0)))
+        if up > best:
+            best, out = up, float(np.dot(v / k, axis / n))
+    return out
 
 
 def head_nearer(pf: PoseFrame) -> float:
@@ -454,8 +485,13 @@ def working_arm(ctx: RepContext, depth_min: float) -> str | None:
 
 
 def raised(ctx: RepContext, part: str) -> str | None:
-    """The side label of the arm (or leg) whose elbow (knee) rose most at the top."""
+    """The side label of the arm (or leg) whose elbow (knee) rose most at the top: on screen, or in 3D (world
+    landmarks) when those tell the two apart more clearly (a front diagonal foreshortens the arm reaching
+    toward the lens: clinic c1041 rep 1, both upper arms 19-21 deg up on screen, 14 and 76 in 3D)."""
     a, b = ctx.stat(f"left_{part}_raise_deg"), ctx.stat(f"right_{part}_raise_deg")
+    aw, bw = ctx.stat(f"left_{part}_raise_world_deg"), ctx.stat(f"right_{part}_raise_world_deg")
+    if np.isfinite(aw) and np.isfinite(bw) and not (np.isfinite(a) and np.isfinite(b) and abs(a - b) >= abs(aw - bw)):
+        a, b = aw, bw
     if not (np.isfinite(a) or np.isfinite(b)):
         return None
     return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"

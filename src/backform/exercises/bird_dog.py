@@ -98,10 +98,14 @@ class BirdDogParams:
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
     min_limb_in_frame: float = 0.8  # hand/foot inside the image on this share of the top frames to judge height
-    min_limb_raise_deg: float = 35.0  # a rep needs an arm and a leg risen this far (elbow/knee, label-free, top
-    #                                   against rest, on screen or in 3D). Real and sample reps: working arm 59-117,
-    #                                   leg 60-113 on screen (lena's leg 28 on screen, +38 in 3D); the supporting
-    #                                   limbs 0-21 (sample trunk_rotation); a donkey kick's arms ~0
+    min_limb_raise_deg: float = 20.0  # a rep needs an arm and a leg risen this far (elbow/knee, label-free, top
+    #                                   against rest, the larger of screen and 3D). Clinic tuning,test1: working
+    #                                   arms of counted reps 30-110 (c5031, a front diagonal: 34 in 3D, 21 on
+    #                                   screen), donkey kicks' arms <= 7.3; real and sample reps: arm 50-117,
+    #                                   leg 45-113 (lena's leg 28 on screen, +38 in 3D)
+    thigh_back_min: float = 0.2     # the raised thigh along the trunk, backward (:func:`thigh_backward`, top):
+    #                                 bird dog reps 0.50-0.99 (one misread front-view rep -0.58, its arm seen up);
+    #                                 a fire hydrant's thigh swung out to the side -0.45/-0.47 (clinic c5075)
     depth_min: float = 0.02         # landmark z (image widths) between the raised and the supporting arm that
     #                                 says which is nearer when the labels contradict each other
     set_gap_s: float = 30.0         # a pause this long between reps starts a new set
@@ -502,7 +506,9 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
     (both wrists in the picture, no elbow risen ``min_limb_raise_deg``) is a donkey kick or a fire hydrant;
     one whose feet were both seen down is an arm raise alone. A limb out of the picture cannot be
     ruled out (lena_bird_dog: feet out of frame; polybag_bird_dog: the raised hand leaves it): counted,
-    at a lower confidence."""
+    at a lower confidence, unless no arm was seen rising and the raised thigh went out to the side rather
+    than back (``thigh_back_min``): a fire hydrant. polybag rep 2 (far arm never seen rising) extends its
+    thigh straight back (0.98)."""
     conf = 1.0
     for part, end in (("arm", "hand"), ("leg", "foot")):
         # on screen and in 3D (world landmarks, which a diagonal view does not foreshorten): the larger rise
@@ -515,4 +521,9 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
                     f"not a bird dog"), 0.0
         if not (np.isfinite(up) and up >= p.min_limb_raise_deg):
             conf = min(conf, 0.6)
+            back = ctx.stat("leg_back")
+            if part == "arm" and np.isfinite(up) and np.isfinite(back) and back < p.thigh_back_min:
+                # no arm seen rising (a hand out of the picture cannot rule it out) and the thigh swung out to
+                # the side instead of extended back: a fire hydrant (clinic c5075, from a rear diagonal)
+                return "no arm seen raised and the thigh swung out to the side, not back: not a bird dog", 0.0
     return None, conf

@@ -61,8 +61,12 @@ def test_ramp_fit_finds_a_straight_ramp_and_refuses_the_wrong_way():
 
 
 def _ctx(rng, hold, earlier):
+    """A rep that rose ``rng`` above the shoulders (landmarks, no outline) after reps that rose ``earlier``."""
+    rec = lambda v: SimpleNamespace(m={"arm_height_lm": v})  # noqa: E731
     prev = [SimpleNamespace(metrics={"arm_rise": x}) for x in earlier]
-    return SimpleNamespace(window=SimpleNamespace(range=rng, hold_s=hold), previous=prev)
+    return SimpleNamespace(window=SimpleNamespace(range=rng, hold_s=hold), previous=prev,
+                           rest=[rec(-0.3)] * 8, frames=[rec(-0.3 + rng)] * 10,
+                           stat=lambda *a, **k: float("nan"))
 
 
 def test_a_lift_abandoned_part_way_is_not_a_rep():

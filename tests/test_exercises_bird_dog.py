@@ -182,3 +182,31 @@ def test_trunk_rotation_not_judged_from_a_rear_diagonal():
     assert len(ex.reps) == 3
     assert all("trunk_rotation" in r.not_checked for r in ex.reps)
     assert all(r.metrics["head_nearer"] < -0.25 for r in ex.reps)
+
+
+def test_fire_hydrant_with_the_hands_out_of_the_picture_is_not_counted():
+    """Issue 12 (clinic c5075, a rear diagonal): a hand out of the picture used to leave a fire hydrant counted
+    (the arm cannot be seen on the floor). No arm seen rising and the thigh swung out to the side, not back:
+    not a bird dog. A bird dog with the hands out of the picture is still counted."""
+    import dataclasses
+
+    import numpy as np
+
+    from backform.pose.landmarks import L
+    from kinematics import Camera, Plan, frames, run
+
+    def hands_out(fr):
+        out = []
+        for pf in fr:
+            lm = np.array(pf.landmarks, dtype=np.float64)
+            lm[[L.LEFT_WRIST, L.RIGHT_WRIST], 0] = 1.2
+            out.append(dataclasses.replace(pf, landmarks=lm))
+        return out
+
+    cam = Camera(yaw=30.0, noise_px=0.5, seed=3)
+    fr = hands_out(frames(Plan("fire_hydrant", alternate(3)), cam=cam))
+    ex = run("bird_dog", fr)
+    assert ex.reps == []
+    assert any("out to the side" in x["reason"] for x in ex.summary()["not_counted"])
+    ex = run("bird_dog", hands_out(frames(Plan("bird_dog", alternate(3)), cam=cam)))
+    assert len(ex.reps) == 3

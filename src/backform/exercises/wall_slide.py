@@ -5,16 +5,21 @@ Seen from the side. Lift signal: shoulder flexion, the hip-shoulder-elbow angle 
 deg with the forearms on the wall at shoulder height, 165-170 fully overhead).
 
 Checks (side view; the overhead and back checks also from a diagonal):
-- ``arms_not_overhead``: shoulder flexion at the top short of ``min_overhead_deg``.
+- ``arms_not_overhead``: shoulder flexion at the top short of ``min_overhead_deg``. Not checked from behind
+  (:func:`seen_from_behind`: the arm overhead reads 15 deg off either way there).
 - ``no_lift_off``: the near wrist never leaves the wall line at the top. The wall line is where the wrist
   was furthest toward the wall while sliding up; lift-off = the wrist moving back from it by
   ``lift_off_min`` body sizes or more.
 - ``low_back_arch``: the trunk tilting back against the thigh line (hip extension + lumbar extension with
-  the pelvis tipping forward) at the top, relative to the same person at the start of the rep. Landmarks
-  see the trunk line, not the lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis
-  is not seen (the 96-point outline is too coarse for it, see bird_dog).
-- ``no_pause``: the time at the top beyond what easing into and out of it takes (hold - k x mean of the
-  rise and fall times, k from :func:`ease_fraction`: what a cosine-eased peak with no pause spends at the top).
+  the pelvis tipping forward) at the top (median), relative to the same person at rest, signed by the way
+  they face at rest; from behind the threshold is ``arch_behind_deg``. Landmarks see the trunk line, not the
+  lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis is not seen (the 96-point
+  outline is too coarse for it, see bird_dog).
+- ``no_pause``: a short hold (92% -> 92% as timed, under ``max_no_pause_hold_s``: the truth calls 0.8 s at
+  the top a pause whatever the motion profile) AND little time at the top beyond easing into and out of it
+  (hold - k x mean of the rise and fall times, k from :func:`ease_fraction`: what a cosine-eased peak with no
+  pause spends at the top; that term alone misreads linear and ease-in/out reps by -0.5..-0.9 s, hence the
+  hold gate). Not checked from a front diagonal (the top reads flattened: holds 0.2-2.9 s long).
 - ``fast_return``: the return (92% -> 8% of the range) quicker than ``min_return_s``.
 
 Reps need the exercise (``movement``): the forearms up on the wall at rest (wrist above the elbow, elbow bent);

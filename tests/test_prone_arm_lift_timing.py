@@ -54,8 +54,11 @@ def test_a_sagging_hold_is_not_cut_short():
 def test_ramp_fit_finds_a_straight_ramp_and_refuses_the_wrong_way():
     t = np.arange(0.0, 4.0, 1 / 15)
     y = np.clip((t - 1.0) / 1.5, 0.0, 1.0)
-    t1, t2 = ramp_fit(t, y, rising=True)
+    t1, t2, height, rms = ramp_fit(t, y, rising=True)
     assert abs(t1 - 1.0) <= 1 / 15 and abs(t2 - 2.5) <= 1 / 15
+    assert abs(height - 1.0) <= 0.02 and rms <= 0.01
+    t1, t2, height, _ = ramp_fit(t, 1.0 - y, rising=False)
+    assert abs(t1 - 1.0) <= 1 / 15 and abs(t2 - 2.5) <= 1 / 15 and abs(height - 1.0) <= 0.02
     assert ramp_fit(t, y[::-1], rising=True) is None
     assert ramp_fit(t[:3], y[:3], rising=True) is None
 

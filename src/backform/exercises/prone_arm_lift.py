@@ -318,11 +318,11 @@ def outline_arms(pf: PoseFrame, m: dict, edge_margin: float) -> None:
     m["ol_reach_cut"] = float(cn[il, 0] <= e or cn[ir, 0] >= 1.0 - e)
 
 
-def ramp_fit(t: np.ndarray, y: np.ndarray, rising: bool, max_breaks: int = 60) -> tuple[float, float] | None:
+def ramp_fit(t: np.ndarray, y: np.ndarray, rising: bool, max_breaks: int = 60) -> tuple[float, ...] | None:
     """The straight ramp that best fits samples ``y`` (at times ``t``) as flat - ramp - flat (least squares,
-    each flat level free): (ramp start, ramp end) in seconds, None when there are too few samples or the
-    best fit does not go the ``rising`` way. Break points are tried at the sample times (at most
-    ``max_breaks`` of them, evenly spread)."""
+    each flat level free): (ramp start, ramp end, its height, the fit's rms residual); None when there are
+    too few samples or the best fit does not go the ``rising`` way. Break points are tried at the sample
+    times (at most ``max_breaks`` of them, evenly spread)."""
     t = np.asarray(t, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if t.size < 5:
@@ -345,7 +345,7 @@ def ramp_fit(t: np.ndarray, y: np.ndarray, rising: bool, max_breaks: int = 60) -
     k = int(np.argmin(sse))
     if not np.isfinite(sse[k]) or not hi[k] > lo[k]:
         return None
-    return float(t1[k, 0]), float(t2[k, 0])
+    return float(t1[k, 0]), float(t2[k, 0]), float(hi[k] - lo[k]), float(np.sqrt(max(sse[k], 0.0) / t.size))
 
 
 def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, rest_n: int = 5) -> RepWindow:

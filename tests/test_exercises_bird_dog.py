@@ -210,3 +210,27 @@ def test_fire_hydrant_with_the_hands_out_of_the_picture_is_not_counted():
     assert any("out to the side" in x["reason"] for x in ex.summary()["not_counted"])
     ex = run("bird_dog", hands_out(frames(Plan("bird_dog", alternate(3)), cam=cam)))
     assert len(ex.reps) == 3
+
+
+def test_short_hold_confirmed_on_the_plateau():
+    """Issue 12 (clinic c1031 rep 2, front view): one spike of a jumpy lift signal set the counter's top and a
+    0.5-s hold inside a 2.8-s plateau: short_hold is withdrawn when the plateau holds the time; a short
+    plateau keeps it."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from backform.exercises.bird_dog import plateau_hold
+    from backform.exercises.checks import judge
+
+    def ctx(hold_s):
+        t = np.arange(0.0, 2.0 + hold_s, 0.1)
+        s = np.interp(t, [0, 1.0, 1.0 + hold_s, 2.0 + hold_s], [10, 45, 45, 10])
+        s[12] = 63.0  # the spike
+        fr = [SimpleNamespace(t=float(a), m={"limbs_up_deg": float(b)}) for a, b in zip(t, s)]
+        return SimpleNamespace(frames=fr, window=SimpleNamespace(rest=10.0),
+                               values=lambda k, frames: np.array([r.m[k] for r in frames]))
+
+    short = judge("short_hold", 0.5, True, 1.85)
+    assert plateau_hold(ctx(2.8), short).status == "ok"
+    assert plateau_hold(ctx(0.5), short).status == "fault"

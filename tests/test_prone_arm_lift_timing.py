@@ -77,4 +77,5 @@ def test_a_lift_abandoned_part_way_is_not_a_rep():
     assert "abandoned" in abandoned_lift(_ctx(0.04, 0.2, [0.12]), p)
     assert abandoned_lift(_ctx(0.04, 5.0, [0.12]), p) is None     # a low lift held: a rep (arms_not_lifted)
     assert abandoned_lift(_ctx(0.12, 0.2, [0.12]), p) is None     # full height, no hold: a rep (short_hold)
-    assert abandoned_lift(_ctx(0.04, 0.2, []), p) is None         # nothing to compare with: counted
+    assert abandoned_lift(_ctx(0.08, 0.2, []), p) is None         # nothing to compare with: counted...
+    assert "not held" in abandoned_lift(_ctx(0.03, 0.2, []), p)   # ... unless too low for a lift of the arms

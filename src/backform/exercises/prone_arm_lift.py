@@ -412,14 +412,20 @@ def hip_source(ex: ProneArmLift, on: bool) -> bool:
 
 
 def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams) -> str | None:
-    """Why this movement is not a rep (a lift abandoned part way: lower than ``abandoned_frac`` of the highest
-    earlier rep and not held for ``abandoned_hold_s``), or None. Needs an earlier rep to compare with."""
+    """Why this movement is not a rep, or None: not held for ``abandoned_hold_s`` and lower than
+    ``abandoned_frac`` of the highest earlier rep (a lift abandoned part way), or, with or without earlier
+    reps, lower than ``arms_lift_min`` (both arms_not_lifted and a hold under a second at once: a twitch or
+    an abandoned first lift - clinic tuning c1033, c1043 - far likelier than a rep with both faults)."""
     prev = [r.metrics.get("arm_rise") for r in ctx.previous]
     prev = [x for x in prev if x is not None and np.isfinite(x)]
-    rise = arm_rise(ctx)
-    if prev and rise < p.abandoned_frac * max(prev) and ctx.window.hold_s < p.abandoned_hold_s:
+    rise, hold = arm_rise(ctx), ctx.window.hold_s
+    if hold >= p.abandoned_hold_s:
+        return None
+    if prev and rise < p.abandoned_frac * max(prev):
         return (f"a lift abandoned part way ({rise:.2f} body sizes, under {p.abandoned_frac:.0%} of "
-                f"the earlier reps' {max(prev):.2f}, held {ctx.window.hold_s:.1f} s)")
+                f"the earlier reps' {max(prev):.2f}, held {hold:.1f} s)")
+    if rise < p.arms_lift_min:   # the first movement: too low for the arms to have been lifted, and not held
+        return f"a small movement, not held ({rise:.2f} body sizes, held {hold:.1f} s)"
     return None
 
 

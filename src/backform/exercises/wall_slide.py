@@ -6,7 +6,7 @@ deg with the forearms on the wall at shoulder height, 165-170 fully overhead).
 
 Checks (side view; the overhead and back checks also from a diagonal):
 - ``arms_not_overhead``: shoulder flexion at the top short of ``min_overhead_deg``. Not checked from behind
-  (:func:`seen_from_behind`: the arm overhead reads 15 deg off either way there).
+  (:func:`nose_behind_ears` over ``behind_min_z``: the arm overhead reads 15 deg off either way there).
 - ``no_lift_off``: the near wrist never leaves the wall line at the top. The wall line is where the wrist
   was furthest toward the wall while sliding up; lift-off = the wrist moving back from it by
   ``lift_off_min`` body sizes or more.
@@ -75,7 +75,7 @@ class WallSlideParams:
     #                                 profiles (cosine, linear, smoothstep, ease-in/out; tests) within 0.3 s 60% ->
     #                                 73%
     time_mid_frac: float = 0.5
-    front_top_frac: float = 0.975   # a front diagonal (past the end of the wall; not seen_from_behind) reads the
+    front_top_frac: float = 0.975   # a front diagonal (past the end of the wall; see front_max_z) reads the
     #                                 last part of the slide compressed: the arms at 92% of the way up read at
     #                                 93-100% of the measured range (median 96%; every arm signal tried: 2D and 3D
     #                                 flexion, elbow angle, hand height), so the extrapolations from the middle err
@@ -97,9 +97,13 @@ class WallSlideParams:
     arch_behind_deg: float = 11.0   # ... seen from behind at a diagonal, where the arms overhead pull the shoulder
     #                                 landmarks back (clinic renders, clean reps: up to 10 deg; the arched sample
     #                                 render, 20 deg of lumbar extension: 13-14; from the side a 19-deg arch reads 14.5)
-    behind_min_z: float = 0.02      # m: seen from behind = the nose further from the camera than the ears (world
-    #                                 landmarks; clinic renders: back diagonals +0.024..+0.08, side views up to
-    #                                 +0.019, front diagonals <= +0.003)
+    behind_min_z: float = 0.03      # m: seen from behind = the nose further from the camera than the ears at rest
+    #                                 (world landmarks; clinic renders: back diagonals 29-41 deg behind the side
+    #                                 +0.040..+0.078, side views up to 15 deg behind up to +0.026, front
+    #                                 diagonals <= -0.003; the sample renders from behind +0.066/+0.071)
+    front_max_z: float = 0.01       # m: a diagonal view with the nose at most this far behind the ears is a front
+    #                                 diagonal (clinic renders: -0.078..-0.003; a side view 15 deg behind the side,
+    #                                 read as a diagonal: +0.017/+0.026)
     max_no_pause_hold_s: float = 1.25  # no_pause needs a short hold as well (92% -> 92%, as timed): the truth calls a
     #                                 rep whose arms stay 0.8 s or more at the top paused whatever the motion
     #                                 profile, and a turn-around with no pause reads up to ~0.35 s long (the top
@@ -226,7 +230,7 @@ class WallSlide(Exercise):
         top = slide_top(ctx, t, v, self.params, self._wall_x(ctx))
         if not top > w.rest:
             return w
-        front = ctx.view == "diagonal" and not seen_from_behind(ctx, p.behind_min_z)
+        front = ctx.view == "diagonal" and nose_behind_ears(ctx) <= p.front_max_z
         direct = crossing_times(w, t, v, ok, top, p.front_top_frac if front else self.counter.p.top_frac)
         if p.slide_timing == "direct" or front:
             return dataclasses.replace(w, top_s=direct[0], lower_s=direct[1], hold_s=direct[1] - direct[0]) \
@@ -280,7 +284,8 @@ class WallSlide(Exercise):
 
     def checks(self, ctx: RepContext):
         p = self.params
-        behind = seen_from_behind(ctx, p.behind_min_z)
+        nose_z = nose_behind_ears(ctx)
+        behind, front = nose_z > p.behind_min_z, ctx.view == "diagonal" and nose_z <= p.front_max_z
         flex = ctx.stat("shoulder_flex_deg", "p90")
         # from behind the arm overhead is read 15 deg off either way (clinic renders, clean reps: 147-178 for
         # true 162-168), across the 150-deg threshold
@@ -288,7 +293,7 @@ class WallSlide(Exercise):
             else judge("arms_not_overhead", flex, flex < p.min_overhead_deg, p.min_overhead_deg)
         pause = self._pause(ctx)
         no_pause = pause < p.min_pause_s and ctx.window.hold_s < p.max_no_pause_hold_s
-        if ctx.view == "diagonal" and not behind:
+        if front:
             # a front diagonal (past the end of the wall) reads the arms at the top early and leaves them late
             # (clinic renders: holds 0.2-2.9 s long), so a turn-around with no pause would read as a pause
             yield not_checked("no_pause", "from a front diagonal the top of the slide is read flattened")
@@ -346,14 +351,14 @@ def slide_top(ctx: RepContext, t: np.ndarray, v: np.ndarray, p: WallSlideParams,
     return float(np.max(v[keep])) if keep.any() else peak
 
 
-def seen_from_behind(ctx: RepContext, min_z: float) -> bool:
-    """Seen from behind (a back diagonal): the nose further from the camera than the ears at rest (world
-    landmarks, camera-aligned z), by ``min_z`` metres."""
+def nose_behind_ears(ctx: RepContext) -> float:
+    """How far (m) the nose is further from the camera than the ears at rest (world landmarks, camera-aligned
+    z; the median): > 0 seen from behind, < 0 from the front; NaN without world landmarks."""
     fr = [r for r in (ctx.rest or ctx.frames) if r.pf.world is not None]
     if not fr:
-        return False
+        return float("nan")
     z = [float(r.pf.world[L.NOSE][2] - (r.pf.world[L.LEFT_EAR][2] + r.pf.world[L.RIGHT_EAR][2]) / 2.0) for r in fr]
-    return bool(np.median(z) > min_z)
+    return float(np.median(z))
 
 
 def crossing_times(w, t: np.ndarray, v: np.ndarray, ok: np.ndarray, top: float, top_frac: float):

@@ -369,10 +369,18 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
     it (the rest level: the median of the last ``rest_n`` before it)."""
     ok = np.isfinite(v)
     t, v = t[ok], v[ok]
-    rest = v[t < w.start_s]
-    if rest.size < 2:
+    pre = np.nonzero(t < w.start_s)[0]
+    if pre.size < 2:
         return w
-    nw = rep_times(t, v, float(np.median(rest[-rest_n:])), p, complete=w.complete)
+    rest = float(np.median(v[pre[-rest_n:]]))
+    # the rest before the rep only: not the end of an earlier rep (the samples kept from before the start
+    # can hold its lowering), so from the last sample before the start above half this rep's range
+    high = pre[v[pre] > rest + 0.5 * (float(np.max(v)) - rest)]
+    if high.size:
+        t, v = t[high[-1] + 1:], v[high[-1] + 1:]
+        if np.count_nonzero(t < w.start_s) < 2:
+            return w
+    nw = rep_times(t, v, rest, p, complete=w.complete)
     if nw is None or not nw.top_s <= nw.lower_s:
         return w
     mid = (nw.top_s + nw.lower_s) / 2.0

@@ -234,3 +234,25 @@ def test_short_hold_confirmed_on_the_plateau():
     short = judge("short_hold", 0.5, True, 1.85)
     assert plateau_hold(ctx(2.8), short).status == "ok"
     assert plateau_hold(ctx(0.5), short).status == "fault"
+
+
+def test_limb_heights_from_a_diagonal_only_near_the_side():
+    """Issue 12: a view classed diagonal but turned little from the side (clinic az 19-21 deg, head_nearer
+    +0.17..+0.23) still shows limb heights on screen within a few degrees: judged; further round (front
+    diagonals from +0.36) or from behind (rear, <= -0.2) they are foreshortened: not checked."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from backform.exercises.bird_dog import BirdDogParams, limb_verdicts
+
+    def verdicts(view, turn):
+        m = {"head_nearer": turn, "left_hand_in_frame": 1.0, "left_arm_deg": -30.0}
+        ctx = SimpleNamespace(view=view, rest=[1], stat=lambda k, frames=None: m[k],
+                              values=lambda k, frames=None: np.array([m[k]]))
+        return {v.code: v.status for v in limb_verdicts(ctx, BirdDogParams(), "arm", "left", -15.0, 20.0)}
+
+    assert verdicts("side", 0.6) == {"arm_low": "fault", "arm_high": "ok"}
+    assert verdicts("diagonal", 0.2) == {"arm_low": "fault", "arm_high": "ok"}
+    for turn in (0.4, -0.27, float("nan")):
+        assert set(verdicts("diagonal", turn).values()) == {"not_checked"}

@@ -9,8 +9,10 @@ leaves the frame (lena_bird_dog, polybag_bird_dog); the mean keeps it when the f
 
 Checks (and from where they can be judged):
 - ``arm_low``/``arm_high``/``leg_low``/``leg_high``: shoulder->wrist / hip->ankle angle to the horizontal at
-  the top, side view only (a diagonal view distorts it: the labeller did not judge merged_bird_dog reps
-  1-4); not checked when the hand or foot is outside the image.
+  the top, from the side or a view classed diagonal but turned little from the side (:func:`head_nearer`
+  within ``near_side_turn``, ~20 deg); further round the screen angle is foreshortened (the labeller did not judge
+  merged_bird_dog reps 1-4; clinic front diagonals: clean arms read 12-24 deg off, in 3D too) and they are not
+  checked; nor when the hand or foot is outside the image.
 - ``back_sag``/``back_arch``: the lumbar back dropping below or rising above the line across the back's two
   high points (shoulder blades, sacrum) at the top, against the person's own clean top (``trunk_bow``:
   :func:`geometry.contour_back_depth` of the outline above the shoulder->hip chord, torso lengths, + = up;
@@ -94,6 +96,12 @@ class BirdDogParams:
     #                                 (clinic), rendered 20-deg rolls -0.04/-0.10: a thin margin on one rep
     front_diagonal_min: float = 0.25  # head_nearer at rest from which trunk_rotation is judged: front diagonals
     #                                   +0.36..+0.90, side views up to +0.19, rear diagonals <= -0.27 (clinic)
+    near_side_turn: tuple = (-0.2, 0.3)  # limb heights are judged from a view classed diagonal when head_nearer
+    #                                      at rest is within these (camera < ~20 deg off the side). Clinic
+    #                                      tuning,test1: screen angles there within 4 deg of the truth (c5016,
+    #                                      c5036: az 19-21, +0.17..+0.23); front diagonals from +0.36 read clean
+    #                                      arms 12-24 deg off; from behind the depth reads compressed (az -36 at
+    #                                      -0.27: legs 14-17 deg off, c5111), hence the tighter rear bound
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
@@ -140,7 +148,9 @@ class BirdDog(Exercise):
         "short_hold": "Hold for 2 to 3 seconds",
         "same_side": "Switch sides: other arm and leg",
     }
-    CHECK_VIEWS = {"arm_low": ("side",), "arm_high": ("side",), "leg_low": ("side",), "leg_high": ("side",),
+    # limb heights: from the side, and from a "diagonal" turned little from it (``near_side_turn``: _limb)
+    CHECK_VIEWS = {"arm_low": ("side", "diagonal"), "arm_high": ("side", "diagonal"), "leg_low": ("side", "diagonal"),
+                   "leg_high": ("side", "diagonal"),
                    "back_sag": ("side",), "back_arch": ("side",), "trunk_rotation": ("diagonal",)}
     JOINTS = {"trunk_rotation": ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
               "back_sag": ("shoulder", "hip"), "back_arch": ("shoulder", "hip"),
@@ -240,23 +250,12 @@ class BirdDog(Exercise):
             return tuple(S(n, s) for n in names)
         return super().verdict_landmarks(code, ctx)
 
-    def _limb(self, ctx: RepContext, part: str, s: str, low: float, high: float):
-        key = "hand" if part == "arm" else "foot"
-        seen = ctx.values(f"{s}_{key}_in_frame")
-        if seen.size == 0 or np.nanmean(seen) < self.params.min_limb_in_frame:
-            for c in (f"{part}_low", f"{part}_high"):
-                yield not_checked(c, f"the {key} is out of the picture at the top")
-            return
-        v = ctx.stat(f"{s}_{part}_deg")
-        yield judge(f"{part}_low", v, v < low, low)
-        yield judge(f"{part}_high", v, v > high, high)
-
     def checks(self, ctx: RepContext):
         p = self.params
         arm = raised(ctx, "arm") or ctx.rep_side or "left"
         leg = raised(ctx, "leg") or other(ctx.rep_side or "left")
-        yield from self._limb(ctx, "arm", arm, p.arm_low_deg, p.arm_high_deg)
-        yield from self._limb(ctx, "leg", leg, p.leg_low_deg, p.leg_high_deg)
+        yield from limb_verdicts(ctx, p, "arm", arm, p.arm_low_deg, p.arm_high_deg)
+        yield from limb_verdicts(ctx, p, "leg", leg, p.leg_low_deg, p.leg_high_deg)
         d = self._bow_change(ctx)
         if not np.isfinite(d):
             reason = (f"needs a silhouette outline of >= {p.min_contour_points} points"
@@ -385,6 +384,26 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         # (rounding), negative = sagging toward the floor
         m["trunk_bow"] = g.contour_back_depth(c, sh, hip, g.up_sign(sh, hip))
     return m
+
+def limb_verdicts(ctx: RepContext, p: BirdDogParams, part: str, s: str, low: float, high: float):
+    """``{part}_low``/``{part}_high`` of limb ``s`` at the top (module doc: from where they are judged)."""
+    key = "hand" if part == "arm" else "foot"
+    if ctx.view == "diagonal":
+        turn = ctx.stat("head_nearer", frames=ctx.rest or None)
+        lo, hi = p.near_side_turn
+        if not (np.isfinite(turn) and lo < turn < hi):
+            for c in (f"{part}_low", f"{part}_high"):
+                yield not_checked(c, "from a diagonal the limb's angle on screen is foreshortened")
+            return
+    seen = ctx.values(f"{s}_{key}_in_frame")
+    if seen.size == 0 or np.nanmean(seen) < p.min_limb_in_frame:
+        for c in (f"{part}_low", f"{part}_high"):
+            yield not_checked(c, f"the {key} is out of the picture at the top")
+        return
+    v = ctx.stat(f"{s}_{part}_deg")
+    yield judge(f"{part}_low", v, v < low, low)
+    yield judge(f"{part}_high", v, v > high, high)
+
 
 def plateau_hold(ctx: RepContext, v: Verdict) -> Verdict:
     """``short_hold`` confirmed on the rep's plateau: the time between the first and the last frame at 92% of

@@ -409,11 +409,14 @@ def hip_source(ex: ProneArmLift, on: bool) -> bool:
     0.02 body sizes above the shoulders) still rises, and MediaPipe's shoulder, which drifts against the
     arms at the start of some renders (c5133), is out of it. Turned 30 deg or more (diagonal) the hips are
     at another depth and the difference jumps about (tuning c1048: 4 reps of 2): above the shoulders there.
-    Sticky like the outline source: never changed during a rep, and a change resets the rest level."""
-    v = ex.viewer.view
-    if ex.counter.in_rep or ex._outline_on or v is None:
+    Decided on the session's views (side on 60% of the frames so far: on; 40%: off; a view near the boundary
+    between side and diagonal flips the 1-s view back and forth, test1 c5083), never changed during a rep,
+    and a change resets the rest level."""
+    total = sum(ex.viewer.tally.values())
+    if ex.counter.in_rep or ex._outline_on or not total:
         return on and not ex._outline_on
-    new = v == "side"
+    share = ex.viewer.tally["side"] / total
+    new = share >= 0.6 or (on and share > 0.4)
     if new != on:
         ex.counter.reset()
     return new

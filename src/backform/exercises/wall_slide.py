@@ -75,6 +75,12 @@ class WallSlideParams:
     #                                 profiles (cosine, linear, smoothstep, ease-in/out; tests) within 0.3 s 60% ->
     #                                 73%
     time_mid_frac: float = 0.5
+    mismatch_s: float = 0.6         # ... but the direct crossings when the cosine extrapolation's hold is this much
+    #                                 shorter: the movement is not cosine-like (it arrives at the top at speed,
+    #                                 linear or ease-in, and the extrapolation runs past the top). Clinic
+    #                                 tuning+test1 back diagonals c5019, c5059, c5069: -0.7..-1.3 s -> within
+    #                                 0.3 s (c5034 from the side +0.04 -> +0.76); cosine sample renders disagree
+    #                                 by 0.45 s at most, kinematic linear slides (tests) by 0.57
     front_top_frac: float = 0.975   # a front diagonal (past the end of the wall; see front_max_z) reads the
     #                                 last part of the slide compressed: the arms at 92% of the way up read at
     #                                 93-100% of the measured range (median 96%; every arm signal tried: 2D and 3D
@@ -247,7 +253,8 @@ class WallSlide(Exercise):
         low_s = dn_mid - k * (dn_lo - dn_mid)
         if not (w.start_s < top_s <= low_s < w.end_s):
             return w
-        if p.slide_timing == "shorter" and direct and direct[1] - direct[0] < low_s - top_s:
+        if p.slide_timing == "shorter" and direct and (direct[1] - direct[0] < low_s - top_s or
+                                                       direct[1] - direct[0] > low_s - top_s + p.mismatch_s):
             top_s, low_s = direct
         return dataclasses.replace(w, top_s=top_s, lower_s=low_s, hold_s=low_s - top_s)
 

@@ -2,9 +2,9 @@
 chin tucked, hold 5-10 s; 5 reps.
 
 Lift signal: how far the elbows and wrists (both sides, mean) are above the shoulders on screen, in body
-sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top). From the side the counter runs
-on their height above the hips instead (``hip_source``: the arms' height off the floor, chest lift included,
-so a rep whose arms barely leave the floor still rises); the hold is timed on that too (``refit_hold``).
+sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top). Counting stays on it, not on
+the arms' height above the hips (which takes in a chest lift: a prone extension would count as arm lifts,
+and the calibration could no longer tell the two apart); the hold is timed above the hips (``refit_hold``).
 
 Head-on (front view: the camera at the head, the body running up the screen) MediaPipe's arm landmarks are
 not usable when the arms reach out sideways: on wanshape_prone_t_raises (T raise, floor level, hands at the
@@ -187,11 +187,9 @@ class ProneArmLift(Exercise):
             outline_arms(pf, m, self.params.edge_margin)
         if self._outline_mode(pf):
             m["arm_height"], m["arm_reach"], m["reach_cut"] = m["ol_arm_height"], m["ol_arm_reach"], m["ol_reach_cut"]
-        self._hip_on = hip_source(self, self._hip_on)
         return m
 
     _outline_on = False
-    _hip_on = False
     _front_since: float | None = None
 
     def _outline_mode(self, pf: PoseFrame) -> bool:
@@ -219,9 +217,7 @@ class ProneArmLift(Exercise):
     def signal(self, m: dict) -> float:
         """The arms' height from the source in use now (also when the driver replays earlier frames: one
         source for the whole stretch the counter sees)."""
-        if self._outline_on:
-            return m["ol_arm_height"]
-        return m["arm_over_hip"] if self._hip_on else m["arm_height_lm"]
+        return m["ol_arm_height"] if self._outline_on else m["arm_height_lm"]
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Top and lower from straight-line fits to the rise and the fall of the arms' height above the hips
@@ -402,26 +398,6 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
                                hold_s=hold)
 
 
-def hip_source(ex: ProneArmLift, on: bool) -> bool:
-    """Whether the counter runs on the arms' height above the hips (side views) rather than above the
-    shoulders. From the side the hips stay on the floor, so the arms above the hips is their height off the
-    floor, chest lift included: a rep whose arms barely leave the floor (clinic test1 c5093: a 5-deg lift,
-    0.02 body sizes above the shoulders) still rises, and MediaPipe's shoulder, which drifts against the
-    arms at the start of some renders (c5133), is out of it. Turned 30 deg or more (diagonal) the hips are
-    at another depth and the difference jumps about (tuning c1048: 4 reps of 2): above the shoulders there.
-    Decided on the session's views (side on 60% of the frames so far: on; 40%: off; a view near the boundary
-    between side and diagonal flips the 1-s view back and forth, test1 c5083), never changed during a rep,
-    and a change resets the rest level."""
-    total = sum(ex.viewer.tally.values())
-    if ex.counter.in_rep or ex._outline_on or not total:
-        return on and not ex._outline_on
-    share = ex.viewer.tally["side"] / total
-    new = share >= 0.6 or (on and share > 0.4)
-    if new != on:
-        ex.counter.reset()
-    return new
-
-
 def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams) -> str | None:
     """Why this movement is not a rep, or None: not held for ``abandoned_hold_s`` and lower than
     ``abandoned_frac`` of the highest earlier rep (a lift abandoned part way), or, with or without earlier
@@ -442,9 +418,8 @@ def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams) -> str | None:
 
 def arm_rise(ctx: RepContext, n: int = 5) -> float:
     """How far the arms rose above the shoulders (body sizes): the highest ``n``-sample centred median of
-    ``arm_height_lm`` in the rep over the median of the last ``n`` samples before it. The counter runs on
-    the arms above the hips, which takes in the chest lift; the arm check must not. Outline (front view):
-    the counted range."""
+    ``arm_height_lm`` in the rep over the median of the last ``n`` samples before it (the re-timed rep may
+    start before the counter's). Outline (front view): the counted range."""
     if np.isfinite(ctx.stat("arm_reach", "p90")):
         return ctx.window.range
     recs = ctx.rest[-n:] + ctx.frames

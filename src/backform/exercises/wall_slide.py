@@ -281,20 +281,9 @@ class WallSlide(Exercise):
         rise, fall = t_up - w.start_s, w.end_s - t_down
         return (t_down - t_up) - ease_fraction(self.params.pause_level, self.counter.p.edge_frac) * (rise + fall) / 2.0
 
-    def _arch(self, ctx: RepContext) -> float:
-        """Trunk tilt back at the top (p90) over the tilt at rest, signed by the way the person faces AT REST
-        (where the forearms are). The per-frame facing flips with the arms overhead (the elbow right above the
-        shoulder: clinic renders from a back diagonal read +/-15-25 deg jumps of the tilt, clean reps flagged)."""
-        rest = ctx.rest or ctx.frames[:2]
-        facing = np.sign(ctx.stat("facing", frames=rest))
-        if not facing:
-            return float("nan")
-        return facing * (ctx.stat("trunk_rel_deg")
-                         - ctx.stat("trunk_rel_deg", frames=rest))
-
     def metrics(self, ctx: RepContext) -> dict:
         return {"peak_shoulder_flexion_deg": ctx.stat("shoulder_flex_deg", "p90"), "lift_off": self._lift_off(ctx),
-                "pause_s": self._pause(ctx), "trunk_back_change_deg": self._arch(ctx),
+                "pause_s": self._pause(ctx), "trunk_back_change_deg": arch_change(ctx),
                 "return_s": ctx.window.lowering_s}
 
     def checks(self, ctx: RepContext):
@@ -320,7 +309,7 @@ class WallSlide(Exercise):
         else:
             yield judge("no_lift_off", lo, lo < p.lift_off_min, p.lift_off_min) if np.isfinite(lo) \
                 else not_checked("no_lift_off", "the hand is out of the picture")
-        a = self._arch(ctx)
+        a = arch_change(ctx)
         arch = p.arch_behind_deg if behind else p.arch_deg
         yield judge("low_back_arch", a, a > arch, arch)
         w = ctx.window
@@ -364,6 +353,18 @@ def slide_top(ctx: RepContext, t: np.ndarray, v: np.ndarray, p: WallSlideParams,
     near = np.min(np.abs(t[:, None] - off_t[None, :]), axis=1) <= p.off_wall_margin_s + 1e-9
     keep = ~near & np.isfinite(v)
     return float(np.max(v[keep])) if keep.any() else peak
+
+
+def arch_change(ctx: RepContext) -> float:
+    """Trunk tilt back at the top (p90) over the tilt at rest, signed by the way the person faces AT REST
+    (where the forearms are). The per-frame facing flips with the arms overhead (the elbow right above the
+    shoulder: clinic renders from a back diagonal read +/-15-25 deg jumps of the tilt, clean reps flagged)."""
+    rest = ctx.rest or ctx.frames[:2]
+    facing = np.sign(ctx.stat("facing", frames=rest))
+    if not facing:
+        return float("nan")
+    return facing * (ctx.stat("trunk_rel_deg")
+                     - ctx.stat("trunk_rel_deg", frames=rest))
 
 
 def nose_behind_ears(ctx: RepContext) -> float:

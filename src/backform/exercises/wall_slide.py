@@ -295,14 +295,16 @@ class WallSlide(Exercise):
         # true 162-168), across the 150-deg threshold
         yield not_checked("arms_not_overhead", "from behind, the arm overhead is read up to 15 deg off") if behind \
             else judge("arms_not_overhead", flex, flex < p.min_overhead_deg, p.min_overhead_deg)
-        pause = self._pause(ctx)
-        no_pause = pause < p.min_pause_s and ctx.window.hold_s < p.max_no_pause_hold_s
+        pause, hold = self._pause(ctx), ctx.window.hold_s
+        held = hold >= p.max_no_pause_hold_s  # held long enough, whatever the profile: the hold is the figure
+        no_pause = pause < p.min_pause_s and not held
         if front:
             # a front diagonal (past the end of the wall) reads the arms at the top early and leaves them late
             # (clinic renders: holds 0.2-2.9 s long), so a turn-around with no pause would read as a pause
             yield not_checked("no_pause", "from a front diagonal the top of the slide is read flattened")
         else:
-            yield judge("no_pause", pause, no_pause, p.min_pause_s)
+            yield judge("no_pause", hold, False, p.max_no_pause_hold_s) if held \
+                else judge("no_pause", pause, no_pause, p.min_pause_s)
         lo = self._lift_off(ctx)
         if no_pause:  # no time at the top to lift off in: the pause is the fault to fix
             yield not_checked("no_lift_off", "no pause at the top")

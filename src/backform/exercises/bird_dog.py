@@ -10,9 +10,9 @@ leaves the frame (lena_bird_dog, polybag_bird_dog); the mean keeps it when the f
 Checks (and from where they can be judged):
 - ``arm_low``/``arm_high``/``leg_low``/``leg_high``: shoulder->wrist / hip->ankle angle to the horizontal at
   the top, from the side or a view classed diagonal but turned little from the side (:func:`head_nearer`
-  within ``near_side_turn``, ~20 deg); further round the screen angle is foreshortened (the labeller did not judge
-  merged_bird_dog reps 1-4; clinic front diagonals: clean arms read 12-24 deg off, in 3D too) and they are not
-  checked; nor when the hand or foot is outside the image.
+  between ``near_side_rear`` and ``near_side_front``, ~20 deg); further round the screen angle is
+  foreshortened (the labeller did not judge merged_bird_dog reps 1-4; clinic front diagonals: clean arms read
+  12-24 deg off, in 3D too) and they are not checked; nor when the hand or foot is outside the image.
 - ``back_sag``/``back_arch``: the lumbar back dropping below or rising above the line across the back's two
   high points (shoulder blades, sacrum) at the top, against the person's own clean top (``trunk_bow``:
   :func:`geometry.contour_back_depth` of the outline above the shoulder->hip chord, torso lengths, + = up;
@@ -96,12 +96,12 @@ class BirdDogParams:
     #                                 (clinic), rendered 20-deg rolls -0.04/-0.10: a thin margin on one rep
     front_diagonal_min: float = 0.25  # head_nearer at rest from which trunk_rotation is judged: front diagonals
     #                                   +0.36..+0.90, side views up to +0.19, rear diagonals <= -0.27 (clinic)
-    near_side_turn: tuple = (-0.2, 0.3)  # limb heights are judged from a view classed diagonal when head_nearer
-    #                                      at rest is within these (camera < ~20 deg off the side). Clinic
-    #                                      tuning,test1: screen angles there within 4 deg of the truth (c5016,
-    #                                      c5036: az 19-21, +0.17..+0.23); front diagonals from +0.36 read clean
-    #                                      arms 12-24 deg off; from behind the depth reads compressed (az -36 at
-    #                                      -0.27: legs 14-17 deg off, c5111), hence the tighter rear bound
+    near_side_front: float = 0.3    # limb heights are judged from a view classed diagonal when head_nearer at
+    near_side_rear: float = -0.2    # rest is between these (camera < ~20 deg off the side). Clinic tuning,test1:
+    #                                 screen angles there within 4 deg of the truth (c5016, c5036: az 19-21,
+    #                                 +0.17..+0.23); front diagonals from +0.36 read clean arms 12-24 deg off;
+    #                                 from behind the depth reads compressed (az -36 at -0.27: legs 14-17 deg
+    #                                 off, c5111), hence the tighter rear bound
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
@@ -148,7 +148,7 @@ class BirdDog(Exercise):
         "short_hold": "Hold for 2 to 3 seconds",
         "same_side": "Switch sides: other arm and leg",
     }
-    # limb heights: from the side, and from a "diagonal" turned little from it (``near_side_turn``: _limb)
+    # limb heights: from the side, and from a "diagonal" turned little from it (``near_side_*``: limb_verdicts)
     CHECK_VIEWS = {"arm_low": ("side", "diagonal"), "arm_high": ("side", "diagonal"), "leg_low": ("side", "diagonal"),
                    "leg_high": ("side", "diagonal"),
                    "back_sag": ("side",), "back_arch": ("side",), "trunk_rotation": ("diagonal",)}
@@ -393,8 +393,7 @@ def limb_verdicts(ctx: RepContext, p: BirdDogParams, part: str, s: str, low: flo
     key = "hand" if part == "arm" else "foot"
     if ctx.view == "diagonal":
         turn = ctx.stat("head_nearer", frames=ctx.rest or None)
-        lo, hi = p.near_side_turn
-        if not (np.isfinite(turn) and lo < turn < hi):
+        if not (np.isfinite(turn) and p.near_side_rear < turn < p.near_side_front):
             for c in (f"{part}_low", f"{part}_high"):
                 yield not_checked(c, "from a diagonal the limb's angle on screen is foreshortened")
             return

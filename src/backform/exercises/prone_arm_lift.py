@@ -116,6 +116,12 @@ class ProneArmLiftParams:
     #                                 clinic truth: aborted lifts reach 12-38% of the range without a hold, read
     #                                 up to 59% on a noisy diagonal view (test1 c5058); a short hold at full
     #                                 height, or a lower lift held (partial reps: 45-75%, held), still counts)
+    chest_gate: float = 0.09        # body sizes: the shoulders' rise over the hips (above the lowest tenth of the
+    #                                 last ``chest_floor_s``) counts into the lift signal up to this much and
+    #                                 fades out above it (to nothing at 1.5x): an arm lift brings the chest up
+    #                                 0.02-0.10 (clinic tuning + test1 renders, median over the hold), a prone
+    #                                 extension 0.15-0.40 (its shoulders rise, the arms stay by the sides)
+    chest_floor_s: float = 20.0     # seconds of shoulder-over-hip readings the chest's rest level is taken from
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
 
@@ -181,6 +187,8 @@ class ProneArmLift(Exercise):
         m["elbow_2d_deg"] = float(a2s[b]) if seen else float("nan")
         m["arm_drop"] = float(drops[b]) if seen else float("nan")
         m["arm_height_lm"] = m["arm_height"]
+        m["shoulder_over_hip"] = m["arm_over_hip"] - m["arm_height"]
+        m["chest_rise"] = self._chest_rise(pf.t_s, m["shoulder_over_hip"])
         for k in ("arm_reach", "reach_cut", "hip_offset_w", "ol_arm_height", "ol_arm_reach", "ol_reach_cut"):
             m[k] = float("nan")
         if pf.contour is not None and len(pf.contour) >= 8:
@@ -188,6 +196,17 @@ class ProneArmLift(Exercise):
         if self._outline_mode(pf):
             m["arm_height"], m["arm_reach"], m["reach_cut"] = m["ol_arm_height"], m["ol_arm_reach"], m["ol_reach_cut"]
         return m
+
+    def _chest_rise(self, t: float, soh: float) -> float:
+        """How far the shoulders are above their rest over the hips now (body sizes): ``soh`` over the lowest
+        tenth of the readings of the last ``chest_floor_s`` seconds (the frames kept; a scene cut clears them)."""
+        past = [r.m.get("shoulder_over_hip", float("nan")) for r in self._history
+                if t - r.t <= self.params.chest_floor_s]
+        v = np.array(past + [soh], dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if not np.isfinite(soh) or v.size < 3:
+            return 0.0 if np.isfinite(soh) else float("nan")
+        return float(soh - np.percentile(v, 10))
 
     _outline_on = False
     _front_since: float | None = None
@@ -217,7 +236,9 @@ class ProneArmLift(Exercise):
     def signal(self, m: dict) -> float:
         """The arms' height from the source in use now (also when the driver replays earlier frames: one
         source for the whole stretch the counter sees)."""
-        return m["ol_arm_height"] if self._outline_on else m["arm_height_lm"]
+        if self._outline_on:
+            return m["ol_arm_height"]
+        return m["arm_height_lm"] + chest_share(m.get("chest_rise", float("nan")), self.params.chest_gate)
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Top and lower from straight-line fits to the rise and the fall of the arms' height above the hips
@@ -291,6 +312,19 @@ class ProneArmLift(Exercise):
         rise = arm_rise(ctx)
         yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
         yield self.hold_verdict(ctx)
+
+
+def chest_share(rise: float, gate: float) -> float:
+    """The part of the chest's rise (``rise``, body sizes over its rest) that joins the arms' lift signal: all
+    of it up to ``gate``, then less, none from 1.5 x ``gate`` on. An arm lift raises the shoulders a little
+    with the arms (a lift of a few degrees above the shoulders may show only there: clinic test1 c5133); a
+    prone extension raises them far more while the arms stay by the sides, so it does not read as an arm
+    lift (counted above the hips throughout it did: see the module doc)."""
+    if not np.isfinite(rise) or rise <= 0.0:
+        return 0.0
+    if rise <= gate:
+        return float(rise)
+    return float(max(0.0, gate - 2.0 * (rise - gate)))
 
 
 def outline_arms(pf: PoseFrame, m: dict, edge_margin: float) -> None:

@@ -121,6 +121,12 @@ class ProneArmLiftParams:
     #                                 fades out above it (to nothing at 1.5x): an arm lift brings the chest up
     #                                 0.02-0.10 (clinic tuning + test1 renders, median over the hold), a prone
     #                                 extension 0.15-0.40 (its shoulders rise, the arms stay by the sides)
+    settle_s: float = 0.4           # the first this many seconds of a person found (at the start, after a scene
+    #                                 cut or a loss of the pose for over ``reacquire_s``) give no lift signal:
+    #                                 MediaPipe's first frames read the arms low (clinic test1 c5118: -0.72
+    #                                 body sizes, then -0.55 to -0.60 at rest), a rest level set there left the
+    #                                 first rep open into the second
+    reacquire_s: float = 1.0
     chest_floor_s: float = 20.0     # seconds of shoulder-over-hip readings the chest's rest level is taken from
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
@@ -189,6 +195,7 @@ class ProneArmLift(Exercise):
         m["arm_height_lm"] = m["arm_height"]
         m["shoulder_over_hip"] = m["arm_over_hip"] - m["arm_height"]
         m["chest_rise"] = self._chest_rise(pf.t_s, m["shoulder_over_hip"])
+        m["settling"] = float(self._settling(pf.t_s))
         for k in ("arm_reach", "reach_cut", "hip_offset_w", "ol_arm_height", "ol_arm_reach", "ol_reach_cut"):
             m[k] = float("nan")
         if pf.contour is not None and len(pf.contour) >= 8:
@@ -207,6 +214,17 @@ class ProneArmLift(Exercise):
         if not np.isfinite(soh) or v.size < 3:
             return 0.0 if np.isfinite(soh) else float("nan")
         return float(soh - np.percentile(v, 10))
+
+    _found_t: float | None = None
+
+    def _settling(self, t: float) -> bool:
+        """Whether the pose model found the person less than ``settle_s`` ago (the frames kept, cleared at a
+        scene cut, tell: none, or the last over ``reacquire_s`` ago)."""
+        p = self.params
+        if not self._history or t - self._history[-1].t > p.reacquire_s or self._found_t is None \
+                or self._found_t > t:
+            self._found_t = t
+        return t - self._found_t < p.settle_s
 
     _outline_on = False
     _front_since: float | None = None
@@ -236,6 +254,8 @@ class ProneArmLift(Exercise):
     def signal(self, m: dict) -> float:
         """The arms' height from the source in use now (also when the driver replays earlier frames: one
         source for the whole stretch the counter sees)."""
+        if m.get("settling"):
+            return float("nan")
         if self._outline_on:
             return m["ol_arm_height"]
         return m["arm_height_lm"] + chest_share(m.get("chest_rise", float("nan")), self.params.chest_gate)

@@ -34,13 +34,14 @@ Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin ex
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..pose import geometry as g
 from ..types import PoseFrame
-from .counting import CounterParams, frame_view
+from .counting import CounterParams, RepWindow, frame_view, level_crossing, median3
 from ..pose.landmarks import L, side as S
 from .base import Exercise, Panel, register
 from .checks import RepContext, Status, judge, lm_in_frame, not_checked
@@ -56,6 +57,8 @@ class ProneExtensionParams:
     min_range_deg: float = 8.0      # real head lifts: 10.5-19 deg (be23_super, merged_superman both views); clinic
     #                                 full lifts 12.7-22, partial (either) 8.5-11.3, aborted lifts (12-38% of the
     #                                 range: not reps) 6.6 -> 8 (an aborted 38% of an 18-deg lift reads 6.8)
+    spike_pct: float = 90.0         # refine_window: the plateau's level (a held rep spends most of its time there)
+    spike_hold_frac: float = 0.5    # ... and a counted hold under this share of the plateau's was set by a spike
     chin_neutral_deg: float = -69.0  # DESIGN (rendered bodies, side camera): neutral head about -69 deg; used
     #                                  only without a calibration baseline and without rest frames before the rep
     chin_poke_deg: float = 8.0      # DESIGN: a 10 deg chin poke shows as ~+7.5, 20 deg as +17. Rendered bodies:
@@ -211,6 +214,29 @@ class ProneExtension(Exercise):
 
     def signal(self, m: dict) -> float:
         return m["head_lift_deg"]
+
+    def refine_window(self, ctx: RepContext) -> RepWindow:
+        """A brief spike of the lift signal above the hold (an oblique view's ear jumping: clinic c5092, a
+        5.6-s hold counted 0.53 s) must not set the rep's top. When the counted hold is shorter than
+        ``spike_hold_frac`` of the plateau's (the first..last sample at 92% of the way from the rest to the
+        signal's ``spike_pct`` percentile over the rep), that plateau's first and last times are the top and
+        the lower (clinic c5092: hold error -5.03 -> +0.14 s; no other rep of tuning+test1 is re-timed)."""
+        w, p = ctx.window, self.params
+        recs = ctx.rest + ctx.frames
+        t = np.array([r.t for r in recs], dtype=np.float64)
+        v = median3(np.array([r.m.get("head_lift_deg", np.nan) for r in recs], dtype=np.float64))
+        inside = (t >= w.start_s - 1e-9) & np.isfinite(v)
+        if inside.sum() < 5 or not np.isfinite(w.rest):
+            return w
+        cap = float(np.percentile(v[inside], p.spike_pct))
+        lvl = w.rest + self.counter.p.top_frac * (cap - w.rest)
+        a = level_crossing(t[inside], v[inside], lvl, first=True)
+        b = level_crossing(t[inside], v[inside], lvl, first=False)
+        if a is None or b is None or w.hold_s >= p.spike_hold_frac * (b - a):
+            return w
+        if not w.start_s < a <= b < w.end_s:
+            return w
+        return dataclasses.replace(w, top_s=a, lower_s=b, hold_s=b - a)
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m, self.params.body_max_deg)

@@ -23,6 +23,7 @@ Checks:
   (``floor_clearance``). Side view only, arms by the sides only (hands by the shoulders or arms forward: the
   wrist is no longer level with the knee; not checked).
 - ``short_hold``, confirmed on the rep's plateau (a brief spike of the signal must not set the top).
+  The rep's top and lower are re-timed on that plateau when a spike set them (``refine_window``).
 
 Reps need the exercise (``movement``): pushing the chest up on the hands (a cobra: hands planted by the chest,
 straight arms pointing down to the floor, or planted hands with the elbows opening or the upper arm nearly

@@ -2,9 +2,13 @@
 chin tucked, hold 5-10 s; 5 reps.
 
 Lift signal: how far the elbows and wrists (both sides, mean) are above the shoulders on screen, in body
-sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top). Counting stays on it, not on
-the arms' height above the hips (which takes in a chest lift: a prone extension would count as arm lifts,
-and the calibration could no longer tell the two apart); the hold is timed above the hips (``refit_hold``).
+sizes, relative to rest. Works from the side (merged_prone_w: +0.3 at the top). Counting is on it plus a
+share of the shoulders' rise over the hips (``chest_share``): all of a small rise (an arm lift brings the
+chest up 0.02-0.10 body sizes, and a lift of a few degrees may show only there: clinic test1 c5093, c5133),
+none of a prone extension's (0.15-0.40; counted on the arms' height above the hips throughout, a prone
+extension counted as arm lifts and the calibration could no longer tell the two apart). No signal for the
+first ``settle_s`` after the person is found (MediaPipe's first frames read the arms low and would set the
+rest level there). The hold is timed above the hips (``refit_hold``).
 
 Head-on (front view: the camera at the head, the body running up the screen) MediaPipe's arm landmarks are
 not usable when the arms reach out sideways: on wanshape_prone_t_raises (T raise, floor level, hands at the

@@ -198,7 +198,7 @@ class ProneArmLift(Exercise):
         m["arm_drop"] = float(drops[b]) if seen else float("nan")
         m["arm_height_lm"] = m["arm_height"]
         m["shoulder_over_hip"] = m["arm_over_hip"] - m["arm_height"]
-        m["chest_rise"] = self._chest_rise(pf.t_s, m["shoulder_over_hip"])
+        m["chest_rise"] = chest_rise(self._history, pf.t_s, m["shoulder_over_hip"], self.params.chest_floor_s)
         m["settling"] = float(self._settling(pf.t_s))
         for k in ("arm_reach", "reach_cut", "hip_offset_w", "ol_arm_height", "ol_arm_reach", "ol_reach_cut"):
             m[k] = float("nan")
@@ -207,17 +207,6 @@ class ProneArmLift(Exercise):
         if self._outline_mode(pf):
             m["arm_height"], m["arm_reach"], m["reach_cut"] = m["ol_arm_height"], m["ol_arm_reach"], m["ol_reach_cut"]
         return m
-
-    def _chest_rise(self, t: float, soh: float) -> float:
-        """How far the shoulders are above their rest over the hips now (body sizes): ``soh`` over the lowest
-        tenth of the readings of the last ``chest_floor_s`` seconds (the frames kept; a scene cut clears them)."""
-        past = [r.m.get("shoulder_over_hip", float("nan")) for r in self._history
-                if t - r.t <= self.params.chest_floor_s]
-        v = np.array(past + [soh], dtype=np.float64)
-        v = v[np.isfinite(v)]
-        if not np.isfinite(soh) or v.size < 3:
-            return 0.0 if np.isfinite(soh) else float("nan")
-        return float(soh - np.percentile(v, 10))
 
     _found_t: float | None = None
 
@@ -336,6 +325,18 @@ class ProneArmLift(Exercise):
         rise = arm_rise(ctx)
         yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
         yield self.hold_verdict(ctx)
+
+
+def chest_rise(history, t: float, soh: float, floor_s: float) -> float:
+    """How far the shoulders are above their rest over the hips now (body sizes): ``soh`` over the lowest
+    tenth of the ``shoulder_over_hip`` readings of the frames kept (``history``, cleared at a scene cut) of the
+    last ``floor_s`` seconds."""
+    if not np.isfinite(soh):
+        return float("nan")
+    past = [r.m.get("shoulder_over_hip", float("nan")) for r in history if t - r.t <= floor_s]
+    v = np.array(past + [soh], dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return float(soh - np.percentile(v, 10)) if v.size >= 3 else 0.0
 
 
 def chest_share(rise: float, gate: float) -> float:

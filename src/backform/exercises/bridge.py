@@ -21,7 +21,8 @@ Checks:
   (pelvis tilted less than the thorax, hips at the clean height) raised it by +0.037 against rep 1 while
   the bow moved +0.004: the arch lifts the whole belly line off the chord rather than bending it. Either
   figure past its threshold is the fault.
-- ``short_hold``, ``fast_lowering``.
+- ``short_hold``, ``fast_lowering``: the rep's top and lower re-timed on the hip's height above the
+  shoulder-knee line (``refine_window``), start and end as counted on the elevation.
 
 ``lumbar_arch`` compares like with like: the baseline is a rep whose top reached within ``arch_same_height_deg``
 of this rep's hip extension (a lower lift changes the belly outline); without one, not checked.

@@ -71,7 +71,8 @@ from ..types import PoseFrame
 from .counting import CounterParams, RepWindow
 from ..pose.landmarks import L, other, side as S
 from .base import Exercise, Panel, register
-from .checks import RepContext, Status, Verdict, judge, lm_in_frame, margin_confidence, not_checked
+from .checks import (RepContext, Status, Verdict, judge, lm_in_frame, margin_confidence, not_checked,
+                     plateau_span)
 
 
 @dataclass(frozen=True)
@@ -407,37 +408,24 @@ def limb_verdicts(ctx: RepContext, p: BirdDogParams, part: str, s: str, low: flo
     yield judge(f"{part}_high", v, v > high, high)
 
 
-def plateau_span(ctx: RepContext) -> tuple[float, float] | None:
-    """First and last frame of the rep at 92% of the way from the rest to the lift signal's 80th percentile
-    over the rep (its plateau), or None."""
-    t = np.array([r.t for r in ctx.frames])
-    s = ctx.values("limbs_up_deg", ctx.frames)
-    ok = np.isfinite(s)
-    if ok.sum() < 3 or not np.isfinite(ctx.window.rest):
-        return None
-    level = ctx.window.rest + 0.92 * (np.percentile(s[ok], 80) - ctx.window.rest)
-    above = t[ok][s[ok] >= level]
-    return (float(above[0]), float(above[-1])) if above.size else None
-
-
 def plateau_window(ctx: RepContext) -> RepWindow:
-    """The rep's top and lower from its plateau (:func:`plateau_span`) when that holds over 0.5 s longer than
+    """The rep's top and lower from its plateau (:func:`.checks.plateau_span`) when that holds over 0.5 s longer than
     the counter's: from the front a leg the pose stage loses behind the body makes the signal jump 40-63 deg
     through a 2.8-s hold (clinic c1031 rep 2) and one spike set the counter's top and a 0.5-s hold. Otherwise
     (a clean plateau: both agree) the counter's times are kept."""
     w = ctx.window
-    span = plateau_span(ctx)
+    span = plateau_span(ctx, "limbs_up_deg")
     if span is None or span[1] - span[0] <= w.hold_s + 0.5:
         return w
     return dataclasses.replace(w, top_s=span[0], lower_s=span[1], hold_s=span[1] - span[0])
 
 
 def plateau_hold(ctx: RepContext, v: Verdict) -> Verdict:
-    """``short_hold`` confirmed on the rep's plateau (:func:`plateau_span`): withdrawn when the plateau holds
+    """``short_hold`` confirmed on the rep's plateau (:func:`.checks.plateau_span`): withdrawn when the plateau holds
     the time (see :func:`plateau_window`). A short hold stays short (its plateau is short too)."""
     if v.status != Status.FAULT:
         return v
-    span = plateau_span(ctx)
+    span = plateau_span(ctx, "limbs_up_deg")
     plateau = span[1] - span[0] if span else 0.0
     return judge("short_hold", plateau, False, v.threshold) if plateau >= v.threshold else v
 

@@ -274,3 +274,17 @@ class RepJudge:
             except KeyError:
                 out.append(side_lm(name, side or "left"))
         return tuple(out)
+
+
+def plateau_span(ctx: "RepContext", key: str, pct: float = 80.0, frac: float = 0.92) -> tuple[float, float] | None:
+    """First and last frame time of the rep at ``frac`` of the way from the rest to figure ``key``'s ``pct``
+    percentile over the rep (its plateau), or None. A brief spike of the lift signal sets the counter's top
+    and shortens its hold; the plateau still shows how long the lift was held (bird dog, prone extension)."""
+    t = np.array([r.t for r in ctx.frames])
+    s = ctx.values(key, ctx.frames)
+    ok = np.isfinite(s)
+    if ok.sum() < 3 or not np.isfinite(ctx.window.rest):
+        return None
+    level = ctx.window.rest + frac * (np.percentile(s[ok], pct) - ctx.window.rest)
+    above = t[ok][s[ok] >= level]
+    return (float(above[0]), float(above[-1])) if above.size else None

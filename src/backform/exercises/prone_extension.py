@@ -45,7 +45,7 @@ from ..types import PoseFrame
 from .counting import CounterParams, RepWindow, frame_view, level_crossing, median3
 from ..pose.landmarks import L, side as S
 from .base import Exercise, Panel, register
-from .checks import RepContext, Status, judge, lm_in_frame, not_checked
+from .checks import RepContext, Status, judge, lm_in_frame, not_checked, plateau_span
 
 
 @dataclass(frozen=True)
@@ -322,21 +322,15 @@ class ProneExtension(Exercise):
         yield self._hold(ctx)
 
     def _hold(self, ctx: RepContext):
-        """``short_hold``; a short hold is confirmed on the rep's plateau: the time between the first and the last
-        frame at 92% of the way from the rest to the signal's 80th percentile over the rep. A brief spike of the
+        """``short_hold``; a short hold is confirmed on the rep's plateau (:func:`.checks.plateau_span`): the time
+        between the first and the last frame at 92% of the way from the rest to the signal's 80th percentile. A brief spike of the
         lift signal above a long plateau (an oblique view's ear jumping, clinic c5092: 0.5 s "hold" of a 5.6-s
         one) sets the counter's top; the plateau then still holds the programme's time."""
         v = self.hold_verdict(ctx)
         if v.status != Status.FAULT:
             return v
-        t = np.array([r.t for r in ctx.frames])
-        s = ctx.values("head_lift_deg", ctx.frames)
-        ok = np.isfinite(s)
-        if ok.sum() < 3 or not np.isfinite(ctx.window.rest):
-            return v
-        level = ctx.window.rest + 0.92 * (np.percentile(s[ok], 80) - ctx.window.rest)
-        above = t[ok][s[ok] >= level]
-        plateau = float(above[-1] - above[0]) if above.size else 0.0
+        span = plateau_span(ctx, "head_lift_deg")
+        plateau = span[1] - span[0] if span else 0.0
         if plateau >= v.threshold:
             return judge("short_hold", plateau, False, v.threshold)
         return v

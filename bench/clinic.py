@@ -56,8 +56,9 @@ from backform.synth.clinic import DIMS, sample, truth as make_truth  # noqa: E40
 # slice has been reported it is tuning material like the rest.
 RANGES = {"tuning": range(1000, 2000),
           "test1": range(5000, 5135),   # session 5's test slice (rendered after commit 4348008), tuning since
-          "test2": range(5135, 6000)}   # session 6's test slice
-TEST = ("test1", "test2")
+          "test2": range(5135, 5343),   # session 6's test slice (rendered: 5135-5330 and the even 5332-5342)
+          "test3": range(5343, 6000)}   # the next round's
+TEST = ("test1", "test2", "test3")
 DATA = ROOT / "bench" / "clinic"
 log = logging.getLogger("bench.clinic")
 

@@ -100,17 +100,27 @@ def pose_mode() -> str:
     return f"{chunks}-{digest}"
 
 
+def content_digest(path: Path) -> str:
+    """The first 16 hex digits of the file's SHA-256 (a few milliseconds for a clip of a few MB)."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
 def recording_for(clip: Clip, search: list[Path], cache: Path, make: bool) -> Path | None:
     stem = Path(clip.name).stem
     for d in search:
         for cand in (d / f"{stem}.jsonl", d / f"{stem}.jsonl.gz"):
             if cand.is_file():
                 return cand
-    # the cache is keyed on the video's size and time too: a re-rendered clip gets a new recording; and on the
-    # pose pass's mode (its chunks: backform.pose.parallel), so that a changed pass never serves stale poses
+    # the cache is keyed on the video's content too (a re-rendered clip gets a new recording, a copied one keeps
+    # its own: a file's time changes with every fresh copy of ../shared), and on the pose pass's mode (its
+    # chunks: backform.pose.parallel), so that a changed pass never serves stale poses
     try:
-        st = clip.video.stat()
-        key = f"{stem}.{st.st_size:x}{int(st.st_mtime):x}.{pose_mode()}"
+        key = f"{stem}.{content_digest(clip.video)}.{pose_mode()}"
     except OSError:
         key = f"{stem}.{pose_mode()}"
     cached = cache / f"{key}.jsonl"

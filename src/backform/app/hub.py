@@ -40,6 +40,7 @@ class Client:
         self.state: str | None = None
         self.notice: list[str] = []
         self.in_flight = 0
+        self.sent: dict[int, StreamFrame] = {}   # the pictures sent and not yet acknowledged, by number
         self.last_index = -1       # the camera frame and the result this page showed last
         self.last_result: float | None = None
         self.wake = asyncio.Event()
@@ -95,7 +96,6 @@ class Hub:
         self.clients: list[Client] = []
         self.controller: Client | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.sent: dict[int, StreamFrame] = {}
         self.shown = Shown()
         self.ever_connected = False
         self.empty_since = time.monotonic()
@@ -170,10 +170,7 @@ class Hub:
                 if f is not None and c.in_flight < MAX_IN_FLIGHT:
                     c.frame = None
                     c.in_flight += 1
-                    self.sent[f.n] = f
-                    if len(self.sent) > 256:
-                        for k in sorted(self.sent)[:-128]:
-                            del self.sent[k]
+                    c.sent[f.n] = f
                     await c.ws.send_bytes(struct.pack("<II", f.n & 0xFFFFFFFF, int(f.pose)) + f.jpeg)
         except asyncio.CancelledError:
             raise
@@ -213,7 +210,9 @@ class Hub:
         self._refresh()
 
     def _shown(self, c: Client, n) -> None:
-        f = self.sent.get(n) if isinstance(n, int) else None
+        f = c.sent.pop(n, None) if isinstance(n, int) else None
+        for k in [k for k in c.sent if isinstance(n, int) and k < n]:
+            del c.sent[k]   # sent before the one acknowledged: their acknowledgements are not coming
         if f is None:
             return
         sess = self.runner.session

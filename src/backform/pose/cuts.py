@@ -106,8 +106,11 @@ def jump(a: PoseFrame, b: PoseFrame, min_visibility: float = CutParams.min_visib
     """How far the trunk's middle moved from frame ``a`` to the later frame ``b`` (in body sizes, the larger
     of the two frames'), how fast (per second), and the ratio of the body sizes (larger / smaller). None when
     either frame has no pose or a hidden trunk, or ``b`` is not later than ``a``."""
-    ta, tb = _trunk(a, min_visibility), _trunk(b, min_visibility)
-    dt = b.t_s - a.t_s
+    return _jump_of(_trunk(a, min_visibility), _trunk(b, min_visibility), b.t_s - a.t_s)
+
+
+def _jump_of(ta: tuple[np.ndarray, float] | None, tb: tuple[np.ndarray, float] | None, dt: float) -> Jump | None:
+    """:func:`jump` from the two frames' trunks (:func:`_trunk`) and the time between them."""
     if ta is None or tb is None or not dt > 0:
         return None
     (ca, sa), (cb, sb) = ta, tb
@@ -141,7 +144,7 @@ class CutDetector:
     def __init__(self, p: CutParams = CutParams()):
         self.p = p
         self._run: deque[tuple[PoseFrame, np.ndarray, float]] = deque()  # the recent steady-looking frames
-        self._ref: PoseFrame | None = None
+        self._ref: tuple[PoseFrame, np.ndarray, float] | None = None  # the last steady frame and its trunk
         self.jump: Jump | None = None
 
     def update(self, pf: PoseFrame) -> bool:
@@ -154,8 +157,9 @@ class CutDetector:
         if run and pf.t_s - run[-1][0].t_s > p.max_gap_s:  # a new start: nothing steady to compare with
             run.clear()
             self._ref = None
-        if self._ref is not None and pf.t_s - self._ref.t_s <= p.span_s + 1e-9:
-            self.jump = jump(self._ref, pf, p.min_visibility)
+        if self._ref is not None and pf.t_s - self._ref[0].t_s <= p.span_s + 1e-9:
+            ref, c, sc = self._ref
+            self.jump = _jump_of((c, sc), trunk, pf.t_s - ref.t_s)
             if self.jump is not None and _beyond_a_person(self.jump, p, speed=False):
                 run.clear()
                 run.append((pf, *trunk))
@@ -170,5 +174,5 @@ class CutDetector:
             while len(run) > 1:  # the frames before this one are not steady with it
                 run.popleft()
         elif pf.t_s - run[0][0].t_s >= p.steady_s - 1e-9:
-            self._ref = pf
+            self._ref = (pf, *trunk)
         return False

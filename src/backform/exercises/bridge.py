@@ -116,6 +116,10 @@ class BridgeParams:
     min_knee_over_ankle: float = 0.25  # torso lengths the knee stands above the ankle at the top (feet planted,
     #                                    knees bent: real and rendered bridges 0.5-0.9; legs in the air ~0)
     max_knee_deg: float = 150.0    # knees bent at the top (real and rendered bridges 60-110 deg)
+    start_max_lift_deg: float = 45.0  # start position: the shoulder-hip line within this of the image horizontal.
+    #                                 Real rests <= 11 deg, sample renders <= 9; clinic tuning c1020 rested at
+    #                                 16-17 as MediaPipe read it (never started with 15); back diagonals rest at 24-34
+    #                                 (clinic c1035, c5070)
     min_hip_rise: float = 0.03     # torso lengths the hip rises toward the shoulder-knee line for the hold to be
     #                                timed on it (clinic bridges 0.036-0.75; c1020's small held lift 0.036)
     hold_line_weight: float = 0.8  # top/lower: this share of the way from the elevation's 92% crossings to the
@@ -238,9 +242,8 @@ class Bridge(Exercise):
         return None, conf
 
     def start_position(self, m: dict) -> str | None:
-        # lying down: the shoulder-hip line within 20 deg of level (real rests <= 11, sample renders <= 9, the
-        # clinic tuning c1020 rested at 16-17 as MediaPipe read it: never started with 15)
-        if not (abs(m["hip_lift_deg"]) < 45 and m["knee_deg"] < 130):
+        # lying down: the shoulder-hip line within ``start_max_lift_deg`` of level, knees bent
+        if not (abs(m["hip_lift_deg"]) < self.params.start_max_lift_deg and m["knee_deg"] < 130):
             return "Lie on your back with your knees bent, feet flat"
         return None
 

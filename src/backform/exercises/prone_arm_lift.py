@@ -39,7 +39,9 @@ Checks:
   a rep that moved, but little).
 - ``chin_not_tucked``: as in the prone extension (side view only; not checked when the camera looks down on
   the arms, ``arm_drop`` >= ``min_arm_drop``).
-- ``short_hold``.
+- ``short_hold``: on the hold timed by ``refit_hold``; not checked when the rep's rise and lowering could
+  not both be fitted, or their fitted heights disagree (``min_edge_ratio``: one edge was fitted to a sag or a
+  drift mid-hold, not to the movement, and the hold is seconds off).
 
 The chin is not checked when the near forearm crosses the face on screen (``forearm_clear``: a camera exactly
 at floor level sees the W's forearm run across it; the ear and nose are then not the head's).
@@ -131,6 +133,9 @@ class ProneArmLiftParams:
     #                                 body sizes, then -0.55 to -0.60 at rest), a rest level set there left the
     #                                 first rep open into the second
     reacquire_s: float = 1.0
+    min_edge_ratio: float = 0.4     # short_hold not checked when the fitted rise and lowering heights (refit_hold)
+    #                                 differ more than this (smaller / larger): clinic tuning+test1+test2 timed
+    #                                 reps 0.45-1.0 (median ~0.9); edges fitted to a sag mid-hold 0.10-0.31
     chest_floor_s: float = 20.0     # seconds of shoulder-over-hip readings the chest's rest level is taken from
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
@@ -265,7 +270,12 @@ class ProneArmLift(Exercise):
             return w
         t = np.array([r.t for r in recs], dtype=np.float64)
         v = centred_median(np.array([r.m["arm_over_hip"] for r in recs], dtype=np.float64), self.signal_median_n)
-        return refit_hold(w, t, v, self.counter.p, self.signal_median_n)
+        fits: list = []
+        nw = refit_hold(w, t, v, self.counter.p, self.signal_median_n, fits)
+        self._doubts = {**(self._doubts or {}), round(nw.start_s, 3): hold_doubt(fits, self.params.min_edge_ratio)}
+        return nw
+
+    _doubts: dict | None = None   # per re-timed rep (its start): why its hold could not be timed, or None
 
     def movement(self, ctx: RepContext):
         return abandoned_lift(ctx, self.params), 1.0
@@ -324,7 +334,8 @@ class ProneArmLift(Exercise):
         yield self._elbows(ctx)
         rise = arm_rise(ctx)
         yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
-        yield self.hold_verdict(ctx)
+        why = (self._doubts or {}).get(round(ctx.window.start_s, 3))
+        yield not_checked("short_hold", why) if why else self.hold_verdict(ctx)
 
 
 def chest_rise(history, t: float, soh: float, floor_s: float) -> float:
@@ -403,7 +414,25 @@ def ramp_fit(t: np.ndarray, y: np.ndarray, rising: bool, max_breaks: int = 60) -
     return float(t1[k, 0]), float(t2[k, 0]), float(hi[k] - lo[k]), float(np.sqrt(max(sse[k], 0.0) / t.size))
 
 
-def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, rest_n: int = 5) -> RepWindow:
+def hold_doubt(fits: list, min_ratio: float) -> str | None:
+    """Why the hold of a rep re-timed by :func:`refit_hold` is not to be trusted, or None. ``fits``: what
+    refit_hold tried (empty when it did not get as far as the fits, [(rise, fall)] when it did). The rise and
+    the lowering of one rep span the same lift: fitted heights that differ by more than ``min_ratio`` (the
+    smaller over the larger) mean one edge was fitted to a drift or a sag, not to the movement."""
+    if not fits:
+        return "the lift's rise or lowering was not seen clearly (too little signal before or after it)"
+    rise, fall = fits[-1]
+    if rise is None or fall is None:
+        return "the lift's rise or lowering could not be timed"
+    lo, hi = sorted((rise[2], fall[2]))
+    if not hi > 0 or lo / hi < min_ratio:
+        return (f"the lift's rise and lowering do not match ({rise[2]:.2f} vs {fall[2]:.2f} body sizes): "
+                "the hold could not be timed")
+    return None
+
+
+def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, rest_n: int = 5,
+               fits: list | None = None) -> RepWindow:
     """Top and lower times from straight-line fits to the rise and the fall of the arms' height above the
     hips (``arm_over_hip``, centred median), not from where the signal crosses 92% of its plateau.
 
@@ -442,6 +471,8 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
     up, down = t <= mid, t >= mid
     rise = ramp_fit(t[up], v[up], rising=True)
     fall = ramp_fit(t[down], v[down], rising=False)
+    if fits is not None:
+        fits.append((rise, fall))
     if rise is None or fall is None:
         return w
     top = rise[0] + p.top_frac * (rise[1] - rise[0])

@@ -12,9 +12,10 @@ Checks (side view; the overhead and back checks also from a diagonal):
   ``lift_off_min`` body sizes or more.
 - ``low_back_arch``: the trunk tilting back against the thigh line (hip extension + lumbar extension with
   the pelvis tipping forward) at the top (median), relative to the same person at rest, signed by the way
-  they face at rest; from behind the threshold is ``arch_behind_deg``. Landmarks see the trunk line, not the
-  lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis is not seen (the 96-point
-  outline is too coarse for it, see bird_dog).
+  they face at rest; from behind the threshold is ``arch_behind_deg``; not checked from nearly behind (nose
+  behind the ears by over ``arch_far_behind_z``: the tilt lies along the line of sight). Landmarks see the
+  trunk line, not the lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis is not seen
+  (the 96-point outline is too coarse for it, see bird_dog).
 - ``no_pause``: a short hold (92% -> 92% as timed, under ``max_no_pause_hold_s``: the truth calls 0.8 s at
   the top a pause whatever the motion profile) AND little time at the top beyond easing into and out of it
   (hold - k x mean of the rise and fall times, k from :func:`ease_fraction`: what a cosine-eased peak with no
@@ -113,6 +114,10 @@ class WallSlideParams:
     #                                 rep whose arms stay 0.8 s or more at the top paused whatever the motion
     #                                 profile, and a turn-around with no pause reads up to ~0.35 s long (the top
     #                                 flattened by MediaPipe: the sample render's 0.91-s cusp reads 1.15 s)
+    arch_far_behind_z: float = 0.09  # m: nose behind the ears by more than this (a camera 60+ deg behind the side,
+    #                                 clinic renders 0.10-0.12; back diagonals 0.04-0.085, the arched sample render
+    #                                 0.07): the trunk's tilt back lies along the line of sight, low_back_arch
+    #                                 not checked (clinic clean reps from there read 20 deg)
     min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
     #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
     min_forearm_up: float = 0.2     # at rest the wrist this far above the elbow (body sizes; rendered 0.43-0.48) ...
@@ -313,7 +318,8 @@ class WallSlide(Exercise):
                 else not_checked("no_lift_off", "the hand is out of the picture")
         a = arch_change(ctx)
         arch = p.arch_behind_deg if behind else p.arch_deg
-        yield judge("low_back_arch", a, a > arch, arch)
+        yield not_checked("low_back_arch", "from nearly behind, the trunk tilts back along the line of sight") \
+            if nose_z > p.arch_far_behind_z else judge("low_back_arch", a, a > arch, arch)
         w = ctx.window
         yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s, p.min_return_s) if w.complete \
             else not_checked("fast_return", "the source ended during the return")

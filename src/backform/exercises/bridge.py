@@ -76,6 +76,9 @@ def face_up(pf: PoseFrame) -> float:
     return float(-f[1] / n) if n > 1e-9 and np.isfinite(n) else float("nan")
 
 
+END_ON_VIEW = "The camera sees you from your head or feet: place it at your side, level with your hips"
+
+
 @dataclass(frozen=True)
 class BridgeParams:
     reps: int = 10                 # programme: sets of 10 (patient handout)
@@ -120,6 +123,10 @@ class BridgeParams:
     #                                 Real rests <= 11 deg, sample renders <= 9; clinic tuning c1020 rested at
     #                                 16-17 as MediaPipe read it (never started with 15); back diagonals rest at 24-34
     #                                 (clinic c1035, c5070)
+    misread_legs_over_sk: float = 0.3  # start position: hips this far (torso lengths) above the shoulder-knee line
+    #                                 with the knees read straight = legs misplaced by the view (back diagonals
+    #                                 50-62 deg behind the side: 0.5-0.7, clinic c1035, c5215; side-view rests
+    #                                 -0.17..-0.31, tops up to +0.1; legs straight on the floor ~0)
     min_hip_rise: float = 0.03     # torso lengths the hip rises toward the shoulder-knee line for the hold to be
     #                                timed on it (clinic bridges 0.036-0.75; c1020's small held lift 0.036)
     hold_line_weight: float = 0.8  # top/lower: this share of the way from the elevation's 92% crossings to the
@@ -242,10 +249,24 @@ class Bridge(Exercise):
         return None, conf
 
     def start_position(self, m: dict) -> str | None:
-        # lying down: the shoulder-hip line within ``start_max_lift_deg`` of level, knees bent
-        if not (abs(m["hip_lift_deg"]) < self.params.start_max_lift_deg and m["knee_deg"] < 130):
-            return "Lie on your back with your knees bent, feet flat"
-        return None
+        """Lying down: the shoulder-hip line within ``start_max_lift_deg`` of level, knees bent. When that fails
+        because of where the camera stands, say so (the lift cannot be measured from there; clinic bridges
+        filmed from the head end and from 50-62 deg behind the side never reached the start position):
+
+        - hips far above the shoulders on screen: a body lying on the back seen from the head end (standing or
+          sitting, the hips are below the shoulders); far below with the face up: seen from the feet end;
+        - the hips far above the shoulder-knee line with the knees read straight: the legs misplaced by a view
+          from behind the head (at rest the hips lie below that line)."""
+        p = self.params
+        lift, knee = m["hip_lift_deg"], m["knee_deg"]
+        if abs(lift) < p.start_max_lift_deg and knee < 130:
+            return None
+        face = m.get("face_up", float("nan"))
+        if lift >= p.start_max_lift_deg or (lift <= -p.start_max_lift_deg and face >= p.min_face_up):
+            return END_ON_VIEW
+        if knee >= 130 and m.get("hip_over_sk", float("nan")) > p.misread_legs_over_sk:
+            return END_ON_VIEW
+        return "Lie on your back with your knees bent, feet flat"
 
     def metrics(self, ctx: RepContext) -> dict:
         return {"peak_hip_extension_deg": ctx.stat("hip_extension_deg", "p90"),

@@ -108,6 +108,10 @@ class BirdDogParams:
     #                                 +0.17..+0.23); front diagonals from +0.36 read clean arms 12-24 deg off;
     #                                 from behind the depth reads compressed (az -36 at -0.27: legs 14-17 deg
     #                                 off, c5111), hence the tighter rear bound
+    bow_limb_match_deg: float = 15.0  # back_sag/back_arch against earlier same-arm reps whose arm and leg were
+    #                                   within this of the rep's at the top (:func:`same_arm_bows`): limbs 25-27
+    #                                   deg apart moved clean tops by 0.021-0.029 (clinic c5156, c5216); clean
+    #                                   reps within 12 deg read -0.012..+0.004
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
@@ -228,27 +232,22 @@ class BirdDog(Exercise):
         return -d if ctx.rep_side == ctx.side else d
 
     def _bow_change(self, ctx: RepContext) -> float:
-        # Against the person's own clean top: a calibration rep's ``trunk_bow``, else the median of this
-        # session's earlier reps with the same working arm seen from the same view (same posture). The rest on
-        # hands and knees is no baseline: raising an arm and a leg reshapes the back outline at both ends
-        # (same-arm clean tops agree within 0.011: module doc).
+        # Against the person's own clean top: a calibration rep's ``trunk_bow``, else this session's earlier
+        # reps with the same arm, view and limb heights (:func:`same_arm_bows`). The rest on hands and knees is no
+        # baseline: raising an arm and a leg reshapes the back outline at both ends (module doc).
         base = self.baseline.get("trunk_bow")
         if base is None:
-            prev = [self._rep_bows[(r.n)] for r in ctx.previous
-                    if r.side == ctx.rep_side and self._rep_views.get(r.n) == ctx.view and r.n in self._rep_bows]
-            prev = [x for x in prev if np.isfinite(x)]
+            prev = same_arm_bows(ctx, self._tops, self.params.bow_limb_match_deg)
             base = float(np.median(prev)) if prev else None
         return ctx.stat("trunk_bow") - base if base is not None else float("nan")
 
     def metrics(self, ctx: RepContext) -> dict:
-        self._rep_bows[ctx.n] = ctx.stat("trunk_bow")
-        self._rep_views[ctx.n] = ctx.view
+        self._tops[ctx.n] = top_shape(ctx)
         return self._metrics(ctx)
 
     def __init__(self, params: dict | None = None, baseline: dict | None = None):
         super().__init__(params, baseline)
-        self._rep_bows: dict[int, float] = {}
-        self._rep_views: dict[int, str | None] = {}
+        self._tops: dict[int, tuple] = {}   # rep n -> (view, trunk_bow, arm deg, leg deg) at the top
 
     def verdict_landmarks(self, code: str, ctx: RepContext):
         """The limb checks read the arm and the leg that rose (whichever side the camera sees them from)."""
@@ -270,7 +269,7 @@ class BirdDog(Exercise):
             reason = (f"needs a silhouette outline of >= {p.min_contour_points} points"
                       if not np.isfinite(ctx.stat("trunk_bow"))
                       else 'needs a baseline: a calibration rep (baseline={"trunk_bow": ...}) or an earlier rep '
-                           'with the same arm')
+                           f'with the same arm and its arm and leg within {p.bow_limb_match_deg:g} deg')
             yield not_checked("back_sag", reason)
             yield not_checked("back_arch", reason)
         else:
@@ -393,6 +392,29 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         # (rounding), negative = sagging toward the floor
         m["trunk_bow"] = g.contour_back_depth(c, sh, hip, g.up_sign(sh, hip))
     return m
+
+def top_shape(ctx: RepContext) -> tuple:
+    """The rep's view, back outline depth and raised arm's and leg's angles to the horizontal at the top."""
+    arm = raised(ctx, "arm") or ctx.rep_side or "left"
+    leg = raised(ctx, "leg") or other(ctx.rep_side or "left")
+    return ctx.view, ctx.stat("trunk_bow"), ctx.stat(f"{arm}_arm_deg"), ctx.stat(f"{leg}_leg_deg")
+
+
+def same_arm_bows(ctx: RepContext, tops: dict, match_deg: float) -> list[float]:
+    """``trunk_bow`` of the earlier reps with the same working arm, seen from the same view, whose arm and leg
+    were within ``match_deg`` of this rep's at the top: the back outline's ends move with the limbs (the
+    shoulder blade with the arm, the buttock with the thigh). Clinic side views: a leg 27 deg higher on the
+    baseline rep read -0.029 on a clean rep (c5156), an arm 25 deg lower +0.021 (c5216)."""
+    view, _, arm, leg = top_shape(ctx)
+    out = []
+    for r in ctx.previous:
+        t = tops.get(r.n)
+        if r.side != ctx.rep_side or t is None or t[0] != view or not np.isfinite(t[1]):
+            continue
+        if abs(t[2] - arm) <= match_deg and abs(t[3] - leg) <= match_deg:   # NaN limbs: no match
+            out.append(float(t[1]))
+    return out
+
 
 def limb_verdicts(ctx: RepContext, p: BirdDogParams, part: str, s: str, low: float, high: float):
     """``{part}_low``/``{part}_high`` of limb ``s`` at the top (module doc: from where they are judged)."""

@@ -100,6 +100,13 @@ class ProneExtensionParams:
     #                                 (clinic tuning c1007: +0.29) and superman arms (real: +0.75..+0.97) are not
     floor_clearance: float = -0.15  # wrist centre this far below the near knee's centre (body sizes): on the
     #                                 floor. Rendered bodies: hands on the floor -0.30; hovering -0.05..+0.07
+    floor_parallax: float = 0.6     # the near wrist's offset outside the near knee over the hips' width (arms by
+    #                                 the sides: ~0.1-0.15 m outside the knee, hip joints ~0.2 m apart). A camera
+    #                                 looking down shows the far hip higher than the near one by the hips' width x
+    #                                 sin(depression) and the wrist lower than the knee by this share of it. Clinic
+    #                                 side views: far hip 0-0.17 body sizes up; a 1.18-m high camera read clean
+    #                                 hovering hands -0.21 (c5282), a 0.30-m one hands on the floor -0.27
+    parallax_cap: float = 0.25      # body sizes: more is the far hip mislocated, not the camera
     size_jump: float = 1.3          # the body's size on screen (p90 / p10 over the rep and its rest) above this: the
     #                                 pose model lost the person and fitted another outline (a static camera and a
     #                                 prone body: the size changes by a few % at most). The rep's timing then says
@@ -217,6 +224,11 @@ class ProneExtension(Exercise):
         scale = g.body_scale(P)
         # the ear->nose line's length on screen (body sizes): short when the head is seen end-on
         m["face_len"] = float(np.hypot(*(P[L.NOSE] - P[S("ear", side)]))) / scale if scale > 0 else float("nan")
+        far = "right" if side == "left" else "left"
+        # the far hip this far above the near one on screen (body sizes): the camera looks down on the body
+        m["far_hip_above"] = (P[S("hip", side)][1] - P[S("hip", far)][1]) / scale \
+            if scale > 0 and lm_in_frame(pf, ("hip",), side) and lm_in_frame(pf, ("hip",), far, min_vis=0.0) \
+            else float("nan")
         m["body_size"] = scale   # pixels: a jump says the pose model lost the person (``size_jump``)
         return m
 
@@ -302,7 +314,13 @@ class ProneExtension(Exercise):
         return ctx.stat("wrist_height") - ctx.stat("wrist_height", frames=ctx.rest or ctx.frames[:2])
 
     def _wrist_clear(self, ctx: RepContext) -> float:
-        return ctx.stat("wrist_over_knee")
+        """The near wrist over the near knee at the top, corrected for a camera looking down on the body: the
+        wrist lies outside the knee (closer to the camera), so it reads lower the steeper the camera looks
+        down; ``floor_parallax`` x the far hip's height over the near one (the hips' width seen from above)."""
+        c, up = ctx.stat("wrist_over_knee"), ctx.stat("far_hip_above")
+        if np.isfinite(c) and np.isfinite(up):
+            c += self.params.floor_parallax * min(max(up, 0.0), self.params.parallax_cap)
+        return c
 
     def metrics(self, ctx: RepContext) -> dict:
         chest_rest = ctx.stat("chest_lift_deg", frames=ctx.rest or ctx.frames[:2])

@@ -13,9 +13,10 @@ Checks (side view; the overhead and back checks also from a diagonal):
 - ``low_back_arch``: the trunk tilting back against the thigh line (hip extension + lumbar extension with
   the pelvis tipping forward) at the top (median), relative to the same person at rest, signed by the way
   they face at rest; from behind the threshold is ``arch_behind_deg``; not checked from nearly behind (nose
-  behind the ears by over ``arch_far_behind_z``: the tilt lies along the line of sight). Landmarks see the
-  trunk line, not the lumbar curve itself: a pure lumbar curve with the ribs kept over the pelvis is not seen
-  (the 96-point outline is too coarse for it, see bird_dog).
+  behind the ears by over ``arch_far_behind_z``: the tilt lies along the line of sight) nor when most of the
+  top reads as a front view (``max_front_top_share``: the pose model turned the person round, the tilt
+  flips). Landmarks see the trunk line, not the lumbar curve itself: a pure lumbar curve with the ribs kept
+  over the pelvis is not seen (the 96-point outline is too coarse for it, see bird_dog).
 - ``no_pause``: a short hold (92% -> 92% as timed, under ``max_no_pause_hold_s``: the truth calls 0.8 s at
   the top a pause whatever the motion profile) AND little time at the top beyond easing into and out of it
   (hold - k x mean of the rise and fall times, k from :func:`ease_fraction`: what a cosine-eased peak with no
@@ -118,6 +119,10 @@ class WallSlideParams:
     #                                 clinic renders 0.10-0.12; back diagonals 0.04-0.085, the arched sample render
     #                                 0.07): the trunk's tilt back lies along the line of sight, low_back_arch
     #                                 not checked (clinic clean reps from there read 20 deg)
+    max_front_top_share: float = 0.5  # low_back_arch not checked when more of the top than this is read as a front
+    #                                 view: the pose model turned the person round (near and far sides swapped),
+    #                                 the trunk-thigh angle flips sign (clinic back diagonal, clean: +11 -> -29 deg
+    #                                 at the top, 81% of it read "front"; every other side/diagonal rep: 0-53%)
     min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
     #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
     min_forearm_up: float = 0.2     # at rest the wrist this far above the elbow (body sizes; rendered 0.43-0.48) ...
@@ -316,10 +321,7 @@ class WallSlide(Exercise):
         else:
             yield judge("no_lift_off", lo, lo < p.lift_off_min, p.lift_off_min) if np.isfinite(lo) \
                 else not_checked("no_lift_off", "the hand is out of the picture")
-        a = arch_change(ctx)
-        arch = p.arch_behind_deg if behind else p.arch_deg
-        yield not_checked("low_back_arch", "from nearly behind, the trunk tilts back along the line of sight") \
-            if nose_z > p.arch_far_behind_z else judge("low_back_arch", a, a > arch, arch)
+        yield arch_verdict(ctx, p, nose_z)
         w = ctx.window
         yield judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s, p.min_return_s) if w.complete \
             else not_checked("fast_return", "the source ended during the return")
@@ -373,6 +375,26 @@ def arch_change(ctx: RepContext) -> float:
         return float("nan")
     return facing * (ctx.stat("trunk_rel_deg")
                      - ctx.stat("trunk_rel_deg", frames=rest))
+
+
+def arch_verdict(ctx: RepContext, p: WallSlideParams, nose_z: float):
+    """low_back_arch: :func:`arch_change` over ``arch_deg`` (``arch_behind_deg`` seen from behind); not checked
+    from nearly behind or when the top reads as a front view (the person turned round by the pose model)."""
+    if nose_z > p.arch_far_behind_z:
+        return not_checked("low_back_arch", "from nearly behind, the trunk tilts back along the line of sight")
+    if front_share(ctx) > p.max_front_top_share:
+        return not_checked("low_back_arch", "at the top the pose turned the person round (read as a front view)")
+    a = arch_change(ctx)
+    arch = p.arch_behind_deg if nose_z > p.behind_min_z else p.arch_deg
+    return judge("low_back_arch", a, a > arch, arch)
+
+
+def front_share(ctx: RepContext) -> float:
+    """Share of the top's frames whose own view reads "front" (0 when the rep itself is seen from the front)."""
+    seen = [r.view for r in ctx.top if r.view]
+    if not seen or ctx.view == "front":
+        return 0.0
+    return sum(1 for v in seen if v == "front") / len(seen)
 
 
 def nose_behind_ears(ctx: RepContext) -> float:

@@ -34,3 +34,8 @@ def test_start_position_names_an_end_on_camera():
     assert ex.start_position({**_m(27.0, knee=170.0), "hip_over_sk": 0.6}) == END_ON_VIEW
     # legs simply straight on the floor: bend the knees
     assert ex.start_position({**_m(2.0, knee=175.0), "hip_over_sk": 0.01}) == lying
+
+
+def test_start_position_knee_limit_is_a_parameter():
+    assert get("bridge").start_position(_m(5.0, knee=140.0)) is not None
+    assert get("bridge", {"start_max_knee_deg": 150.0}).start_position(_m(5.0, knee=140.0)) is None

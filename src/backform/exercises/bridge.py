@@ -123,6 +123,7 @@ class BridgeParams:
     #                                 Real rests <= 11 deg, sample renders <= 9; clinic tuning c1020 rested at
     #                                 16-17 as MediaPipe read it (never started with 15); back diagonals rest at 24-34
     #                                 (clinic c1035, c5070)
+    start_max_knee_deg: float = 130.0  # start position: knees bent (side-view rests 80-92 deg: clinic c1020, c1045)
     misread_legs_over_sk: float = 0.3  # start position: hips this far (torso lengths) above the shoulder-knee line
     #                                 with the knees read straight = legs misplaced by the view (back diagonals
     #                                 50-62 deg behind the side: 0.5-0.7, clinic c1035, c5215; side-view rests
@@ -249,7 +250,8 @@ class Bridge(Exercise):
         return None, conf
 
     def start_position(self, m: dict) -> str | None:
-        """Lying down: the shoulder-hip line within ``start_max_lift_deg`` of level, knees bent. When that fails
+        """Lying down: the shoulder-hip line within ``start_max_lift_deg`` of level, knees bent (under
+        ``start_max_knee_deg``). When that fails
         because of where the camera stands, say so (the lift cannot be measured from there; clinic bridges
         filmed from the head end and from 50-62 deg behind the side never reached the start position):
 
@@ -259,12 +261,12 @@ class Bridge(Exercise):
           from behind the head (at rest the hips lie below that line)."""
         p = self.params
         lift, knee = m["hip_lift_deg"], m["knee_deg"]
-        if abs(lift) < p.start_max_lift_deg and knee < 130:
+        if abs(lift) < p.start_max_lift_deg and knee < p.start_max_knee_deg:
             return None
         face = m.get("face_up", float("nan"))
         if lift >= p.start_max_lift_deg or (lift <= -p.start_max_lift_deg and face >= p.min_face_up):
             return END_ON_VIEW
-        if knee >= 130 and m.get("hip_over_sk", float("nan")) > p.misread_legs_over_sk:
+        if knee >= p.start_max_knee_deg and m.get("hip_over_sk", float("nan")) > p.misread_legs_over_sk:
             return END_ON_VIEW
         return "Lie on your back with your knees bent, feet flat"
 

@@ -41,7 +41,9 @@ Checks:
   the arms, ``arm_drop`` >= ``min_arm_drop``).
 - ``short_hold``: on the hold timed by ``refit_hold``; not checked when the rep's rise and lowering could
   not both be fitted, or their fitted heights disagree (``min_edge_ratio``: one edge was fitted to a sag or a
-  drift mid-hold, not to the movement, and the hold is seconds off).
+  drift mid-hold, not to the movement, and the hold is seconds off), nor on the outline when the camera does
+  not look along the body (``headon_offset_w``, as for the elbows: the outline's highest side points are then
+  not the hands; clinic c1013, c5238: holds of 0.1-0.35 s read on clean 6-s holds).
 
 The chin is not checked when the near forearm crosses the face on screen (``forearm_clear``: a camera exactly
 at floor level sees the W's forearm run across it; the ear and nose are then not the head's).
@@ -345,6 +347,8 @@ class ProneArmLift(Exercise):
         rise = arm_rise(ctx)
         yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
         why = (self._doubts or {}).get(round(ctx.window.start_s, 3))
+        if np.isfinite(ctx.stat("arm_reach", "p90")) and not ctx.stat("hip_offset_w") <= p.headon_offset_w:
+            why = "the arms were read from the outline with the camera not looking along the body"
         yield not_checked("short_hold", why) if why else self.hold_verdict(ctx)
 
 

@@ -91,6 +91,10 @@ class ProneExtensionParams:
     #                                 behind the near shoulder (body sizes; clinic cobras -0.38..+0.25). Arms by the
     #                                 sides (-0.84..-1.2) rotate with the thorax and may sink while the elbow reads
     #                                 straighter: not a cobra (clinic c5117, c5122 were rejected so)
+    body_steep_deg: float = 20.0    # the hip->ankle line this steep on screen: seen from the feet or the head (clinic
+    #                                 side and diagonal views -5..-9; from behind -31..-54). Arms by the sides then
+    #                                 point down the screen like a cobra's (clinic c5207, c5222: -58..-85 deg, the
+    #                                 wrist hidden); without the wrist in sight the straight-arm cobra rule is off
     body_max_deg: float = 50.0      # start position: the hip->ankle line within this of the image horizontal. Seen
     #                                 from a high back diagonal a prone body reads -41..-43 (clinic c5112)
     #                                 Real and sample prone extensions at the top: upper arm -32..+12 deg (arms
@@ -268,8 +272,13 @@ class ProneExtension(Exercise):
         ``cobra_arm_deg``; or, on bent arms, the hands staying planted while the near elbow opens) is not one."""
         p = self.params
         e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
-        sides = ctx.stat("wrist_ahead") < p.hands_by_sides   # arms by the sides: no hand to push with
-        if not sides and np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg and a <= p.cobra_arm_deg:
+        ahead = ctx.stat("wrist_ahead")
+        sides = ahead < p.hands_by_sides   # arms by the sides: no hand to push with
+        # the body running up the screen (seen from the feet or the head) and the near wrist out of sight: an arm
+        # along the body points down the screen too, so its direction cannot tell a push from arms by the sides
+        along = not np.isfinite(ahead) and abs(ctx.stat("body_deg")) > p.body_steep_deg
+        if not sides and not along and np.isfinite(e) and np.isfinite(a) and e >= p.cobra_elbow_deg \
+                and a <= p.cobra_arm_deg:
             return "the arms push the chest up (a cobra): not a prone back extension", 0.0
         opened = e - ctx.stat("elbow_2d_near", frames=ctx.rest or ctx.frames[:2])
         rise = self._wrist_rise(ctx)

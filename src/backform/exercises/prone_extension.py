@@ -20,10 +20,12 @@ Checks:
   checked when the face is hidden behind the arm (superman variant: arms forward, in line with the head) or
   the head is seen end-on (ear->nose shorter than ``face_min_len``: its pitch on screen is noise).
 - ``arms_on_floor``: at the top the near wrist sits at floor level, well below the near knee's centre
-  (``floor_clearance``). Side view only, arms by the sides only (hands by the shoulders or arms forward: the
-  wrist is no longer level with the knee; not checked).
+  (``floor_clearance``), after taking off a looking-down camera's parallax (``floor_parallax``: the wrist lies
+  outside the knee, nearer the camera). Side view only, arms by the sides only (hands by the shoulders or arms
+  forward: the wrist is no longer level with the knee; not checked).
 - ``short_hold``, confirmed on the rep's plateau (a brief spike of the signal must not set the top).
-  The rep's top and lower are re-timed on that plateau when a spike set them (``refine_window``).
+  The rep's top and lower are re-timed on that plateau when a spike set them (``refine_window``). Not checked
+  when the body's size on screen jumps over the rep (``size_jump``: the pose model lost the person).
 
 Reps need the exercise (``movement``): pushing the chest up on the hands (a cobra: hands planted by the chest,
 straight arms pointing down to the floor, or planted hands with the elbows opening or the upper arm nearly

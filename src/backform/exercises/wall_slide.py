@@ -59,7 +59,10 @@ class WallSlideParams:
     hold_s: float = 1.0             # programme: "pause at the top"; shown as the hold target
     start_delta_deg: float = 10.0   # shoulder-flexion jitter at rest is a few degrees
     rest_delta_deg: float = 5.0
-    min_range_deg: float = 30.0     # a slide from shoulder height to overhead is ~90 deg
+    min_range_deg: float = 36.0     # a slide from shoulder height to overhead is ~80-90 deg as read. A slide given
+    #                                 up at a third of the way (clinic aborted reps, 34% of the range) reads 30-31 deg:
+    #                                 not a rep; the smallest counted slides read 42 (a full rep stopping 48 deg
+    #                                 short of overhead) and 39 (a partial, 55%: counted either way)
     top_frac: float = 0.92          # "at the top" from 92% of the range, as the labels and truth define it
     pause_level: float = 0.6        # the pause is timed above 60% of the range: below the lift-off's bump (a
     #                                 rendered slide 40 deg short of overhead: the lift-off was 27% of its range)

@@ -17,7 +17,8 @@ Checks (and from where they can be judged):
   high points (shoulder blades, sacrum) at the top, against the person's own clean top (``trunk_bow``:
   :func:`geometry.contour_back_depth` of the outline above the shoulder->hip chord, torso lengths, + = up;
   ``baseline={"trunk_bow": ...}``, a calibration rep's metric, else the earlier reps of this session with the
-  same arm and view); side view; needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points
+  same arm and view and the arm and leg within ``bow_limb_match_deg`` of this rep's: the outline's ends move
+  with the limbs, clinic clean reps read -0.029/+0.021 against reps 25-27 deg apart); side view; needs a dense outline (>= 200 points; the pose stage's 96 leave 5-6 points
   along the back). Without both: not checked. A sag or a rounded back bends the lumbar spine with hands and
   knees planted: shoulders and hips stay where they are and the low back between them drops or humps (the
   outline between the ends, not the trunk line, changes). A parabola fitted to the whole back
@@ -41,7 +42,10 @@ Checks (and from where they can be judged):
   it and the labeller could not judge it either. The hip line does not help: MediaPipe does not resolve hip
   width (DESIGN). Detection at >= 15 deg is not measured on the clinic material (no meaningful roll was drawn
   in a front diagonal): only the two sample reps.
-- ``short_hold``, ``same_side``: the same arm twice after the sides had been alternating. A block of one side
+- ``short_hold``: the hold (92% -> 92% of the rep's range) under the target minus ``short_hold_under_s`` (2 s:
+  1.45 s), the middle of the clinic truth's grey zone (clean up to 0.3 s short, a fault from 40% short); the
+  target minus ``hold_tolerance_s`` (1.85 s) flagged clean holds of 1.72-1.78 s. Confirmed on the plateau.
+- ``same_side``: the same arm twice after the sides had been alternating. A block of one side
   from the start (lena_bird_dog: right, right, right, labelled without same_side) is not flagged.
 
 Geometry over labels: the lift signal is the mean of the higher elbow's and the higher knee's raise, whatever

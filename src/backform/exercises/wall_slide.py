@@ -129,7 +129,12 @@ class WallSlideParams:
     min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
     #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
     min_forearm_up: float = 0.2     # at rest the wrist this far above the elbow (body sizes; rendered 0.43-0.48) ...
-    max_rest_elbow_deg: float = 130.0  # ... and the elbow bent (rendered 76-88 deg): forearms on the wall
+    max_rest_elbow_deg: float = 160.0  # ... and the elbow bent (rendered 76-88 deg): forearms on the wall. A straight
+    #                                 arm reads straight in any view (collinear points stay collinear on screen);
+    #                                 a bent one reads straighter when the forearm points at the camera (clinic front
+    #                                 diagonal, close and low: 144-145 deg, slides lost at 130). Clinic look-alikes at
+    #                                 rest (arm circles): the wrist at most 0.07 above the elbow, out by the first test;
+    #                                 wall slides 0.40-0.56
     min_return_s: float = 0.8       # 92% -> 8%: a 1.25-s eased return measures 0.8 s; clean 2.5 s -> 1.6 s
 
 

@@ -147,6 +147,11 @@ class ProneArmLiftParams:
     #                                 body sizes, then -0.55 to -0.60 at rest), a rest level set there left the
     #                                 first rep open into the second
     reacquire_s: float = 1.0
+    max_ramp_s: float = 3.0         # ... nor when a fitted edge is longer than this (truth: start to top up to 2.0 s,
+    #                                 8-92% of a ~2.4-s ramp). Clinic renders: edges fit 0.1-2.7 s on 94 of 97 reps,
+    #                                 3.1 and 3.5 s on two clean reps (not checked now, holds within 0.1 / 0.8 s),
+    #                                 4.0 s on c5183 (the lift joined with a 0.08 jump of the signal 1.6 s into
+    #                                 the hold: 1.8 s short, a false short_hold)
     min_edge_ratio: float = 0.4     # short_hold not checked when the fitted rise and lowering heights (refit_hold)
     #                                 differ more than this (smaller / larger): clinic tuning+test1+test2 timed
     #                                 reps 0.45-1.0 (median ~0.9); edges fitted to a sag mid-hold 0.10-0.31
@@ -287,7 +292,7 @@ class ProneArmLift(Exercise):
         v = centred_median(np.array([r.m["arm_over_hip"] for r in recs], dtype=np.float64), self.signal_median_n)
         fits: list = []
         nw = refit_hold(w, t, v, self.counter.p, self.signal_median_n, fits)
-        self._doubts = {**(self._doubts or {}), round(nw.start_s, 3): hold_doubt(fits, self.params.min_edge_ratio)}
+        self._doubts = {**(self._doubts or {}), round(nw.start_s, 3): hold_doubt(fits, self.params)}
         return nw
 
     _doubts: dict | None = None   # per re-timed rep (its start): why its hold could not be timed, or None
@@ -434,18 +439,22 @@ def ramp_fit(t: np.ndarray, y: np.ndarray, rising: bool, max_breaks: int = 60) -
     return float(t1[k, 0]), float(t2[k, 0]), float(hi[k] - lo[k]), float(np.sqrt(max(sse[k], 0.0) / t.size))
 
 
-def hold_doubt(fits: list, min_ratio: float) -> str | None:
+def hold_doubt(fits: list, p: ProneArmLiftParams) -> str | None:
     """Why the hold of a rep re-timed by :func:`refit_hold` is not to be trusted, or None. ``fits``: what
     refit_hold tried (empty when it did not get as far as the fits, [(rise, fall)] when it did). The rise and
-    the lowering of one rep span the same lift: fitted heights that differ by more than ``min_ratio`` (the
-    smaller over the larger) mean one edge was fitted to a drift or a sag, not to the movement."""
+    the lowering of one rep span the same lift: fitted heights that differ by more than ``min_edge_ratio`` (the
+    smaller over the larger) mean one edge was fitted to a drift or a sag, not to the movement; a fitted edge
+    longer than ``max_ramp_s`` spans a movement and a drift together (the signal rose in two steps)."""
     if not fits:
         return "the lift's rise or lowering was not seen clearly (too little signal before or after it)"
     rise, fall = fits[-1]
     if rise is None or fall is None:
         return "the lift's rise or lowering could not be timed"
+    longest = max(rise[1] - rise[0], fall[1] - fall[0])
+    if longest > p.max_ramp_s:
+        return f"the lift's rise or lowering spans {longest:.1f} s (a drift with the movement): the hold could not be timed"
     lo, hi = sorted((rise[2], fall[2]))
-    if not hi > 0 or lo / hi < min_ratio:
+    if not hi > 0 or lo / hi < p.min_edge_ratio:
         return (f"the lift's rise and lowering do not match ({rise[2]:.2f} vs {fall[2]:.2f} body sizes): "
                 "the hold could not be timed")
     return None

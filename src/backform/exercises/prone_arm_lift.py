@@ -39,7 +39,8 @@ Checks:
 - ``arms_not_lifted``: the arms rose less than ``arms_lift_min`` body sizes above the shoulders (``arm_rise``:
   a rep that moved, but little).
 - ``chin_not_tucked``: as in the prone extension (side view only; not checked when the camera looks down on
-  the arms, ``arm_drop`` >= ``min_arm_drop``).
+  the arms, ``arm_drop`` >= ``min_arm_drop``, nor when MediaPipe's world yaw over the top is under
+  ``min_chin_yaw``: a camera well off the side that the view tracker still calls side).
 - ``short_hold``: on the hold timed by ``refit_hold``; not checked when the rep's rise and lowering could
   not both be fitted, or their fitted heights disagree (``min_edge_ratio``: one edge was fitted to a sag or a
   drift mid-hold, not to the movement, and the hold is seconds off), nor on the outline when the camera does

@@ -687,7 +687,9 @@ def cmd_score(a) -> int:
     if a.compare:
         print()
         print(compare(json.loads(Path(a.compare).read_text()), summ, checks))
-    base = DATA / f"{'+'.join(names)}_table"
+    given = next((Path(x) for x in (a.json, a.csv, a.svg) if x), None)
+    # the committed tables only when no output was named: a named one takes the others beside it
+    base = given.with_suffix("") if given else DATA / f"{'+'.join(names)}_table"
     csv_path, json_path, svg_path = (Path(x) if x else base.with_suffix(s) for x, s in
                                      ((a.csv, ".csv"), (a.json, ".json"), (a.svg, ".svg")))
     with open(csv_path, "w", newline="") as f:
@@ -744,9 +746,9 @@ def main(argv=None) -> int:
                    help="count a fault only when its verdict's confidence is at least this (what live would speak)")
     s.add_argument("--obs", help="write every observation (clip, check, view, rep, magnitude, truth, found, the "
                                  "checker's value/threshold/confidence) to this CSV")
-    s.add_argument("--csv")
-    s.add_argument("--json")
-    s.add_argument("--svg")
+    s.add_argument("--csv", help="the per-magnitude table (default: beside a named --json/--svg, else bench/clinic/<ranges>_table.csv)")
+    s.add_argument("--json", help="summary, checks, rows and clips (default: as --csv)")
+    s.add_argument("--svg", help="the reliability picture, with a .png beside it (default: as --csv)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, format="%(name)s: %(message)s")

@@ -40,8 +40,9 @@ def test_live_announces_what_analyze_finds(clip, exercise, request, model_path, 
             live = LiveSession(FakeCamera(path, speed=speed), LiveOptions(
                 exercise=exercise, window=False, out=tmp_path / f"live{speed:g}", voice="none"), pose).run()
         # with no frame dropped live analyses exactly analyze's frames: identical landmarks and reps. A drop
-        # (the shared machine was busy) can move a fragile rep: then once more, slower
-        if live.live.stats["dropped"] == 0 or live.rep_count == ref.rep_count:
+        # (the shared machine was busy) can move a fragile rep (its count or its start: one dropped frame in
+        # the arm lift's first second let a 0.5-s movement open the count): then once more, slower
+        if live.live.stats["dropped"] == 0 or _same_reps(live, ref):
             break
     ann = live.live.announcements
     said = [a for a in ann if a.kind in ("rep", "set_done")]
@@ -63,3 +64,9 @@ def test_live_announces_what_analyze_finds(clip, exercise, request, model_path, 
     # "lower slowly" is said once for each rep whose hold reached the target
     lowers = [a for a in ann if a.kind in ("lower",)]
     assert len(lowers) == sum(r.hold_s >= target for r in live.reps)
+
+
+def _same_reps(live, ref) -> bool:
+    """The same number of reps, each starting within 0.3 s of analyze's."""
+    return live.rep_count == ref.rep_count and all(abs(lr.start_s - rr.start_s) <= 0.3
+                                                   for lr, rr in zip(live.reps, ref.reps))

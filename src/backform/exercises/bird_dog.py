@@ -282,7 +282,7 @@ class BirdDog(Exercise):
             yield judge("back_sag", d, d < -p.bow_change, -p.bow_change)
             yield judge("back_arch", d, d > p.bow_change, p.bow_change)
         yield self._rotation(ctx)
-        yield plateau_hold(ctx, short_hold_verdict(ctx, self.hold_target_s - p.short_hold_under_s))
+        yield plateau_hold(ctx, self.hold_verdict(ctx))   # under the target less short_hold_under_s
         yield self._same_side(ctx)
 
     def _rotation(self, ctx: RepContext) -> Verdict:
@@ -451,12 +451,6 @@ def plateau_window(ctx: RepContext) -> RepWindow:
     if span is None or span[1] - span[0] <= w.hold_s + 0.5:
         return w
     return dataclasses.replace(w, top_s=span[0], lower_s=span[1], hold_s=span[1] - span[0])
-
-
-def short_hold_verdict(ctx: RepContext, thr: float) -> Verdict:
-    """``short_hold``: the rep's hold under ``thr`` (the target minus ``short_hold_under_s``; not minus
-    ``hold_tolerance_s``, which says whether a hold met the target: 0.3-0.8 s short is the grey zone)."""
-    return judge("short_hold", ctx.window.hold_s, ctx.window.hold_s < thr, thr)
 
 
 def plateau_hold(ctx: RepContext, v: Verdict) -> Verdict:

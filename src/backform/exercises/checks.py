@@ -157,9 +157,11 @@ class RepJudge:
 
     # -- shared checks ------------------------------------------------------------------------------------------
     def hold_verdict(self, ctx: RepContext, code: str = "short_hold") -> Verdict:
-        """Hold shorter than the target by more than ``hold_tolerance_s`` (labels: >0.3 s under is a fault,
-        within 0.3 s either is right)."""
-        tol = float(getattr(self.params, "hold_tolerance_s", 0.15))
+        """Hold shorter than the target by more than ``short_hold_under_s`` when the exercise's parameters have
+        one (the middle of the clinic truth's grey zone: clean up to 0.3 s short, a fault from 40% short), else
+        by more than ``hold_tolerance_s`` (labels: >0.3 s under is a fault, within 0.3 s either is right)."""
+        under = getattr(self.params, "short_hold_under_s", None)
+        tol = float(under if under is not None else getattr(self.params, "hold_tolerance_s", 0.15))
         thr = self.hold_target_s - tol
         return judge(code, ctx.window.hold_s, ctx.window.hold_s < thr, thr)
 

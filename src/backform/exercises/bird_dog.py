@@ -128,6 +128,9 @@ class BirdDogParams:
     thigh_back_min: float = 0.2     # the raised thigh along the trunk, backward (:func:`thigh_backward`, top):
     #                                 bird dog reps 0.50-0.99 (one misread front-view rep -0.58, its arm seen up);
     #                                 a fire hydrant's thigh swung out to the side -0.45/-0.47 (clinic c5075)
+    hand_moved_min: float = 0.6     # torso lengths a wrist travels on screen (rest -> top) that says an arm moved
+    #                                 though no elbow was seen rising (:func:`wrist_travel`): clinic donkey kicks'
+    #                                 hidden hands <= 0.23, a back-view bird dog's hidden raised hand 1.34 (c5486)
     depth_min: float = 0.02         # landmark z (image widths) between the raised and the supporting arm that
     #                                 says which is nearer when the labels contradict each other
     set_gap_s: float = 30.0         # a pause this long between reps starts a new set
@@ -332,6 +335,9 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         # 5% of the edge counts as out of the picture (polybag_bird_dog: wrist at x=0.01-0.05)
         m[f"{s}_hand_in_frame"] = float(lm_in_frame(pf, ("wrist",), s, margin=0.05))
         m[f"{s}_foot_in_frame"] = float(lm_in_frame(pf, ("ankle",), s, margin=0.05))
+        # the wrist and elbow inside the image by POSITION, whatever their visibility: a hand hidden behind
+        # one's own trunk is still in the picture (on the floor under it), unlike one that left the image
+        m[f"{s}_hand_in_image"] = float(lm_in_frame(pf, ("wrist", "elbow"), s, margin=0.05, min_vis=0.0))
     for s in ("left", "right"):
         m[f"pair_{s}_deg"] = (m[f"{s}_arm_raise_deg"] + m[f"{other(s)}_leg_raise_deg"]) / 2.0
         lm = pf.landmarks
@@ -362,6 +368,8 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         hi = "left" if np.nan_to_num(m[f"left_{part}_raise_deg"], nan=-1e9) >= \
             np.nan_to_num(m[f"right_{part}_raise_deg"], nan=-1e9) else "right"
         m[f"raised_{part}_deg"] = m[f"{hi}_{part}_deg"]  # the higher limb's angle to the horizontal
+        if part == "leg":  # the raised leg's ankle outside the image by position (the framing crops the limbs)
+            m["raised_foot_out"] = float(not lm_in_frame(pf, ("ankle",), hi, margin=0.05, min_vis=0.0))
     sh, hip = P[S("shoulder", side)], P[S("hip", side)]
     m["trunk_deg"] = g.elevation(sh, hip)
     # the trunk's tilt from the world landmarks (shoulders' and hips' midpoints): the screen angle grows with the
@@ -584,6 +592,41 @@ def raised(ctx: RepContext, part: str) -> str | None:
     return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
 
 
+def hands_in_image(ctx: RepContext, p: BirdDogParams) -> bool:
+    """Both wrists and elbows inside the image BY POSITION over the top (``min_limb_in_frame``), whatever their
+    visibility, and the raised foot inside it too. A hand hidden behind one's own trunk is on the floor under
+    it: a raised hand reaches forward clear of the body (clinic donkey kicks c5401 side, c5452 back diagonal:
+    the far wrist inside the image at visibility 0.2-0.5, arm rise <= 5 deg, counted before). When the raised
+    foot is outside the image (on half the top frames) the framing crops the limbs and the far arm's rise cannot be ruled out
+    (polybag_bird_dog rep 2: the far arm never seen rising, its wrist guessed inside the image at visibility
+    0.24, the raised ankle at x 1.2; clinic donkey kicks: the raised ankle inside the image on every rep)."""
+    if not ctx.top:
+        return False
+    hands = min(float(np.nanmean(ctx.values(f"{s}_hand_in_image"))) for s in ("left", "right"))
+    foot_out = float(np.nanmean(ctx.values("raised_foot_out")))
+    return hands >= p.min_limb_in_frame and not foot_out >= 0.5 and wrist_travel(ctx) < p.hand_moved_min
+
+
+def wrist_travel(ctx: RepContext) -> float:
+    """How far the wrist that moved most travelled on screen from rest to the top (medians), in torso lengths;
+    0 without a rest. A supporting hand stays put, a raised one travels about an arm's length even when the
+    pose stage cannot see it well (clinic c5486, back view: the far hand, visibility 0.19, 1.34; donkey kicks'
+    hidden hands <= 0.23, polybag rep 2's 0.10)."""
+    if not ctx.rest or not ctx.top:
+        return 0.0
+    tl = float(np.median([g.torso_length(f.pf.pixels()) for f in ctx.top]))
+    if not tl > 0:
+        return 0.0
+    out = 0.0
+    for s in ("left", "right"):
+        i = S("wrist", s)
+        top = np.median([f.pf.pixels()[i, :2] for f in ctx.top], axis=0)
+        rest = np.median([f.pf.pixels()[i, :2] for f in ctx.rest], axis=0)
+        d = float(np.linalg.norm(top - rest)) / tl
+        out = max(out, d) if np.isfinite(d) else out
+    return out
+
+
 def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
     """A bird dog raises an arm AND the opposite leg. A rep whose hands were both seen on the floor
     (both wrists in the picture, no elbow risen ``min_limb_raise_deg``) is a donkey kick or a fire hydrant;
@@ -598,10 +641,15 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
         rises = [ctx.stat(k) - ctx.stat(k, frames=ctx.rest) if ctx.rest else ctx.stat(k)
                  for k in (f"{part}_up_deg", f"{part}_up_world_deg")]
         up = float(np.nanmax(rises)) if np.isfinite(rises).any() else float("nan")
+        # arms: "cannot be ruled out" needs a wrist or elbow OUTSIDE the image by position; a hand only hidden
+        # (low visibility) inside it is a supporting hand (clinic c5401/c5452: donkey kicks, far hand behind
+        # the body, arm rise <= 5 deg). Legs keep the visibility test (lena_bird_dog: feet out of frame)
         seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
         if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
             return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "
                     f"not a bird dog"), 0.0
+        if part == "arm" and np.isfinite(up) and up < p.min_limb_raise_deg and hands_in_image(ctx, p):
+            return "no arm was raised (both hands in the picture, one hidden by the body): not a bird dog", 0.0
         if not (np.isfinite(up) and up >= p.min_limb_raise_deg):
             conf = min(conf, 0.6)
             back = ctx.stat("leg_back")

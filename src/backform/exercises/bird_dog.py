@@ -29,7 +29,10 @@ Checks (and from where they can be judged):
   had moved +0.010 / -0.023 against clean swings up to 0.03. The hands-and-knees rest is no baseline
   (raising an arm and a leg reshapes the back outline at both ends).
 - ``trunk_rotation``: from a front diagonal only (the camera sees the head end: :func:`head_nearer` at rest
-  >= ``front_diagonal_min``): the working arm's shoulder against the other one on screen, top against rest
+  >= ``front_diagonal_min``, 0.32, clear of the side views' +0.19..+0.28 where a clean rep read -0.023, c5506)
+  and only when the working arm is clear (:func:`working_arm_clear`: it names the shoulder that must not drop; a
+  front rep whose arm and leg carried one side's labels read -0.42 clean, c5466 rep 1): the working arm's
+  shoulder against the other one on screen, top against rest
   (DESIGN: the far shoulder's height above the near one shows a whole-trunk roll from ~10 deg in a diagonal).
   A clean raise lifts the working arm's shoulder a little; the usual compensation rolls the lifted-leg side up,
   which is the other side, so that shoulder drops. Measured: clean front-diagonal reps +0.06..+0.47 torso
@@ -104,8 +107,10 @@ class BirdDogParams:
     shoulder_drop: float = 0.01     # torso lengths: the working arm's shoulder dropping this far against the
     #                                 other at the top (front diagonal). Clean front-diagonal reps >= +0.06
     #                                 (clinic), rendered 20-deg rolls -0.04/-0.10: a thin margin on one rep
-    front_diagonal_min: float = 0.25  # head_nearer at rest from which trunk_rotation is judged: front diagonals
-    #                                   +0.36..+0.90, side views up to +0.19, rear diagonals <= -0.27 (clinic)
+    front_diagonal_min: float = 0.32  # head_nearer at rest from which trunk_rotation is judged: front diagonals
+    #                                   +0.36..+0.93 (sample trunk_rotation renders +0.38), side views up to +0.19,
+    #                                   rear diagonals <= -0.27; between them c5036 +0.21..+0.24, c5456 +0.26/+0.28,
+    #                                   c5506 +0.25 (a clean rep read -0.023 there): the middle of the 0.28-0.36 gap
     near_side_front: float = 0.3    # limb heights are judged from a view classed diagonal when head_nearer at
     near_side_rear: float = -0.2    # rest is between these (camera < ~20 deg off the side). Clinic tuning,test1:
     #                                 screen angles there within 4 deg of the truth (c5016, c5036: az 19-21,
@@ -487,10 +492,31 @@ def front_diagonal_rotation(ctx: RepContext, p: BirdDogParams, rise: float, nois
     if not (np.isfinite(facing) and facing >= p.front_diagonal_min):
         return not_checked("trunk_rotation", "judged from a front diagonal only (the camera sees the head end); "
                                              "from behind or the side the trunk's roll is not resolved")
+    if not working_arm_clear(ctx):
+        return not_checked("trunk_rotation", "the working arm is not clear (the raised arm and leg carry one side's "
+                                             "labels, or the screen and 3D disagree on which arm rose); it sets "
+                                             "which shoulder must not drop")
     if not np.isfinite(rise):
         return not_checked("trunk_rotation", "needs both shoulders at rest and at the top")
     return dataclasses.replace(judge("trunk_rotation", rise, rise < -p.shoulder_drop, -p.shoulder_drop),
                                confidence=margin_confidence(rise, -p.shoulder_drop, noise))
+
+
+def working_arm_clear(ctx: RepContext) -> bool:
+    """The working arm is unambiguous: the arm that rose and the leg that rose carry opposite labels (no depth
+    fallback, :func:`working_arm`) and the screen and the world landmarks agree on which arm rose (where both
+    read both arms). Clinic c5466 rep 1 (front, az 61): arm and leg both labelled left, arms +19/+9 on screen,
+    +34/-3 in 3D, read -0.42 on a clean rep."""
+    arm, leg = raised(ctx, "arm"), raised(ctx, "leg")
+    if arm is None or leg is None or arm == leg:
+        return False
+    picks = []
+    for suffix in ("", "_world"):
+        a, b = (ctx.stat(f"{s}_arm_raise{suffix}_deg") - (ctx.stat(f"{s}_arm_raise{suffix}_deg", frames=ctx.rest)
+                                                          if ctx.rest else 0.0) for s in ("left", "right"))
+        if np.isfinite(a) and np.isfinite(b) and a != b:
+            picks.append("left" if a > b else "right")
+    return all(x == arm for x in picks)
 
 
 def thigh_backward(W: np.ndarray, m: dict) -> float:

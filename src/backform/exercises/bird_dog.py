@@ -29,7 +29,10 @@ Checks (and from where they can be judged):
   had moved +0.010 / -0.023 against clean swings up to 0.03. The hands-and-knees rest is no baseline
   (raising an arm and a leg reshapes the back outline at both ends).
 - ``trunk_rotation``: from a front diagonal only (the camera sees the head end: :func:`head_nearer` at rest
-  >= ``front_diagonal_min``): the working arm's shoulder against the other one on screen, top against rest
+  >= ``front_diagonal_min``, 0.32, clear of the side views' +0.19..+0.28 where a clean rep read -0.023, c5506)
+  and only when the working arm is clear (:func:`working_arm_clear`: it names the shoulder that must not drop; a
+  front rep whose arm and leg carried one side's labels read -0.42 clean, c5466 rep 1): the working arm's
+  shoulder against the other one on screen, top against rest
   (DESIGN: the far shoulder's height above the near one shows a whole-trunk roll from ~10 deg in a diagonal).
   A clean raise lifts the working arm's shoulder a little; the usual compensation rolls the lifted-leg side up,
   which is the other side, so that shoulder drops. Measured: clean front-diagonal reps +0.06..+0.47 torso
@@ -104,8 +107,10 @@ class BirdDogParams:
     shoulder_drop: float = 0.01     # torso lengths: the working arm's shoulder dropping this far against the
     #                                 other at the top (front diagonal). Clean front-diagonal reps >= +0.06
     #                                 (clinic), rendered 20-deg rolls -0.04/-0.10: a thin margin on one rep
-    front_diagonal_min: float = 0.25  # head_nearer at rest from which trunk_rotation is judged: front diagonals
-    #                                   +0.36..+0.90, side views up to +0.19, rear diagonals <= -0.27 (clinic)
+    front_diagonal_min: float = 0.32  # head_nearer at rest from which trunk_rotation is judged: front diagonals
+    #                                   +0.36..+0.93 (sample trunk_rotation renders +0.38), side views up to +0.19,
+    #                                   rear diagonals <= -0.27; between them c5036 +0.21..+0.24, c5456 +0.26/+0.28,
+    #                                   c5506 +0.25 (a clean rep read -0.023 there): the middle of the 0.28-0.36 gap
     near_side_front: float = 0.3    # limb heights are judged from a view classed diagonal when head_nearer at
     near_side_rear: float = -0.2    # rest is between these (camera < ~20 deg off the side). Clinic tuning,test1:
     #                                 screen angles there within 4 deg of the truth (c5016, c5036: az 19-21,
@@ -128,6 +133,9 @@ class BirdDogParams:
     thigh_back_min: float = 0.2     # the raised thigh along the trunk, backward (:func:`thigh_backward`, top):
     #                                 bird dog reps 0.50-0.99 (one misread front-view rep -0.58, its arm seen up);
     #                                 a fire hydrant's thigh swung out to the side -0.45/-0.47 (clinic c5075)
+    hand_moved_min: float = 0.6     # torso lengths a wrist travels on screen (rest -> top) that says an arm moved
+    #                                 though no elbow was seen rising (:func:`wrist_travel`): clinic donkey kicks'
+    #                                 hidden hands <= 0.23, a back-view bird dog's hidden raised hand 1.34 (c5486)
     depth_min: float = 0.02         # landmark z (image widths) between the raised and the supporting arm that
     #                                 says which is nearer when the labels contradict each other
     set_gap_s: float = 30.0         # a pause this long between reps starts a new set
@@ -332,6 +340,9 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         # 5% of the edge counts as out of the picture (polybag_bird_dog: wrist at x=0.01-0.05)
         m[f"{s}_hand_in_frame"] = float(lm_in_frame(pf, ("wrist",), s, margin=0.05))
         m[f"{s}_foot_in_frame"] = float(lm_in_frame(pf, ("ankle",), s, margin=0.05))
+        # the wrist and elbow inside the image by POSITION, whatever their visibility: a hand hidden behind
+        # one's own trunk is still in the picture (on the floor under it), unlike one that left the image
+        m[f"{s}_hand_in_image"] = float(lm_in_frame(pf, ("wrist", "elbow"), s, margin=0.05, min_vis=0.0))
     for s in ("left", "right"):
         m[f"pair_{s}_deg"] = (m[f"{s}_arm_raise_deg"] + m[f"{other(s)}_leg_raise_deg"]) / 2.0
         lm = pf.landmarks
@@ -362,6 +373,8 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
         hi = "left" if np.nan_to_num(m[f"left_{part}_raise_deg"], nan=-1e9) >= \
             np.nan_to_num(m[f"right_{part}_raise_deg"], nan=-1e9) else "right"
         m[f"raised_{part}_deg"] = m[f"{hi}_{part}_deg"]  # the higher limb's angle to the horizontal
+        if part == "leg":  # the raised leg's ankle outside the image by position (the framing crops the limbs)
+            m["raised_foot_out"] = float(not lm_in_frame(pf, ("ankle",), hi, margin=0.05, min_vis=0.0))
     sh, hip = P[S("shoulder", side)], P[S("hip", side)]
     m["trunk_deg"] = g.elevation(sh, hip)
     # the trunk's tilt from the world landmarks (shoulders' and hips' midpoints): the screen angle grows with the
@@ -473,10 +486,31 @@ def front_diagonal_rotation(ctx: RepContext, p: BirdDogParams, rise: float, nois
     if not (np.isfinite(facing) and facing >= p.front_diagonal_min):
         return not_checked("trunk_rotation", "judged from a front diagonal only (the camera sees the head end); "
                                              "from behind or the side the trunk's roll is not resolved")
+    if not working_arm_clear(ctx):
+        return not_checked("trunk_rotation", "the working arm is not clear (the raised arm and leg carry one side's "
+                                             "labels, or the screen and 3D disagree on which arm rose); it sets "
+                                             "which shoulder must not drop")
     if not np.isfinite(rise):
         return not_checked("trunk_rotation", "needs both shoulders at rest and at the top")
     return dataclasses.replace(judge("trunk_rotation", rise, rise < -p.shoulder_drop, -p.shoulder_drop),
                                confidence=margin_confidence(rise, -p.shoulder_drop, noise))
+
+
+def working_arm_clear(ctx: RepContext) -> bool:
+    """The working arm is unambiguous: the arm that rose and the leg that rose carry opposite labels (no depth
+    fallback, :func:`working_arm`) and the screen and the world landmarks agree on which arm rose (where both
+    read both arms). Clinic c5466 rep 1 (front, az 61): arm and leg both labelled left, arms +19/+9 on screen,
+    +34/-3 in 3D, read -0.42 on a clean rep."""
+    arm, leg = raised(ctx, "arm"), raised(ctx, "leg")
+    if arm is None or leg is None or arm == leg:
+        return False
+    picks = []
+    for suffix in ("", "_world"):
+        a, b = (ctx.stat(f"{s}_arm_raise{suffix}_deg") - (ctx.stat(f"{s}_arm_raise{suffix}_deg", frames=ctx.rest)
+                                                          if ctx.rest else 0.0) for s in ("left", "right"))
+        if np.isfinite(a) and np.isfinite(b) and a != b:
+            picks.append("left" if a > b else "right")
+    return all(x == arm for x in picks)
 
 
 def thigh_backward(W: np.ndarray, m: dict) -> float:
@@ -578,6 +612,41 @@ def raised(ctx: RepContext, part: str) -> str | None:
     return "left" if np.nan_to_num(a, nan=-1e9) >= np.nan_to_num(b, nan=-1e9) else "right"
 
 
+def hands_in_image(ctx: RepContext, p: BirdDogParams) -> bool:
+    """Both wrists and elbows inside the image BY POSITION over the top (``min_limb_in_frame``), whatever their
+    visibility, and the raised foot inside it too. A hand hidden behind one's own trunk is on the floor under
+    it: a raised hand reaches forward clear of the body (clinic donkey kicks c5401 side, c5452 back diagonal:
+    the far wrist inside the image at visibility 0.2-0.5, arm rise <= 5 deg, counted before). When the raised
+    foot is outside the image (on half the top frames) the framing crops the limbs and the far arm's rise cannot be ruled out
+    (polybag_bird_dog rep 2: the far arm never seen rising, its wrist guessed inside the image at visibility
+    0.24, the raised ankle at x 1.2; clinic donkey kicks: the raised ankle inside the image on every rep)."""
+    if not ctx.top:
+        return False
+    hands = min(float(np.nanmean(ctx.values(f"{s}_hand_in_image"))) for s in ("left", "right"))
+    foot_out = float(np.nanmean(ctx.values("raised_foot_out")))
+    return hands >= p.min_limb_in_frame and not foot_out >= 0.5 and wrist_travel(ctx) < p.hand_moved_min
+
+
+def wrist_travel(ctx: RepContext) -> float:
+    """How far the wrist that moved most travelled on screen from rest to the top (medians), in torso lengths;
+    0 without a rest. A supporting hand stays put, a raised one travels about an arm's length even when the
+    pose stage cannot see it well (clinic c5486, back view: the far hand, visibility 0.19, 1.34; donkey kicks'
+    hidden hands <= 0.23, polybag rep 2's 0.10)."""
+    if not ctx.rest or not ctx.top:
+        return 0.0
+    tl = float(np.median([g.torso_length(f.pf.pixels()) for f in ctx.top]))
+    if not tl > 0:
+        return 0.0
+    out = 0.0
+    for s in ("left", "right"):
+        i = S("wrist", s)
+        top = np.median([f.pf.pixels()[i, :2] for f in ctx.top], axis=0)
+        rest = np.median([f.pf.pixels()[i, :2] for f in ctx.rest], axis=0)
+        d = float(np.linalg.norm(top - rest)) / tl
+        out = max(out, d) if np.isfinite(d) else out
+    return out
+
+
 def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
     """A bird dog raises an arm AND the opposite leg. A rep whose hands were both seen on the floor
     (both wrists in the picture, no elbow risen ``min_limb_raise_deg``) is a donkey kick or a fire hydrant;
@@ -592,10 +661,15 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
         rises = [ctx.stat(k) - ctx.stat(k, frames=ctx.rest) if ctx.rest else ctx.stat(k)
                  for k in (f"{part}_up_deg", f"{part}_up_world_deg")]
         up = float(np.nanmax(rises)) if np.isfinite(rises).any() else float("nan")
+        # arms: "cannot be ruled out" needs a wrist or elbow OUTSIDE the image by position; a hand only hidden
+        # (low visibility) inside it is a supporting hand (clinic c5401/c5452: donkey kicks, far hand behind
+        # the body, arm rise <= 5 deg). Legs keep the visibility test (lena_bird_dog: feet out of frame)
         seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
         if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
             return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "
                     f"not a bird dog"), 0.0
+        if part == "arm" and np.isfinite(up) and up < p.min_limb_raise_deg and hands_in_image(ctx, p):
+            return "no arm was raised (both hands in the picture, one hidden by the body): not a bird dog", 0.0
         if not (np.isfinite(up) and up >= p.min_limb_raise_deg):
             conf = min(conf, 0.6)
             back = ctx.stat("leg_back")

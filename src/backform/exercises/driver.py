@@ -3,13 +3,19 @@ cuts and scene cuts, side and view tracking, and the ``FrameResult`` of each fra
 hooks (``measure``, ``signal``, ``start_position``, ``live_side``) and
 :class:`~backform.exercises.checks.RepJudge` completes the reps.
 
-A *scene cut* (:class:`backform.pose.cuts.CutDetector`: the body jumps between two consecutive frames by more
-than a person moves, as where two videos were joined) ends one recording and starts another for the checker: the
-open rep is treated as at the end of a recording (:meth:`RepDriver.finish`) and counting starts afresh after
-it, as for a recording that begins there (:class:`Recounts`).
+A *scene cut* (:class:`backform.pose.cuts.CutDetector`: the body jumps from where it was tracked steadily by
+more than a person moves, and stays there, as where two videos were joined) ends one recording and starts
+another for the checker: the open rep is treated as at the end of a recording (:meth:`RepDriver.finish`) at
+the old scene's last frame and counting starts afresh at the new scene's first, as for a recording that begins
+there (:class:`Recounts`). The detector confirms a jump only ``confirm_s`` (0.1 s) later, when the body has
+not come back (a pose glitch comes back within a few frames: the clinic render c5286, a bird dog mid-hold);
+meanwhile the driver counts on as if nothing happened, keeping a copy of its state from before the jump
+and the frames since. A confirmed cut restores that copy, ends the old count there and replays the kept
+frames into the fresh one; a glitch drops the copy.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 from collections import Counter, deque
@@ -37,23 +43,85 @@ class DriverParams:
     cut_check_s: float = 12.0   # a rep open this long (> the longest hold, 10 s) may be a camera cut
 
 
+@dataclass
+class BeforeJump:
+    """The driver as it was before the first frame of a jump the cut detector has not decided yet."""
+
+    first: PoseFrame                  # the jump's first frame (the new scene's first, if a cut)
+    state: dict                       # the checker's attributes before it (:meth:`Recounts._saved_state`)
+    frames: list[PoseFrame] = dataclasses.field(default_factory=list)  # the frames fed since, ``first`` on
+
+
 class Recounts:
     """Where :class:`RepDriver` counts again: scene cuts, camera cuts (a view change during an endless rep)
     and a movement opened on a stale rest level (its state, its ``finish`` and ``_feed``)."""
 
     cuts: CutParams | None = CutParams()  # None: scene cuts are not looked for
     recount_stale_rest: bool = True       # False: a movement opened on a stale rest level is not recounted
+    _unsaved = ("_cut_detector", "_before_jump")  # what a saved state leaves out (it follows the frames)
 
     def _scene_cut(self, pf: PoseFrame) -> RepEvent | None:
-        """When the body jumped between the last frame with a pose and ``pf`` (a scene cut): the open rep ends
-        as at the end of a recording (a rep on its way down counts), then the counter, the start position,
-        the side, the view and the frames kept start afresh, as for a recording that begins at ``pf``.
-        Returns the rep the cut completed, if any."""
-        last, self._last_pose = self._last_pose, pf
-        if self.cuts is None or not self._cut_detector.update(pf):
+        """Looks at a frame with a pose, before it is fed, for a scene cut. When a jump starts at ``pf`` the
+        checker's state is saved (:class:`BeforeJump`; ``update`` keeps the frames fed from then on); when
+        the detector confirms it (``pf`` is ``confirm_s`` on and the body did not come back), the state from
+        before the jump is restored, the open rep ends there as at the end of a recording (a rep on its way
+        down counts), the counter, the start position, the side, the view and the frames kept start afresh,
+        as for a recording that begins at the jump's first frame, and the frames kept are fed again. A jump
+        that came back (a pose glitch) leaves the count as it went on. Returns the rep the cut completed, if
+        any."""
+        if self.cuts is None:
             return None
-        log.info("%s: scene cut between %.2f and %.2f s; counting afresh", self.name, last.t_s, pf.t_s)
+        det = self._cut_detector
+        if not det.update(pf):
+            if det.pending is None:
+                self._before_jump = None
+            elif self._before_jump is None or self._before_jump.first is not det.pending:
+                self._before_jump = BeforeJump(det.pending, self._saved_state())  # pf is the jump's first
+            self._last_pose = pf
+            return None
+        before, self._before_jump = self._before_jump, None
+        if before is not None and before.first.t_s == det.cut_t:
+            self._restore_state(before.state)  # as before the new scene's first frame
+        else:  # decided on its first frame (confirm_s 0): nothing fed since
+            before = None
+        last = self._last_pose
+        log.info("%s: scene cut between %.2f and %.2f s (confirmed at %.2f s); counting afresh", self.name,
+                 last.t_s, det.cut_t, pf.t_s)
         done = self.finish(last.t_s)
+        self._count_afresh()
+        for f in before.frames if before is not None else ():
+            replayed = self._update(f).completed
+            done = done or replayed
+        self._last_pose = pf
+        return done
+
+    def _saved_state(self) -> dict:
+        """A copy of the checker's attributes (the driver's and any the exercise keeps, such as the arm lift's
+        ``_doubts``: generic, so that an exercise's own state cannot go stale at a restore), deep where
+        mutable but sharing what never changes: the frames kept (a shallow copy of ``_history``: its
+        FrameRecords and their PoseFrames, with landmarks and silhouettes, are immutable and the bulk of the
+        state) and the completed reps. Taken only when a jump starts, a few times a recording at most."""
+        memo: dict[int, object] = {}
+        for r in self._history:
+            memo[id(r)] = r
+            memo[id(r.pf)] = r.pf
+        for e in self.reps:
+            memo[id(e)] = e
+        if self._last_pose is not None:
+            memo[id(self._last_pose)] = self._last_pose
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in self._unsaved}, memo)
+
+    def _restore_state(self, state: dict) -> None:
+        """Back to a state from :meth:`_saved_state` (attributes set since are dropped too: an exercise's
+        class-level default comes back)."""
+        keep = {k: v for k, v in vars(self).items() if k in self._unsaved}
+        vars(self).clear()
+        vars(self).update(state)
+        vars(self).update(keep)
+
+    def _count_afresh(self) -> None:
+        """After a scene cut: the counter, the start position, the side, the view and the frames kept start
+        afresh (the session's tally of views goes on)."""
         self.counter = RepCounter(self.counter_params())
         self.sides = SideTracker()
         viewer, self.viewer = self.viewer, ViewTracker(self.viewer.window_s)
@@ -61,7 +129,6 @@ class Recounts:
         self._history.clear()
         self._ready, self._in_pos_since, self._out_since, self._rest_view = False, None, None, None
         self._closed_t = self._recounted_t = None
-        return done
 
     def _stale_rest(self, win: RepWindow, t: float) -> RepEvent | None | bool:
         """A movement whose start at rest was not seen although a rep ended before it in this count: the
@@ -152,6 +219,7 @@ class RepDriver(Recounts):
         self.pose_frames = 0
         self._last_pose: PoseFrame | None = None
         self._cut_detector = CutDetector(self.cuts or CutParams())
+        self._before_jump: BeforeJump | None = None  # the state before a jump not decided yet
         self._closed_t: float | None = None     # when the counter last closed a rep (since it was fresh)
         self._recounted_t: float | None = None  # ... and the last such time recounted from
         self._replaying = False
@@ -159,6 +227,8 @@ class RepDriver(Recounts):
     # -- driver -------------------------------------------------------------------------------------------------
     def update(self, pf: PoseFrame) -> FrameResult:
         ended = self._scene_cut(pf) if pf.has_pose else None
+        if self._before_jump is not None:
+            self._before_jump.frames.append(pf)
         res = self._update(pf)
         return dataclasses.replace(res, completed=res.completed or ended) if ended is not None else res
 

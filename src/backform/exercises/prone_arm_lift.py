@@ -114,6 +114,9 @@ class ProneArmLiftParams:
     #                                 (tuning+test1+test2): side views 0-20 deg off the side read 76-89, a 37-deg
     #                                 diagonal 59 (two clean reps read +26 deg: false chin_not_tucked) though the
     #                                 view tracker called it side
+    max_chin_excess_deg: float = 90.0  # a head does not pitch this far from neutral: a larger reading (or none) is
+    #                                    not judged (clinic c5138, front view: +268 deg on a clean rep; poke
+    #                                    faults read up to +30)
     face_clear: float = 0.0         # the W keeps the hands beside the head: the face is not hidden by them...
     forearm_clear: float = 0.06     # ... unless the near forearm crosses it on screen (floor-level side view):
     #                                 nose/ear closer than this to the near forearm (body sizes, median over the
@@ -159,6 +162,27 @@ class ProneArmLiftParams:
     chest_floor_s: float = 20.0     # seconds of shoulder-over-hip readings the chest's rest level is taken from
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
+    min_snr: float = 5.0            # a movement is clear of the rest only when its range (5-sample median over the
+    #                                 rest's median) is at least this many noise sds of the signal (robust sd of
+    #                                 its frame-to-frame steps over the rest and the rep, / sqrt 2). Below it and
+    #                                 not held (a hold is not a hold on a signal inside its own noise, unless it
+    #                                 lasts ``sure_hold_s``): not a rep. Clinic 606 clips: flicker counted as
+    #                                 reps 0-4.5 (front c5423 outline, c5138), the aborted side lift c5383 4.3
+    #                                 (its hold read 2.09 s on noise); real reps 5.4-10 in front/diagonal views
+    #                                 (c5513, c5238 outline 7.6), c1013's first rep 4.8 but held 6.4 s
+    sure_hold_s: float = 3.0        # a hold this long is a hold whatever the signal's noise (programme: 5-10 s;
+    #                                 an aborted lift has none; c5383's noise-read hold 2.09 s)
+    hold_snr: float = 8.0           # short_hold only when the range is at least this many noise sds: the hold is
+    #                                 timed at 92% of the range, and 8% of a range under ~8 sds lies within the
+    #                                 5-sample median's own noise (holds then read 0.1-1.4 s on clean 7-8 s
+    #                                 holds: c5423 front 4-6 sds; real short holds 13-100 sds, wanshape's
+    #                                 head-on T 9.6-21)
+    t_reach_w: float = 3.0          # front view, when the outline at rest already reaches over max_reach_w (its
+    #                                 widest points at rest are not a W's hands: arms out straight on the floor,
+    #                                 or not the hands at all - clinic c5408/c5423, 68-74 deg off the side, rest
+    #                                 2.3-2.7, clean W tops 2.47-2.83): straight arms only from a T's reach
+    #                                 (anthropometry ~2.6; wanshape T tops 3.26-4.22 from T rests 2.86-3.49),
+    #                                 between the two not checked
 
 
 @register("prone_arm_lift")
@@ -299,7 +323,12 @@ class ProneArmLift(Exercise):
     _doubts: dict | None = None   # per re-timed rep (its start): why its hold could not be timed, or None
 
     def movement(self, ctx: RepContext):
-        return abandoned_lift(ctx, self.params), 1.0
+        return abandoned_lift(ctx, self.params, self._snr(ctx)), 1.0
+
+    def _snr(self, ctx: RepContext) -> float:
+        """The rep's range over the signal's noise (:func:`rep_snr`), on the counter's signal."""
+        return rep_snr(np.array([self.signal(r.m) for r in ctx.rest], dtype=np.float64),
+                       np.array([self.signal(r.m) for r in ctx.frames], dtype=np.float64), self.signal_median_n)
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)
@@ -311,30 +340,6 @@ class ProneArmLift(Exercise):
                 return ()
             return tuple(S(n, ctx.side or "left") for n in ("shoulder", "elbow", "wrist"))
         return super().verdict_landmarks(code, ctx)
-
-    def _elbows(self, ctx: RepContext):
-        p = self.params
-        # p90 over the top: a hand may drop out of the mask on some frames (only ever narrowing the outline)
-        reach = ctx.stat("arm_reach", "p90")
-        if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
-            if not ctx.stat("hip_offset_w") <= p.headon_offset_w:
-                return not_checked("elbows_straight", "the camera does not look straight along the body (the "
-                                                      "outline's widest points are not the hands)")
-            c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
-            if reach > p.max_reach_w:
-                return dataclasses.replace(judge("elbows_straight", reach, True, p.max_reach_w), confidence=c)
-            if ctx.stat("reach_cut") >= 0.5:
-                return not_checked("elbows_straight", "the hands leave the picture")
-            return dataclasses.replace(judge("elbows_straight", reach, False, p.max_reach_w), confidence=c)
-        e, drop = ctx.stat("elbow_2d_deg"), ctx.stat("arm_drop")
-        if not (np.isfinite(e) and np.isfinite(drop)):
-            return not_checked("elbows_straight", "arms out of sight")
-        if e < p.max_elbow_2d_deg:  # bent on screen: a straight arm cannot look bent
-            return judge("elbows_straight", e, False, p.max_elbow_2d_deg)
-        if drop < p.straight_min_drop:
-            return not_checked("elbows_straight", "the arms are seen edge-on (camera too low: place it higher, "
-                                                  "looking down on you)")
-        return judge("elbows_straight", e, True, p.max_elbow_2d_deg)
 
     def metrics(self, ctx: RepContext) -> dict:
         p = self.params
@@ -353,15 +358,54 @@ class ProneArmLift(Exercise):
         elif ctx.stat("yaw_deg") < p.min_chin_yaw:   # no world landmarks (NaN): judged as before
             yield not_checked("chin_not_tucked", "the camera is not square to your side: the head's tilt is judged "
                                                  "side on")
+        elif not abs(chin_excess(self, ctx, p.chin_neutral_deg, p.chin_lift_comp)) <= p.max_chin_excess_deg:
+            yield not_checked("chin_not_tucked", "the head's tilt read is not a head's (the face's landmarks are "
+                                                 "not the face's)")
         else:
             yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp, p.forearm_clear)
-        yield self._elbows(ctx)
+        yield elbows_verdict(ctx, p)
         rise = arm_rise(ctx)
         yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
         why = (self._doubts or {}).get(round(ctx.window.start_s, 3))
+        snr = self._snr(ctx)
+        if not why and snr < p.hold_snr:
+            why = f"the lift is {snr:.1f} noise units over the rest: too little to time its hold"
         if np.isfinite(ctx.stat("arm_reach", "p90")) and not ctx.stat("hip_offset_w") <= p.headon_offset_w:
             why = "the arms were read from the outline with the camera not looking along the body"
         yield not_checked("short_hold", why) if why else self.hold_verdict(ctx)
+
+
+def elbows_verdict(ctx: RepContext, p: ProneArmLiftParams):
+    """``elbows_straight`` (see the module doc): from the outline (front view) or the better-seen arm."""
+    # p90 over the top: a hand may drop out of the mask on some frames (only ever narrowing the outline)
+    reach = ctx.stat("arm_reach", "p90")
+    if np.isfinite(reach):  # front view with an outline: the landmarks' arms are not to be trusted there
+        if not ctx.stat("hip_offset_w") <= p.headon_offset_w:
+            return not_checked("elbows_straight", "the camera does not look straight along the body (the "
+                                                  "outline's widest points are not the hands)")
+        c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
+        rest = np.array([r.m.get("ol_arm_reach", np.nan) for r in ctx.rest], dtype=np.float64)
+        rest = float(np.median(rest[np.isfinite(rest)])) if np.isfinite(rest).any() else float("nan")
+        if rest > p.max_reach_w and reach > p.max_reach_w:   # as wide at rest: a T's reach or nothing
+            if reach < p.t_reach_w:
+                return not_checked("elbows_straight", "the outline is as wide at rest (its widest points may "
+                                                      "not be the hands)")
+            c = margin_confidence(reach, p.t_reach_w, p.reach_noise_w)
+            return dataclasses.replace(judge("elbows_straight", reach, True, p.t_reach_w), confidence=c)
+        if reach > p.max_reach_w:
+            return dataclasses.replace(judge("elbows_straight", reach, True, p.max_reach_w), confidence=c)
+        if ctx.stat("reach_cut") >= 0.5:
+            return not_checked("elbows_straight", "the hands leave the picture")
+        return dataclasses.replace(judge("elbows_straight", reach, False, p.max_reach_w), confidence=c)
+    e, drop = ctx.stat("elbow_2d_deg"), ctx.stat("arm_drop")
+    if not (np.isfinite(e) and np.isfinite(drop)):
+        return not_checked("elbows_straight", "arms out of sight")
+    if e < p.max_elbow_2d_deg:  # bent on screen: a straight arm cannot look bent
+        return judge("elbows_straight", e, False, p.max_elbow_2d_deg)
+    if drop < p.straight_min_drop:
+        return not_checked("elbows_straight", "the arms are seen edge-on (camera too low: place it higher, "
+                                              "looking down on you)")
+    return judge("elbows_straight", e, True, p.max_elbow_2d_deg)
 
 
 def chest_rise(history, t: float, soh: float, floor_s: float) -> float:
@@ -518,16 +562,38 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
                                hold_s=hold)
 
 
-def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams) -> str | None:
+def rep_snr(rest: np.ndarray, rep: np.ndarray, n: int = 5) -> float:
+    """How many noise sds a rep's range is: the highest ``n``-sample centred median of the rep (``rep``) over
+    the median of the rest before it (``rest``), over the robust sd of the signal's frame-to-frame steps (MAD,
+    over rest and rep; / sqrt 2: a step holds two samples' noise). inf when there is too little to tell."""
+    x = np.concatenate([rest, rep]).astype(np.float64)
+    v = centred_median(x, n)
+    r0, r1 = v[:rest.size], v[rest.size:]
+    r0, r1 = r0[np.isfinite(r0)], r1[np.isfinite(r1)]
+    d = np.diff(x[np.isfinite(x)])
+    if not r0.size or not r1.size or d.size < 5:
+        return float("inf")
+    sd = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0)
+    rng = float(np.max(r1) - np.median(r0))
+    return rng / sd if sd > 0 else float("inf")
+
+
+def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams, snr: float = float("inf")) -> str | None:
     """Why this movement is not a rep, or None: not held for ``abandoned_hold_s`` and lower than
     ``abandoned_frac`` of the highest earlier rep (a lift abandoned part way), or, with or without earlier
     reps, lower than ``arms_lift_min`` (both arms_not_lifted and a hold under a second at once: a twitch or
-    an abandoned first lift - clinic tuning c1033, c1043 - far likelier than a rep with both faults)."""
+    an abandoned first lift - clinic tuning c1033, c1043 - far likelier than a rep with both faults). First of
+    all: a movement less than ``min_snr`` noise units over the rest (``snr``, :func:`rep_snr`) is not a rep
+    unless held ``sure_hold_s`` (its range and its "hold" are the signal's flicker: clinic c5423, c5138
+    front, c5383 side)."""
     prev = [r.metrics.get("arm_rise") for r in ctx.previous]
     prev = [x for x in prev if x is not None and np.isfinite(x)]
     rise, hold = arm_rise(ctx), ctx.window.hold_s
-    if hold >= p.abandoned_hold_s:
+    clear = snr >= p.min_snr
+    if hold >= p.abandoned_hold_s and (clear or hold >= p.sure_hold_s):
         return None
+    if not clear:   # a "hold" read on a signal inside its own noise is not a hold (c5383: 2.09 s, truth 0.70)
+        return f"a movement within the signal's noise ({snr:.1f} noise units over the rest, held {hold:.1f} s)"
     if prev and rise < p.abandoned_frac * max(prev):
         return (f"a lift abandoned part way ({rise:.2f} body sizes, under {p.abandoned_frac:.0%} of "
                 f"the earlier reps' {max(prev):.2f}, held {hold:.1f} s)")

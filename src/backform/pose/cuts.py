@@ -51,6 +51,12 @@ class CutParams:
     steady_move: float = 0.15   # ... its trunk's middle within this many body sizes and
     steady_resize: float = 1.15  # ... its size within this factor
     span_s: float = 0.35        # ... to each frame this long after the last steady one
+    confirm_s: float = 0.1      # CutDetector: the body still away from its steady place this long after the
+    #                             jump (a pose glitch jumps and comes back: the clinic render c5286, a bird dog
+    #                             mid-hold, read 4 and 10 times smaller on two frames at 20/s). At most the rep
+    #                             counter's min_phase_s (0.1 s), so that the new scene's frames the old count
+    #                             sees before the cut is reported cannot end its rep (the driver then counts
+    #                             again from before the jump, but the results it gave those frames stand)
 
 
 @dataclass(frozen=True)
@@ -133,38 +139,50 @@ def _beyond_a_person(j: Jump, p: CutParams, speed: bool = True) -> bool:
 
 
 class CutDetector:
-    """Frame by frame: ``update(pf)`` is True when ``pf`` follows a scene cut. The pose model smooths its
+    """Frame by frame: ``update(pf)`` is True when ``pf`` confirms a scene cut. The pose model smooths its
     landmarks over time, so a cut spreads over 2-3 frames (a joined recording at 15 poses/s: the body 169 ->
     103 -> 67 -> 62 px over 0.13 s); the jump is therefore measured from the last frame of steady tracking
     before it (``steady_s`` of frames whose trunk middle stayed within ``steady_move`` body sizes and whose
     size stayed within a factor ``steady_resize``, consecutive frames at most ``max_gap_s`` apart) to each
-    frame of the next ``span_s``, by :func:`is_cut`'s rule without its speed. ``jump`` holds that measure on
-    the last frame (None when not measured)."""
+    frame of the next ``span_s``, by :func:`is_cut`'s rule without its speed.
+
+    A cut puts the body somewhere else and it stays there; a pose glitch jumps and comes back within a few
+    frames (the clinic render c5286, a bird dog mid-hold: the body read 4 and 10 times smaller on two frames
+    at 20/s, then back). So a jump is decided on the first frame at least ``confirm_s`` after it: a cut when
+    that frame is still beyond a person from the last steady frame (its trunk read at any visibility) and no
+    frame in between came back near it (within ``steady_move`` body sizes and ``steady_resize``), else not.
+    The new scene's first frames need not be steady with each other: the pose model may lose the person
+    and re-find them at another size (bench/recognition.py's programme_order join at 58.1 s: 145 -> 148 px,
+    no pose for 0.2 s, then 89 px). ``cut_t`` is the time of the jump's first frame (the new scene's first),
+    ``jump`` the measure on the last frame (None when not measured)."""
 
     def __init__(self, p: CutParams = CutParams()):
         self.p = p
         self._run: deque[tuple[PoseFrame, np.ndarray, float]] = deque()  # the recent steady-looking frames
         self._ref: tuple[PoseFrame, np.ndarray, float] | None = None  # the last steady frame and its trunk
+        self._pending: PoseFrame | None = None  # the first frame of a jump not decided yet
         self.jump: Jump | None = None
+        self.cut_t: float | None = None  # the first frame of the new scene of the last cut reported
 
     def update(self, pf: PoseFrame) -> bool:
         p = self.p
         self.jump = None
+        cut = self._pending is not None and self._decide(pf)
         trunk = _trunk(pf, p.min_visibility)
         if trunk is None:
-            return False
+            return cut
         run = self._run
         if run and pf.t_s - run[-1][0].t_s > p.max_gap_s:  # a new start: nothing steady to compare with
             run.clear()
-            self._ref = None
-        if self._ref is not None and pf.t_s - self._ref[0].t_s <= p.span_s + 1e-9:
+            self._ref = self._pending = None
+        if self._pending is None and not cut and self._ref is not None \
+                and pf.t_s - self._ref[0].t_s <= p.span_s + 1e-9:
             ref, c, sc = self._ref
             self.jump = _jump_of((c, sc), trunk, pf.t_s - ref.t_s)
             if self.jump is not None and _beyond_a_person(self.jump, p, speed=False):
-                run.clear()
-                run.append((pf, *trunk))
-                self._ref = None
-                return True
+                self._pending = pf
+                if p.confirm_s <= 0:
+                    cut = self._decide(pf)
         run.append((pf, *trunk))
         while len(run) > 1 and pf.t_s - run[1][0].t_s >= p.steady_s - 1e-9:  # keep steady_s of frames
             run.popleft()
@@ -173,6 +191,29 @@ class CutDetector:
         if max(sizes) / min(sizes) >= p.steady_resize or moved > p.steady_move:
             while len(run) > 1:  # the frames before this one are not steady with it
                 run.popleft()
-        elif pf.t_s - run[0][0].t_s >= p.steady_s - 1e-9:
+        elif pf.t_s - run[0][0].t_s >= p.steady_s - 1e-9 and self._pending is None:
             self._ref = (pf, *trunk)
-        return False
+        return cut
+
+    @property
+    def pending(self) -> PoseFrame | None:
+        """The first frame of a jump not decided yet (the new scene's first if it turns out a cut), else None."""
+        return self._pending
+
+    def _decide(self, pf: PoseFrame) -> bool:
+        """Whether ``pf``, a frame after a jump not decided yet, makes it a cut (the jump is then decided:
+        a cut, a glitch that came back, or not yet ``confirm_s`` on)."""
+        p, t0, (ref, rc, rs) = self.p, self._pending, self._ref
+        now = _jump_of((rc, rs), _trunk(pf, 0.0), pf.t_s - ref.t_s)
+        if now is None:
+            return False
+        if now.move <= p.steady_move and now.resize < p.steady_resize:
+            self._pending = None  # back where it was: a glitch
+            return False
+        if pf.t_s - t0.t_s < p.confirm_s - 1e-9:
+            return False
+        self._pending = None
+        if not _beyond_a_person(now, p, speed=False):
+            return False
+        self.jump, self.cut_t, self._ref = now, t0.t_s, None
+        return True

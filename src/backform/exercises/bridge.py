@@ -352,10 +352,10 @@ class Bridge(Exercise):
 
     def checks(self, ctx: RepContext):
         p = self.params
-        hips, hold = hips_and_hold(p, ctx, self.hold_target_s)
-        yield hips
+        misread = misread_view(p, ctx)
+        yield hips_verdict(p, ctx, misread)
         yield self._arch(ctx)
-        yield hold
+        yield not_checked("short_hold", misread) if misread is not None else self.hold_verdict(ctx)
         w = ctx.window
         yield judge("fast_lowering", w.lowering_s, w.lowering_s < p.min_lowering_s, p.min_lowering_s) if w.complete \
             else not_checked("fast_lowering", "the source ended during the lowering")
@@ -385,11 +385,10 @@ def misread_view(p: BridgeParams, ctx: RepContext) -> str | None:
     return None
 
 
-def hips_and_hold(p: BridgeParams, ctx: RepContext, target_s: float) -> tuple[Verdict, Verdict]:
-    """``hips_low`` and ``short_hold``, both not checked where the rest angle says the view misreads the hip
-    angle (:func:`misread_view`)."""
+def hips_verdict(p: BridgeParams, ctx: RepContext, misread: str | None) -> Verdict:
+    """``hips_low``, not checked where the rest angle says the view misreads the hip angle (``misread``, from
+    :func:`misread_view`)."""
     ext = ctx.stat("hip_extension_deg")
-    misread = misread_view(p, ctx)
     if misread is not None:
         hv = not_checked("hips_low", misread)
     elif ctx.view == "diagonal":
@@ -401,7 +400,4 @@ def hips_and_hold(p: BridgeParams, ctx: RepContext, target_s: float) -> tuple[Ve
             not_checked("hips_low", "the hip angle is misread from this diagonal (the legs misplaced)")
     else:
         hv = judge("hips_low", ext, ext < p.min_hip_extension_deg, p.min_hip_extension_deg)
-    thr = target_s - p.short_hold_under_s
-    hold = not_checked("short_hold", misread) if misread is not None else \
-        judge("short_hold", ctx.window.hold_s, ctx.window.hold_s < thr, thr)
-    return hv, hold
+    return hv

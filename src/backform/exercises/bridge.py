@@ -274,6 +274,9 @@ class Bridge(Exercise):
             return "the knees are not bent: not a bridge", 0.0
         if aborted_lift(p, ctx):
             return "a small lift let straight back down (no hold): an aborted rep", 0.0
+        if lone_small_lift(p, ctx):
+            return ("a small held lift with no full bridge before it: a pelvic tilt lifts the hips as little; "
+                    "not counted"), 0.0
         conf = 1.0 if np.isfinite(side_on) and np.isfinite(feet) else 0.7
         return None, conf
 
@@ -373,6 +376,18 @@ def aborted_lift(p: BridgeParams, ctx: RepContext) -> bool:
     full = [x for x in full if x is not None and np.isfinite(x)]
     small = max(p.aborted_range_deg, p.aborted_range_share * float(np.median(full)) if full else 0.0)
     return bool(w.range < small)
+
+
+def lone_small_lift(p: BridgeParams, ctx: RepContext) -> bool:
+    """A lift under ``min_range_deg`` (counted only because it was held: ``held_delta_deg``) with no earlier
+    rep of this clip that rose ``min_range_deg``. Such a lift (the shoulder-hip line 3-5 deg up) is what a
+    posterior pelvic tilt reads too (clinic c5004, camera on the floor: 4.0 deg held 3 s): after a full
+    bridge it is a weak bridge (hips 28-35 deg short: 3.7-4.9 deg, c1020, c1045, c5405), alone it is not
+    told apart from the look-alike, and a rep counted wrongly costs more than one missed (precision first)."""
+    if not ctx.window.range < p.min_range_deg:
+        return False
+    full = [r.metrics.get("lift_range_deg") for r in ctx.previous]
+    return not any(x is not None and np.isfinite(x) and x >= p.min_range_deg for x in full)
 
 
 def misread_view(p: BridgeParams, ctx: RepContext) -> str | None:

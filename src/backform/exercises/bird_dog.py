@@ -242,8 +242,11 @@ class BirdDog(Exercise):
         outside a diagonal view or without a known working arm and near side."""
         if ctx.view != "diagonal" or ctx.rep_side is None or ctx.side is None or not ctx.rest:
             return float("nan")
-        d = ctx.stat("far_shoulder_up") - ctx.stat("far_shoulder_up", frames=ctx.rest)
-        return -d if ctx.rep_side == ctx.side else d
+        # by the shoulders' own labels (those of the arm that rose), not through the near side: the side tracker
+        # can flip during a rep seen nearly head-on and flip the sign of a near/far difference with it (clinic
+        # c5466 rep 1, az 61: -0.39 -> +0.37 within one hold)
+        d = ctx.stat("left_shoulder_up") - ctx.stat("left_shoulder_up", frames=ctx.rest)
+        return d if ctx.rep_side == "left" else -d
 
     def _bow_change(self, ctx: RepContext) -> float:
         # Against the person's own clean top: a calibration rep's ``trunk_bow``, else this session's earlier
@@ -390,6 +393,9 @@ def frame_measures(pf: PoseFrame, side: str, min_contour_points: int) -> dict:
     tl = g.torso_length(P)
     m["far_shoulder_up"] = (P[S("shoulder", side)][1] - P[S("shoulder", other(side))][1]) / tl \
         if tl > 0 else float("nan")
+    # the left shoulder's height above the right one on screen, in torso lengths (label-based, for the rotation)
+    m["left_shoulder_up"] = (P[S("shoulder", "right")][1] - P[S("shoulder", "left")][1]) / tl \
+        if tl > 0 else float("nan")
     if pf.world is not None:
         W = pf.world
         m["trunk_roll_deg"] = (g.roll_deg(W[L.LEFT_SHOULDER], W[L.RIGHT_SHOULDER])
@@ -500,7 +506,7 @@ def working_arm_clear(ctx: RepContext) -> bool:
     """The working arm is unambiguous: the arm that rose and the leg that rose carry opposite labels (no depth
     fallback, :func:`working_arm`) and the screen and the world landmarks agree on which arm rose (where both
     read both arms). Clinic c5466 rep 1 (front, az 61): arm and leg both labelled left, arms +19/+9 on screen,
-    +34/-3 in 3D, read -0.42 on a clean rep."""
+    +34/-3 in 3D (it read -0.42 clean while the shoulder drop went through the near side; by labels +0.31)."""
     arm, leg = raised(ctx, "arm"), raised(ctx, "leg")
     if arm is None or leg is None or arm == leg:
         return False

@@ -31,8 +31,10 @@ Checks (and from where they can be judged):
 - ``trunk_rotation``: from a front diagonal only (the camera sees the head end: :func:`head_nearer` at rest
   >= ``front_diagonal_min``, 0.32, clear of the side views' +0.19..+0.28 where a clean rep read -0.023, c5506)
   and only when the working arm is clear (:func:`working_arm_clear`: it names the shoulder that must not drop; a
-  front rep whose arm and leg carried one side's labels read -0.42 clean, c5466 rep 1): the working arm's
-  shoulder against the other one on screen, top against rest
+  front rep whose arm and leg carried one side's labels, c5466 rep 1): the working arm's shoulder against the
+  other one on screen, top against rest, by the shoulders' own labels (not through the near side, which the side
+  tracker can flip within a rep seen nearly head-on: c5466's clean reps read -0.42/-0.21 that way, +0.31/+0.23
+  by labels)
   (DESIGN: the far shoulder's height above the near one shows a whole-trunk roll from ~10 deg in a diagonal).
   A clean raise lifts the working arm's shoulder a little; the usual compensation rolls the lifted-leg side up,
   which is the other side, so that shoulder drops. Measured: clean front-diagonal reps +0.06..+0.47 torso

@@ -32,7 +32,8 @@ Seen along the body (from behind the head or the feet), the shoulder-hip-knee an
 ``short_hold`` are not checked there (:func:`misread_view`). ``short_hold``: under the target minus
 ``short_hold_under_s``.
 
-An aborted lift (small, let straight back down without a hold: :func:`aborted_lift`) is not counted.
+An aborted lift (small, let straight back down without a hold: :func:`aborted_lift`) is not counted, nor a
+small held lift with no full bridge before it in the clip (it reads like a pelvic tilt: :func:`lone_small_lift`).
 
 Reps need the exercise (``movement``): lying on the back (``lying_on_side`` below ``max_side_lying``: a
 clamshell lies on its side), feet planted (the knee above the ankle) and knees bent at the top; else not counted.

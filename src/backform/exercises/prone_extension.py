@@ -113,6 +113,28 @@ class ProneExtensionParams:
     #                                 side views: far hip 0-0.17 body sizes up; a 1.18-m high camera read clean
     #                                 hovering hands -0.21 (c5282), a 0.30-m one hands on the floor -0.27
     parallax_cap: float = 0.25      # body sizes: more is the far hip mislocated, not the camera
+    # the world-landmark push test (:func:`world_push`, view-independent: metric 3-D, any camera). Clinic
+    # tuning+test1+test2+test3, reps read at the movement test, bent arms at rest (mean 3-D elbow < 140 deg):
+    # cobras' wrists rise -0.23..+0.48 of the shoulders' rise (11 clips), clean hands-by-the-shoulders reps
+    # +0.57..+4.5 (median ~1.2: the hands rise with the chest); cobras' elbows open +6..+34 deg and the
+    # shoulder-wrist distance grows +0.03..+0.11 m, clean reps -17..+15 deg (a few +20..+30 with the wrists
+    # rising as fast as the shoulders), -0.06..+0.07 m
+    world_bent_deg: float = 140.0   # mean 3-D elbow angle at rest under this: bent arms (hands by the chest/shoulders);
+    #                                 arms by the sides or forward read 150-177
+    world_min_rise_m: float = 0.05  # the shoulders' rise (m) needed to read the wrists against it (clean 0.06-0.21)
+    planted_frac: float = 0.3       # the wrists rising under this share of the shoulders' rise: planted (a cobra) ...
+    planted_push_frac: float = 0.6  # ... or under this one while the arms push: elbows open >= cobra_open_deg (mean
+    #                                 of both arms) or the shoulder-wrist distance grows >= push_dist_m
+    push_dist_m: float = 0.04
+    world_body_max_deg: float = 30.0  # the cobra side only with the hip->ankle line within this of the image
+    #                                 horizontal: seen along the body the pose model's arm depth is a guess (clinic
+    #                                 c5362, arms by the sides from behind, -43 deg: elbows 102-125, wrists +0.2 of
+    #                                 the rise). Cobras read -1..+21 (c5502, 57-deg diagonal), clean reps to -18
+    hover_frac: float = 0.8         # the wrists rising at least this share with the elbows not opening (or half the
+    #                                 shoulders' rise with the elbows closing and the shoulder-wrist distance not
+    #                                 growing: nothing pushes): the hands rise with the chest (not a cobra), whatever
+    #                                 the screen's arm angles say (clinic c5497: 0.57 / 0.79, elbows -14..-17 deg)
+    hover_fold_frac: float = 0.5    # (cobras whose elbows read closing: wrists -0.23..+0.36 of the shoulders' rise)
     size_jump: float = 1.3          # the body's size on screen (p90 / p10 over the rep and its rest) above this: the
     #                                 pose model lost the person and fitted another outline (a static camera and a
     #                                 prone body: the size changes by a few % at most). The rep's timing then says
@@ -155,6 +177,86 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
             if scale > 0 and lm_in_frame(pf, ("wrist",), side) else float("nan"),
             "elbow_2d_near": g.joint_angle(sh, el, wr),
             "upper_arm_elev": g.elevation(sh, el)}
+
+
+def _angle3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    u, v = a - b, c - b
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / n, -1.0, 1.0)))) if n > 0 else float("nan")
+
+
+def _world_arms(recs) -> dict | None:
+    """Median over ``recs`` of the world-landmark arms: both elbows' 3-D angles, the shoulder->wrist distances
+    (m) and the shoulders' / wrists' mid-points (hip-centred, m). None without world landmarks."""
+    rows = []
+    for r in recs:
+        W = r.pf.world if r.pf is not None else None
+        if W is None:
+            continue
+        W = np.asarray(W, dtype=np.float64)[:, :3]
+        sh = [W[S("shoulder", s)] for s in ("left", "right")]
+        el = [W[S("elbow", s)] for s in ("left", "right")]
+        wr = [W[S("wrist", s)] for s in ("left", "right")]
+        rows.append(([_angle3(sh[i], el[i], wr[i]) for i in (0, 1)],
+                     [float(np.linalg.norm(sh[i] - wr[i])) for i in (0, 1)],
+                     (sh[0] + sh[1]) / 2.0, (wr[0] + wr[1]) / 2.0,
+                     (W[S("hip", "left")] + W[S("hip", "right")]) / 2.0))
+    if not rows or not all(np.isfinite(np.concatenate([r[2], r[3]])).all() for r in rows):
+        return None
+    return {"elbow": np.nanmedian([r[0] for r in rows], axis=0), "dist": np.nanmedian([r[1] for r in rows], axis=0),
+            "sh": np.median([r[2] for r in rows], axis=0), "wr": np.median([r[3] for r in rows], axis=0),
+            "hip": np.median([r[4] for r in rows], axis=0)}
+
+
+def world_push(rest, top) -> dict | None:
+    """The arms between the rest and the top in world landmarks (metric, hip-centred: the same for every
+    camera). ``rise``: how far the shoulders' mid-point moved (m; its direction is "up" for a chest lifted about
+    the hips); ``frac``: the wrists' mid-point's move along that direction over it (hands rising with the
+    chest ~1, planted hands pushing the chest up ~0); ``opened``: mean 3-D elbow opening (deg); ``push``: mean
+    growth of the shoulder-wrist distance (m); ``bent``: mean 3-D elbow angle at rest (deg). None without
+    world landmarks at rest or at the top."""
+    a, b = _world_arms(rest), _world_arms(top)
+    if a is None or b is None:
+        return None
+    u = b["sh"] - a["sh"]
+    rise = float(np.linalg.norm(u))
+    frac = float((b["wr"] - a["wr"]) @ u) / rise ** 2 if rise > 0 else float("nan")
+    axis = a["sh"] - a["hip"]
+    n = float(np.linalg.norm(axis))
+    ahead = float((a["wr"] - a["sh"]) @ axis) / n ** 2 if n > 0 else float("nan")
+    return {"rise": rise, "frac": frac, "ahead": ahead, "opened": float(np.mean(b["elbow"] - a["elbow"])),
+            "push": float(np.mean(b["dist"] - a["dist"])), "bent": float(np.mean(a["elbow"]))}
+
+
+def world_cobra(ctx: RepContext, p: ProneExtensionParams):
+    """The cobra test in world landmarks (:func:`world_push`), first; None leaves it to the screen rules
+    (no world landmarks, arms not bent at rest, a chest rise too small to read the wrists against, or a
+    reading between the two). With the arms bent at rest: elbows closing by ``cobra_open_deg`` and the
+    shoulder-wrist distance shrinking (the arms fold: nothing pushes) is a prone extension; the wrists
+    rising under ``planted_frac`` of the shoulders' rise, or under ``planted_push_frac`` with the arms pushing (elbows opening / shoulder-wrist
+    distance growing), is a cobra; at least ``hover_frac`` with the elbows not opening is the hands rising
+    with the chest: a prone extension (clinic c5497: the screen's steep upper arm and small wrist rise from a
+    rest read with the hands still up rejected a clean rep). The cobra side is judged only where most of the
+    top is seen from the side or a diagonal: from behind or the front the pose model's far arm and its depth
+    are guesses; nor with the body running up the screen (``world_body_max_deg``)."""
+    wp = world_push(ctx.rest or ctx.frames[:2], ctx.top)
+    if wp is None or not wp["bent"] < p.world_bent_deg or not wp["rise"] >= p.world_min_rise_m \
+            or not np.isfinite(wp["frac"]):
+        return None
+    if wp["opened"] <= -p.cobra_open_deg and wp["push"] <= -p.push_dist_m / 2:
+        return None, 1.0   # the arms fold as the chest rises: nothing pushes (clinic c5082: -43 deg, -0.10 m)
+    top = ctx.top
+    profile = sum(r.view in ("side", "diagonal") for r in top) / len(top) if top else 0.0
+    pushing = wp["opened"] >= p.cobra_open_deg or wp["push"] >= p.push_dist_m
+    along = abs(ctx.stat("body_deg")) > p.world_body_max_deg   # seen from the feet or the head
+    planted = wp["frac"] < p.planted_frac or (wp["frac"] < p.planted_push_frac and pushing)
+    if profile >= 0.5 and not along and planted:
+        return "the hands stay planted while the chest rises away from them (a cobra): not a prone back " \
+               "extension", 0.0
+    if (wp["frac"] >= p.hover_frac and wp["opened"] < p.cobra_open_deg) or \
+            (wp["frac"] >= p.hover_fold_frac and wp["opened"] <= 0 and wp["push"] <= p.push_dist_m / 2):
+        return None, 1.0
+    return None
 
 
 def prone_start(m: dict, body_max: float = 35.0) -> str | None:
@@ -273,6 +375,9 @@ class ProneExtension(Exercise):
         screen, ``cobra_elbow_deg`` or more, its upper arm pointing down to the floor steeper than
         ``cobra_arm_deg``; or, on bent arms, the hands staying planted while the near elbow opens) is not one."""
         p = self.params
+        w = world_cobra(ctx, p)
+        if w is not None:
+            return w
         e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
         ahead = ctx.stat("wrist_ahead")
         sides = ahead < p.hands_by_sides   # arms by the sides: no hand to push with

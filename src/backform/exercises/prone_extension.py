@@ -30,7 +30,9 @@ Checks:
 Reps need the exercise (``movement``): pushing the chest up on the hands (a cobra: hands planted by the chest,
 straight arms pointing down to the floor, or planted hands with the elbows opening or the upper arm nearly
 vertical) is not a prone extension; arms by the sides (no hand to push with), forward or hands by the
-shoulders (hovering: they rise with the chest) are.
+shoulders (hovering: they rise with the chest) are. Read first in world landmarks (:func:`world_cobra`: the
+wrists' rise along the shoulders' rise, the 3-D elbow opening and the shoulder-wrist distance; the same from
+every camera), the screen-plane arm rules only where world landmarks are absent or their reading is in between.
 
 Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin excess 3 deg, wrist over knee
 0.05 body sizes, hold 0.1 s) x landmark visibility x view stability.

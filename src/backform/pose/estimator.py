@@ -85,6 +85,18 @@ class PoseConfig:
     # the bare model 0.90 with it, 0.91 without). 0: off.
     crosscheck_s: float = 10.0
     crosscheck_tol: float = 0.5
+    # Zoom fallback (:class:`ZoomFallback`), only on frames where the tracker finds nobody: the person may be
+    # too small for the detector, which sees the whole frame at 224x224 (a wall slide filmed from 5-7 m at
+    # 480-560 px: 0% found; an IMAGE-mode detection of a square crop twice the body's size: 100%, landmarks
+    # 0.07-0.08 torso lengths from the truth; lowering the detection threshold to 0.2: still 0%; bench/pose_loss.py).
+    # Nobody known: one crop a frame from ``zoom_scan`` (x0, y0, x1, y1 frame fractions, in turn); once found,
+    # a square ``zoom_roi`` times the body's longer side around the last body found (tracker or fallback) within
+    # ``zoom_follow_s`` seconds. Costs one IMAGE-mode inference per frame without a pose, none otherwise.
+    zoom_fallback: bool = True
+    zoom_scan: tuple = ((0.2, 0.2, 0.8, 0.8), (0.25, 0.25, 0.75, 0.75), (0.0, 0.0, 0.6, 0.6), (0.4, 0.0, 1.0, 0.6),
+                        (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0))
+    zoom_roi: float = 1.5
+    zoom_follow_s: float = 1.0
 
 
 def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.ndarray | None:
@@ -145,6 +157,72 @@ def skeleton_disagreement(a: np.ndarray, b: np.ndarray, min_vis: float = 0.5, mi
     return min(ds, default=float("nan"))
 
 
+def body_box(rows: np.ndarray) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a skeleton's 33 landmarks (normalised rows as ``PoseFrame.landmarks``)."""
+    lo, hi = rows[:, :2].min(0), rows[:, :2].max(0)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+def roi_box(box, k: float, w: int, h: int) -> tuple[float, float, float, float]:
+    """A square ``k`` times ``box``'s longer side (in pixels of a ``w`` x ``h`` frame) around its centre, kept
+    inside the frame (as frame fractions)."""
+    cx, cy = 0.5 * (box[0] + box[2]) * w, 0.5 * (box[1] + box[3]) * h
+    half = 0.5 * k * max((box[2] - box[0]) * w, (box[3] - box[1]) * h)
+    return (max(0.0, (cx - half) / w), max(0.0, (cy - half) / h), min(1.0, (cx + half) / w), min(1.0, (cy + half) / h))
+
+
+class ZoomFallback:
+    """IMAGE-mode detection on a crop of a frame where the tracker found nobody (see ``PoseConfig.zoom_fallback``).
+    ``find`` -> (landmarks, world, contour) in full-frame terms, or None."""
+
+    def __init__(self, landmarker, config: PoseConfig):
+        self._lm = landmarker
+        self.config = config
+        self._box: tuple | None = None     # the last body found (normalised box) and when
+        self._box_ts = 0
+        self._scan = 0
+        self.tried = self.found = 0
+
+    def seen(self, rows: np.ndarray, ts: int) -> None:
+        """A body found at ``ts`` (ms): where to look when it is lost."""
+        self._box, self._box_ts = body_box(rows), ts
+
+    def crop(self, ts: int, w: int, h: int) -> tuple[float, float, float, float]:
+        c = self.config
+        if self._box is not None and ts - self._box_ts <= c.zoom_follow_s * 1000.0:
+            return roi_box(self._box, c.zoom_roi, w, h)
+        self._scan += 1
+        return c.zoom_scan[(self._scan - 1) % len(c.zoom_scan)]
+
+    def find(self, rgb: np.ndarray, ts: int):
+        h, w = rgb.shape[:2]
+        box = self.crop(ts, w, h)
+        x0, y0, x1, y1 = int(box[0] * w), int(box[1] * h), int(round(box[2] * w)), int(round(box[3] * h))
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return None
+        self.tried += 1
+        res = self._lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb[y0:y1, x0:x1])))
+        if not res.pose_landmarks:
+            return None
+        self.found += 1
+        cw, ch = x1 - x0, y1 - y0
+        lm = _landmark_rows(res.pose_landmarks[0])
+        lm[:, 0] = (lm[:, 0] * cw + x0) / w
+        lm[:, 1] = (lm[:, 1] * ch + y0) / h
+        lm[:, 2] *= cw / w              # z is on the scale of the image's width
+        self.seen(lm, ts)
+        world = None
+        if res.pose_world_landmarks:
+            world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks[0]], dtype=np.float32)
+        contour = None
+        if self.config.segmentation and self.config.contour_points and res.segmentation_masks:
+            m = res.segmentation_masks[0].numpy_view()
+            contour = mask_contour(m[..., 0] if m.ndim == 3 else m, self.config.contour_points)
+            if contour is not None:
+                contour = ((contour * (cw, ch) + (x0, y0)) / (w, h)).astype(np.float32)
+        return lm, world, contour
+
+
 class PoseEstimator:
     """Wraps one ``PoseLandmarker`` (VIDEO mode). ``update(frame)`` -> ``PoseFrame``. Close it when done."""
 
@@ -156,7 +234,9 @@ class PoseEstimator:
         self.model_name = MODEL_NAME if model_path is None else self.model_path.stem
         self._landmarker = self._create(vision.RunningMode.VIDEO)
         # IMAGE mode, for the tracking cross-check (loaded with the tracker, so that no frame waits for it)
-        self._image_landmarker = self._create(vision.RunningMode.IMAGE) if config.crosscheck_s else None
+        self._image_landmarker = (self._create(vision.RunningMode.IMAGE)
+                                  if config.crosscheck_s or config.zoom_fallback else None)
+        self._zoom = ZoomFallback(self._image_landmarker, config) if config.zoom_fallback else None
         self._last_ts = -1
         self._last_check_ts: int | None = None
         self._locked = False            # the tracker disagreed with the last cross-check
@@ -206,8 +286,14 @@ class PoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         res = self._crosscheck(image, ts, self._landmarker.detect_for_video(image, ts), w, h)
         if not res.pose_landmarks:
-            return PoseFrame(frame.index, frame.timestamp_ms, w, h), None
+            found = self._zoom.find(rgb, ts) if self._zoom is not None else None
+            if found is None:
+                return PoseFrame(frame.index, frame.timestamp_ms, w, h), None
+            lm, world, contour = found
+            return PoseFrame(frame.index, frame.timestamp_ms, w, h, landmarks=lm, world=world, contour=contour), None
         lm = _landmark_rows(res.pose_landmarks[0])
+        if self._zoom is not None:
+            self._zoom.seen(lm, ts)
         world = None
         if res.pose_world_landmarks:
             world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks[0]], dtype=np.float32)
@@ -277,4 +363,4 @@ class PoseEstimator:
             pass
 
 
-__all__ = ["PoseEstimator", "PoseConfig", "ModelError", "check_model_file", "mask_contour", "skeleton_disagreement"]
+__all__ = ["PoseEstimator", "PoseConfig", "ZoomFallback", "ModelError", "check_model_file", "mask_contour", "skeleton_disagreement"]

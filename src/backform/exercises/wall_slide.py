@@ -138,8 +138,11 @@ class WallSlideParams:
     #                                 view: the pose model turned the person round (near and far sides swapped),
     #                                 the trunk-thigh angle flips sign (clinic back diagonal, clean: +11 -> -29 deg
     #                                 at the top, 81% of it read "front"; every other side/diagonal rep: 0-53%)
-    min_pause_s: float = 0.6        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
-    #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed)
+    min_pause_s: float = 0.3        # a pause the person can feel. Rendered: no pause 0.15-0.22 s, clean and
+    #                                 other faults 0.82-2.2 s (timed at pause_level, ease-in/out removed). 0.6 until
+    #                                 session 8: clinic clean reps (truth hold 0.87-0.96 s, a pause by its 0.8-s
+    #                                 definition) read 0.37 and 0.59, false faults; the truth's fault is a hold
+    #                                 under 0.25 s
     min_forearm_up: float = 0.2     # at rest the wrist this far above the elbow (body sizes; rendered 0.43-0.48) ...
     max_rest_elbow_deg: float = 160.0  # ... and the elbow bent (rendered 76-88 deg): forearms on the wall. A straight
     #                                 arm reads straight in any view (collinear points stay collinear on screen);

@@ -88,3 +88,14 @@ def test_fallback_off_leaves_nobody():
     pe = _estimator([None], [_pts()], zoom=False)
     assert pe.update(_frames(1)[0]).landmarks is None
     assert pe._image_landmarker.sizes == []
+
+
+def test_a_skeleton_small_in_its_crop_is_dropped_and_not_followed():
+    cfg = PoseConfig(zoom_scan=((0.0, 0.0, 1.0, 1.0),), zoom_min_fill=0.25)
+    lm = _Landmarker([_pts(0.45, 0.45, 0.55, 0.55), _pts(0.2, 0.1, 0.6, 0.9)])
+    zf = ZoomFallback(lm, cfg)
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    assert zf.find(rgb, 0) is None                      # spans 0.1 of the crop: dropped
+    assert zf.crop(50, 100, 100) == (0.0, 0.0, 1.0, 1.0)  # still scanning, not zoomed onto it
+    assert zf.find(rgb, 50) is not None                 # spans 0.8: kept
+    assert zf.found == 1 and zf.tried == 2

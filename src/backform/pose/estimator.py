@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -85,6 +85,8 @@ class PoseConfig:
     # the bare model 0.90 with it, 0.91 without). 0: off.
     crosscheck_s: float = 10.0
     crosscheck_tol: float = 0.5
+    # (repr=False: the zoom fields stay out of repr(PoseConfig()), the key of bench/accuracy.py's landmark cache,
+    # whose recordings stay valid for every frame with a pose: the fallback never changes those.)
     # Zoom fallback (:class:`ZoomFallback`), only on frames where the tracker finds nobody: the person may be
     # too small for the detector, which sees the whole frame at 224x224 (a wall slide filmed from 5-7 m at
     # 480-560 px: 0% found; an IMAGE-mode detection of a square crop twice the body's size: 100%, landmarks
@@ -92,11 +94,16 @@ class PoseConfig:
     # Nobody known: one crop a frame from ``zoom_scan`` (x0, y0, x1, y1 frame fractions, in turn); once found,
     # a square ``zoom_roi`` times the body's longer side around the last body found (tracker or fallback) within
     # ``zoom_follow_s`` seconds. Costs one IMAGE-mode inference per frame without a pose, none otherwise.
-    zoom_fallback: bool = True
-    zoom_scan: tuple = ((0.2, 0.2, 0.8, 0.8), (0.25, 0.25, 0.75, 0.75), (0.0, 0.0, 0.6, 0.6), (0.4, 0.0, 1.0, 0.6),
-                        (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0))
-    zoom_roi: float = 1.5
-    zoom_follow_s: float = 1.0
+    zoom_fallback: bool = field(default=True, repr=False)
+    zoom_scan: tuple = field(default=((0.2, 0.2, 0.8, 0.8), (0.25, 0.25, 0.75, 0.75), (0.0, 0.0, 0.6, 0.6),
+                                      (0.4, 0.0, 1.0, 0.6), (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0)), repr=False)
+    zoom_roi: float = field(default=1.5, repr=False)
+    zoom_follow_s: float = field(default=1.0, repr=False)
+    # A skeleton spanning less than this share of the crop's longer side is dropped: the detector finds a body
+    # that fills its input; the tiny skeletons a crop produced were wrong (a prone extension from a floor-level
+    # camera: 0.07-0.2 of the frame inside 0.5-0.6 crops, 1.0-1.2 torso lengths off; the body found right
+    # fills ~0.7 of its crop). Without it, the crop that followed such a skeleton shrank with it.
+    zoom_min_fill: float = field(default=0.25, repr=False)
 
 
 def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.ndarray | None:
@@ -204,9 +211,13 @@ class ZoomFallback:
         res = self._lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb[y0:y1, x0:x1])))
         if not res.pose_landmarks:
             return None
-        self.found += 1
         cw, ch = x1 - x0, y1 - y0
         lm = _landmark_rows(res.pose_landmarks[0])
+        lo, hi = lm[:, :2].min(0), lm[:, :2].max(0)
+        if max((hi[0] - lo[0]) * cw, (hi[1] - lo[1]) * ch) < self.config.zoom_min_fill * max(cw, ch):
+            log.debug("zoom fallback at %.2f s: a skeleton too small for its crop, dropped", ts / 1000.0)
+            return None
+        self.found += 1
         lm[:, 0] = (lm[:, 0] * cw + x0) / w
         lm[:, 1] = (lm[:, 1] * ch + y0) / h
         lm[:, 2] *= cw / w              # z is on the scale of the image's width

@@ -166,6 +166,13 @@ class ProneArmLiftParams:
     min_edge_ratio: float = 0.4     # short_hold not checked when the fitted rise and lowering heights (refit_hold)
     #                                 differ more than this (smaller / larger): clinic tuning+test1+test2 timed
     #                                 reps 0.45-1.0 (median ~0.9); edges fitted to a sag mid-hold 0.10-0.31
+    breath_hz: tuple = (0.12, 0.4)  # breathing sway searched for in the arms' height over a rep (refit_hold):
+    #                                 7-24 breaths a minute (clinic renders: 0.5-2 deg of thoracic sway at
+    #                                 0.15-0.35 Hz, 0.03-0.04 body sizes on a 0.1-0.15 range: it moved the fitted
+    #                                 top by 0.3-0.6 s)
+    breath_min_share: float = 0.25  # ... removed only when it explains at least this share of what the rep's
+    #                                 trapezoid leaves (clinic 606: holds within 0.3 s 73.6 -> 77% at 0.2-0.35,
+    #                                 76% with no gate but diagonals worse), and is under half the rep's range
     chest_floor_s: float = 20.0     # seconds of shoulder-over-hip readings the chest's rest level is taken from
     edge_margin: float = 0.005      # outline this close to the image edge (normalised): the hand may be cut off,
     #                                 so a reach below max_reach_w is not a measurement
@@ -323,7 +330,8 @@ class ProneArmLift(Exercise):
         t = np.array([r.t for r in recs], dtype=np.float64)
         v = centred_median(np.array([r.m["arm_over_hip"] for r in recs], dtype=np.float64), self.signal_median_n)
         fits: list = []
-        nw = refit_hold(w, t, v, self.counter.p, self.signal_median_n, fits)
+        nw = refit_hold(w, t, v, self.counter.p, self.signal_median_n, fits,
+                        breath=(self.params.breath_hz, self.params.breath_min_share))
         self._doubts = {**(self._doubts or {}), round(nw.start_s, 3): hold_doubt(fits, self.params)}
         return nw
 
@@ -512,8 +520,35 @@ def hold_doubt(fits: list, p: ProneArmLiftParams) -> str | None:
     return None
 
 
+def breath_sway(t: np.ndarray, v: np.ndarray, rise: tuple, fall: tuple, hz: tuple = (0.12, 0.4),
+                min_share: float = 0.25, n_freq: int = 15) -> np.ndarray | None:
+    """The breathing sway in the arms' height over a rep (``t``, ``v``: the whole window, rest before and
+    after included), or None when there is none to speak of. The rep is the trapezoid of its fitted rise and
+    lowering (``ramp_fit`` results); a sinusoid of a breathing rate (``hz``, searched on ``n_freq`` steps) is
+    fitted with it, by least squares over the whole window (several breaths: the rest shows the sway too). It
+    is the sway when it takes at least ``min_share`` of the squared residual the trapezoid alone leaves and is
+    under half the rep's range (a larger 'sway' is the movement itself)."""
+    mid = (rise[1] + fall[0]) / 2.0
+    r = np.where(t <= mid, np.clip((t - rise[0]) / max(rise[1] - rise[0], 1e-9), 0.0, 1.0),
+                 1.0 - np.clip((t - fall[0]) / max(fall[1] - fall[0], 1e-9), 0.0, 1.0))
+    X0 = np.stack([np.ones_like(t), r], 1)
+    b0 = np.linalg.lstsq(X0, v, rcond=None)[0]
+    sse0 = float(np.sum((v - X0 @ b0) ** 2))
+    best = None
+    for f in np.linspace(hz[0], hz[1], n_freq):
+        sc = np.stack([np.sin(2 * np.pi * f * t), np.cos(2 * np.pi * f * t)], 1)
+        X = np.concatenate([X0, sc], 1)
+        b = np.linalg.lstsq(X, v, rcond=None)[0]
+        sse = float(np.sum((v - X @ b) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, sc @ b[2:], float(np.hypot(b[2], b[3])), float(abs(b[1])))
+    if best is None or not best[0] <= (1.0 - min_share) * sse0 or not best[2] < 0.5 * best[3]:
+        return None
+    return best[1]
+
+
 def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, rest_n: int = 5,
-               fits: list | None = None) -> RepWindow:
+               fits: list | None = None, breath: tuple | None = None) -> RepWindow:
     """Top and lower times from straight-line fits to the rise and the fall of the arms' height above the
     hips (``arm_over_hip``, centred median), not from where the signal crosses 92% of its plateau.
 
@@ -531,9 +566,24 @@ def refit_hold(w: RepWindow, t: np.ndarray, v: np.ndarray, p: CounterParams, res
     reps (tuning + test1, 49 reps, side and diagonal views): holds within 0.3 s 52% -> 75%, median error
     0.27 -> 0.11 s. Against the hips, not the shoulders: the chest lift that comes with the arms joins the
     range (see the module doc). ``t``, ``v``: the samples from ~1.5 s at rest before the rep to a few after
-    it (the rest level: the median of the last ``rest_n`` before it)."""
+    it (the rest level: the median of the last ``rest_n`` before it).
+
+    Breathing: the chest's sway (a few hundredths of a body size at 0.15-0.35 Hz) rides on the signal and
+    moved the fitted edges by 0.3-0.6 s where a breath fell at the top. With ``breath`` ((lowest, highest)
+    rate in Hz, share), the sway that :func:`breath_sway` finds over the window is taken off and the edges
+    are fitted again."""
     ok = np.isfinite(v)
     t, v = t[ok], v[ok]
+    if breath is not None:
+        f0: list = []
+        nw = refit_hold(w, t, v, p, rest_n, f0)
+        if f0 and f0[-1][0] is not None and f0[-1][1] is not None:
+            sway = breath_sway(t, v, f0[-1][0], f0[-1][1], breath[0], breath[1])
+            if sway is not None:
+                return refit_hold(w, t, v - sway, p, rest_n, fits)
+        if fits is not None:
+            fits.extend(f0)
+        return nw
     pre = np.nonzero(t < w.start_s)[0]
     if pre.size < 2:
         return w

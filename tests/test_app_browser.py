@@ -184,10 +184,14 @@ def test_setup_advice_when_the_body_is_out_of_frame(browser, axe_js, tmp_path, m
         page.wait_for_function("window.bf.phase === 'running' && window.bf.last.live && window.bf.last.live.setup "
                                "&& window.bf.last.live.setup.messages.length > 0", timeout=60_000)
         page.wait_for_selector("#setup:not([hidden]) #setup-msgs li")
+        # the advice shown is the advice sent: state and page read in one tick (the message can change between
+        # two reads: "Your feet ..." -> "Your knees and feet ..." as the person moves)
+        page.wait_for_function("(() => { const s = window.bf.last.live.setup;"
+                               " const t = document.getElementById('setup-msgs').innerText;"
+                               " return s.messages.length > 0 && t.includes(s.messages[0]); })()", timeout=30_000)
         live = page.evaluate("window.bf.last.live")
         assert set(live["setup"]["problems"]) & {"out_of_frame", "no_person", "too_small"}
-        msgs = page.inner_text("#setup-msgs")
-        assert msgs.strip() and live["setup"]["messages"][0] in msgs
+        assert page.inner_text("#setup-msgs").strip()
         assert page.evaluate("document.getElementById('placement').naturalWidth") > 0  # the laptop's place
         assert "floor at your side" in page.get_attribute("#placement", "alt")
         shot(page, "setup")

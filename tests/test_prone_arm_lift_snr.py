@@ -39,7 +39,11 @@ def test_a_movement_inside_the_noise_is_not_a_rep_unless_held_long():
 def _front(reach, rest_reach, offset=0.3):
     recs = lambda v, n: [SimpleNamespace(m={"ol_arm_reach": v}) for _ in range(n)]  # noqa: E731
     stats = {"arm_reach": reach, "hip_offset_w": offset, "reach_cut": 0.0}
-    return SimpleNamespace(rest=recs(rest_reach, 10), stat=lambda k, how="median", **kw: stats[k])
+    rest = recs(rest_reach, 10)
+    # RepContext.stat: the top's figures, or the median over the frames given (the rest's outline reach)
+    stat = lambda k, how="median", frames=None, **kw: (  # noqa: E731
+        float(np.median([r.m[k] for r in frames])) if frames is not None else stats[k])
+    return SimpleNamespace(rest=rest, stat=stat)
 
 
 def test_front_reach_judged_against_a_wide_rest():

@@ -399,8 +399,7 @@ def elbows_verdict(ctx: RepContext, p: ProneArmLiftParams):
             return not_checked("elbows_straight", "the camera does not look straight along the body (the "
                                                   "outline's widest points are not the hands)")
         c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
-        rest = np.array([r.m.get("ol_arm_reach", np.nan) for r in ctx.rest], dtype=np.float64)
-        rest = float(np.median(rest[np.isfinite(rest)])) if np.isfinite(rest).any() else float("nan")
+        rest = ctx.stat("ol_arm_reach", frames=ctx.rest, min_frac=0.0)
         if rest > p.max_reach_w and reach > p.max_reach_w:   # as wide at rest: a T's reach or nothing
             if reach < p.t_reach_w:
                 return not_checked("elbows_straight", "the outline is as wide at rest (its widest points may "

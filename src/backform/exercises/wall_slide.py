@@ -328,7 +328,7 @@ class WallSlide(Exercise):
     def checks(self, ctx: RepContext):
         p = self.params
         nose_z = nose_behind_ears(ctx)
-        behind, front = nose_z > p.behind_min_z, ctx.view == "diagonal" and nose_z <= p.front_max_z
+        behind, front = nose_z > p.behind_min_z, front_diagonal(ctx, p, nose_z)
         # the arm's elevation against the thigh line: flexion is read against the hip->shoulder line, and a trunk
         # tilting back (arching) at the top takes its tilt off the reading while the arm stays overhead (clinic
         # tuning+test1+test2+test3, clean arms on arched reps: 133.7 and 142.6 with the trunk 17-18 deg back)
@@ -424,7 +424,13 @@ def top_reads_flat(ctx: RepContext, p: WallSlideParams) -> bool:
     moves along the line of sight: the top reads flattened, and is timed on the crossing of ``front_top_frac``
     (nearly behind, 12 clinic holds: 6 -> 8 within 0.3 s; 0.95 and 0.99: 7)."""
     nose_z = nose_behind_ears(ctx)
-    return (ctx.view == "diagonal" and nose_z <= p.front_max_z) or nose_z > p.arch_far_behind_z
+    return front_diagonal(ctx, p, nose_z) or nose_z > p.arch_far_behind_z
+
+
+def front_diagonal(ctx: RepContext, p: WallSlideParams, nose_z: float) -> bool:
+    """A diagonal view from the front, past the end of the wall: the nose at most ``front_max_z`` behind the
+    ears (``nose_z``, :func:`nose_behind_ears`)."""
+    return ctx.view == "diagonal" and nose_z <= p.front_max_z
 
 
 def return_verdict(ctx: RepContext, p: WallSlideParams, nose_z: float):

@@ -32,7 +32,8 @@ Seen along the body (from behind the head or the feet), the shoulder-hip-knee an
 ``short_hold`` are not checked there (:func:`misread_view`). ``short_hold``: under the target minus
 ``short_hold_under_s``.
 
-An aborted lift (small, let straight back down without a hold: :func:`aborted_lift`) is not counted, nor a
+An aborted lift (let straight back down without a hold, its top far short of straight or its rise small:
+:func:`aborted_lift`, also before any full rep) is not counted, nor a
 small held lift with no full bridge before it in the clip (it reads like a pelvic tilt: :func:`lone_small_lift`).
 
 Reps need the exercise (``movement``): lying on the back (``lying_on_side`` below ``max_side_lying``: a
@@ -111,6 +112,13 @@ class BridgeParams:
     #                                   aborted 4.0-5.6 deg held 0.65-1.32 s (c5220, c5405, c5470); weak full reps
     #                                   rise 3.7-9.1 held >= 2.45 s, or 9.6-9.8 with a short hold (c5395, c5480:
     #                                   0.49 of their clip's full reps)
+    aborted_top_short_deg: float = 4.0  # ... or a lift not held (under aborted_top_hold_s) whose top stays this far
+    aborted_top_hold_s: float = 2.15    # under the hips_low threshold (side 166, diagonals 161 deg): it never
+    #                                   straightened the hips. Clinic tuning..test4 (808 clips): aborted lifts
+    #                                   top 135-163 deg held 0.65-1.84 s (first in the clip too: c5470, c5610,
+    #                                   c5710); unheld full reps top 184-194 (side), 171-216 (diagonals, hips up
+    #                                   to 17.5 deg short); weak full reps (hips 15-35 deg short) are held
+    #                                   2.45-3.71 s. Not judged where the rest angle is implausible (misread_view)
     start_delta_deg: float = 4.0   # rest jitter of the hip-lift angle is <1 deg (be23, lena); dead bug stays <2
     rest_delta_deg: float = 2.0    # exit threshold, below start_delta (hysteresis)
     min_range_deg: float = 5.0     # real bridges rise 17-28 deg, a rendered bridge 25 deg short of straight
@@ -366,17 +374,37 @@ class Bridge(Exercise):
 
 
 def aborted_lift(p: BridgeParams, ctx: RepContext) -> bool:
-    """An aborted lift: small (under ``aborted_range_deg``, or under ``aborted_range_share`` of the clip's
-    earlier held reps) and not held (under ``aborted_hold_s``). A weak full rep (hips low) is held; a
+    """An aborted lift: one whose hips never neared straight and not held (:func:`unstraightened_lift`), or
+    small (under ``aborted_range_deg``, or under ``aborted_range_share`` of the clip's earlier held reps) and
+    not held (under ``aborted_hold_s``). A weak full rep (hips low) is held; a
     full rep with a short hold rises clearly more. Not judged when the rest angle is implausible (the
     lift is not read from such a view, see :func:`misread_view`)."""
     w = ctx.window
-    if not w.hold_s < p.aborted_hold_s or misread_view(p, ctx) is not None:
+    if misread_view(p, ctx) is not None:
+        return False
+    if unstraightened_lift(p, ctx):
+        return True
+    if not w.hold_s < p.aborted_hold_s:
         return False
     full = [r.metrics.get("lift_range_deg") for r in ctx.previous if r.hold_s >= p.aborted_hold_s]
     full = [x for x in full if x is not None and np.isfinite(x)]
     small = max(p.aborted_range_deg, p.aborted_range_share * float(np.median(full)) if full else 0.0)
     return bool(w.range < small)
+
+
+def unstraightened_lift(p: BridgeParams, ctx: RepContext) -> bool:
+    """A lift let down without a hold (under ``aborted_top_hold_s``) whose top stayed ``aborted_top_short_deg``
+    under the hips_low threshold of the view: the hips never neared the straight line. Judged on the rep's
+    own geometry, so an aborted lift before any full rep is caught too; a weak full rep (hips far short) is
+    held, a full rep with a short hold straightens the hips (unless its hips are also low, which the clinic
+    truth draws rarely: two dimensions at once)."""
+    if not ctx.window.hold_s < p.aborted_top_hold_s:
+        return False
+    ext = ctx.stat("hip_extension_deg")
+    thr = p.min_hip_extension_deg - p.aborted_top_short_deg
+    if ctx.view == "diagonal":   # as hips_verdict
+        thr -= p.diagonal_hips_margin_deg
+    return bool(np.isfinite(ext) and ext < thr)
 
 
 def lone_small_lift(p: BridgeParams, ctx: RepContext) -> bool:

@@ -366,7 +366,7 @@ def score_clip(tr: dict, ex, min_conf: float = 0.0, seen=None) -> dict:
     n = len(reps)
     out = dict(clip=tr["clip"], exercise=tr["exercise"], motion=tr["motion"], negative=tr["negative"],
                pose_missing=pose_missing(tr, seen) if seen is not None else None,
-               view=tr["view"], counted=n, count_ok=n in tr["rep_count_ok"], holds=[], obs=[], extra_faults=[],
+               view=tr["view"], counted=n, count_ok=n in tr["rep_count_ok"], holds=[], hold_signed=[], obs=[], extra_faults=[],
                faults_on_negative=sum(len(_faults(r, min_conf)) for r in reps) if tr["negative"] else 0)
     if tr["negative"]:
         return out
@@ -378,7 +378,8 @@ def score_clip(tr: dict, ex, min_conf: float = 0.0, seen=None) -> dict:
         o, t = reps[i], treps[j]
         found = _faults(o, min_conf)
         if t["counts"] == "yes" and not t["cut"]:
-            out["holds"].append(abs(float(o.hold_s) - float(t["hold_s"])))
+            out["hold_signed"].append(float(o.hold_s) - float(t["hold_s"]))
+            out["holds"].append(abs(out["hold_signed"][-1]))
         for code, d in dims.items():
             if code not in t["magnitudes"] and code not in t["either"]:
                 continue

@@ -99,3 +99,25 @@ def test_a_skeleton_small_in_its_crop_is_dropped_and_not_followed():
     assert zf.crop(50, 100, 100) == (0.0, 0.0, 1.0, 1.0)  # still scanning, not zoomed onto it
     assert zf.find(rgb, 50) is not None                 # spans 0.8: kept
     assert zf.found == 1 and zf.tried == 2
+
+
+def test_live_scan_tries_one_crop_per_interval_but_follows_every_frame():
+    cfg = PoseConfig(zoom_scan=((0.0, 0.0, 0.5, 0.5), (0.5, 0.5, 1.0, 1.0)), zoom_scan_every_s=0.3, zoom_follow_s=1.0)
+    lm = _Landmarker([None] * 4 + [_pts(0.2, 0.2, 0.6, 0.6)] + [None] * 4)
+    zf = ZoomFallback(lm, cfg)
+    rgb = np.zeros((200, 400, 3), np.uint8)
+    for ts in range(0, 1000, 50):                       # nobody: 20 frames over 0.95 s
+        zf.find(rgb, ts)
+    assert zf.tried == 4                                # scans at 0, 300, 600 and 900 ms
+    assert zf.find(rgb, 1200) is not None               # the scan due at 1200 ms finds the body ...
+    for ts in (1250, 1300, 1350):                       # ... lost again: the crop follows it on every frame
+        assert zf.find(rgb, ts) is None
+    assert zf.tried == 8
+
+
+def test_files_scan_every_frame():
+    zf = ZoomFallback(_Landmarker([]), PoseConfig())
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    for ts in range(0, 500, 50):
+        zf.find(rgb, ts)
+    assert zf.tried == 10

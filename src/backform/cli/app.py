@@ -80,7 +80,7 @@ def build(args):
     live = LiveOptions(exercise=args.exercise or "", mute=args.mute, voice=args.voice, window=False,
                        max_fps=args.max_fps, setup_check=not args.no_setup_check, max_seconds=args.max_seconds)
     cfg = AppConfig(root=root, open_source=open_source,
-                    make_pose=lambda: PoseEstimator(args.model, options.pose_config(args)),
+                    make_pose=lambda: PoseEstimator(args.model, options.pose_config(args, live=True)),
                     cameras=list_cameras(args.video), exercise=args.exercise, programme=programme, live=live,
                     upload=send)
     return AppServer(AppRunner(cfg), port=args.port, grace_s=args.grace, exit_s=args.exit_after)

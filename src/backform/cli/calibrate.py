@@ -19,7 +19,7 @@ def _frames_of(args) -> tuple[list[PoseFrame], str]:
     frames = []
     live = args.source.isdigit()
     limit = args.seconds if args.seconds else (10.0 if live else None)
-    with PoseEstimator(args.model, options.pose_config(args)) as pe:
+    with PoseEstimator(args.model, options.pose_config(args, live=live)) as pe:
         t0 = None
         for pf, _res, _image in Pipeline(pe).run(src, ahead=1):
             frames.append(pf)

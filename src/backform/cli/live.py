@@ -47,7 +47,7 @@ def cmd_live(args) -> int:
             raise NoDisplayError(problem)
     src = open_live_source(args)
     out = Path(args.out) if args.out else default_out()
-    pose = PoseEstimator(args.model, options.pose_config(args))
+    pose = PoseEstimator(args.model, options.pose_config(args, live=True))
     try:
         opts = LiveOptions(exercise=args.exercise, reps=args.reps, hold=args.hold, mute=args.mute, voice=args.voice,
                            window=window, out=out, max_seconds=args.max_seconds,

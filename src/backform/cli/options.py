@@ -50,8 +50,10 @@ def add_programme_options(p: argparse.ArgumentParser, calibration: bool = True) 
                                              "programme's)")
 
 
-def pose_config(args) -> PoseConfig:
-    return PoseConfig(segmentation=not args.no_segmentation)
+def pose_config(args, live: bool = False) -> PoseConfig:
+    """The pose stage's settings; ``live``: a camera in real time (the zoom fallback scans every 0.3 s, not
+    every frame, while nobody is in view: see ``PoseConfig.zoom_scan_every_s``)."""
+    return PoseConfig(segmentation=not args.no_segmentation, zoom_scan_every_s=0.3 if live else 0.0)
 
 
 def check_exercise(name: str | None) -> None:

@@ -99,6 +99,13 @@ class PoseConfig:
                                       (0.4, 0.0, 1.0, 0.6), (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0)), repr=False)
     zoom_roi: float = field(default=1.5, repr=False)
     zoom_follow_s: float = field(default=1.0, repr=False)
+    # Scanning (nobody known) tries one crop at most every ``zoom_scan_every_s`` seconds; following a body just
+    # lost stays every frame. 0: every frame (files: the analysis is not real-time, every frame may find
+    # someone). Live sets 0.3 (``live_pose_config``): with nobody in view a scan every frame costs one
+    # IMAGE-mode inference (~33 ms here) on top of the tracker's ~18 ms, every frame; one every 0.3 s is one
+    # frame in 6-9 at 20-30 frames/s, and someone too small for the tracker is found within about 2 s (six
+    # crops; the tracker itself still looks at every frame).
+    zoom_scan_every_s: float = field(default=0.0, repr=False)
     # A skeleton spanning less than this share of the crop's longer side is dropped: the detector finds a body
     # that fills its input; the tiny skeletons a crop produced were wrong (a prone extension from a floor-level
     # camera: 0.07-0.2 of the frame inside 0.5-0.6 crops, 1.0-1.2 torso lengths off; the body found right
@@ -188,22 +195,29 @@ class ZoomFallback:
         self._box: tuple | None = None     # the last body found (normalised box) and when
         self._box_ts = 0
         self._scan = 0
+        self._scan_ts: int | None = None   # when the last scan crop was tried
         self.tried = self.found = 0
 
     def seen(self, rows: np.ndarray, ts: int) -> None:
         """A body found at ``ts`` (ms): where to look when it is lost."""
         self._box, self._box_ts = body_box(rows), ts
 
-    def crop(self, ts: int, w: int, h: int) -> tuple[float, float, float, float]:
+    def crop(self, ts: int, w: int, h: int) -> tuple[float, float, float, float] | None:
+        """The crop to try at ``ts`` (frame fractions), or None: a scan is not due yet."""
         c = self.config
         if self._box is not None and ts - self._box_ts <= c.zoom_follow_s * 1000.0:
             return roi_box(self._box, c.zoom_roi, w, h)
+        if self._scan_ts is not None and ts - self._scan_ts < c.zoom_scan_every_s * 1000.0:
+            return None
+        self._scan_ts = ts
         self._scan += 1
         return c.zoom_scan[(self._scan - 1) % len(c.zoom_scan)]
 
     def find(self, rgb: np.ndarray, ts: int):
         h, w = rgb.shape[:2]
         box = self.crop(ts, w, h)
+        if box is None:
+            return None
         x0, y0, x1, y1 = int(box[0] * w), int(box[1] * h), int(round(box[2] * w)), int(round(box[3] * h))
         if x1 - x0 < 16 or y1 - y0 < 16:
             return None

@@ -95,7 +95,10 @@ def pose_mode() -> str:
     from backform.io import sources
     from backform.pose import parallel as P
     from backform.pose.estimator import PoseConfig
-    digest = hashlib.sha256((inspect.getsource(sources.pose_input) + repr(PoseConfig())).encode()).hexdigest()[:8]
+    from backform.pose.estimator import ZoomFallback
+    # the zoom fallback's code and settings too: it decides the frames where the tracker finds nobody
+    digest = hashlib.sha256((inspect.getsource(sources.pose_input) + inspect.getsource(ZoomFallback)
+                             + repr(PoseConfig())).encode()).hexdigest()[:8]
     chunks = f"c{P.CHUNK_S:g}o{P.OVERLAP_S:g}m{P.MIN_SPLIT_S:g}" if P.ENABLED else "single"
     return f"{chunks}-{digest}"
 

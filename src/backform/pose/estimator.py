@@ -85,8 +85,6 @@ class PoseConfig:
     # the bare model 0.90 with it, 0.91 without). 0: off.
     crosscheck_s: float = 10.0
     crosscheck_tol: float = 0.5
-    # (repr=False: the zoom fields stay out of repr(PoseConfig()), the key of bench/accuracy.py's landmark cache,
-    # whose recordings stay valid for every frame with a pose: the fallback never changes those.)
     # Zoom fallback (:class:`ZoomFallback`), only on frames where the tracker finds nobody: the person may be
     # too small for the detector, which sees the whole frame at 224x224 (a wall slide filmed from 5-7 m at
     # 480-560 px: 0% found; an IMAGE-mode detection of a square crop twice the body's size: 100%, landmarks
@@ -94,23 +92,23 @@ class PoseConfig:
     # Nobody known: one crop a frame from ``zoom_scan`` (x0, y0, x1, y1 frame fractions, in turn); once found,
     # a square ``zoom_roi`` times the body's longer side around the last body found (tracker or fallback) within
     # ``zoom_follow_s`` seconds. Costs one IMAGE-mode inference per frame without a pose, none otherwise.
-    zoom_fallback: bool = field(default=True, repr=False)
+    zoom_fallback: bool = True
     zoom_scan: tuple = field(default=((0.2, 0.2, 0.8, 0.8), (0.25, 0.25, 0.75, 0.75), (0.0, 0.0, 0.6, 0.6),
-                                      (0.4, 0.0, 1.0, 0.6), (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0)), repr=False)
-    zoom_roi: float = field(default=1.5, repr=False)
-    zoom_follow_s: float = field(default=1.0, repr=False)
+                                      (0.4, 0.0, 1.0, 0.6), (0.0, 0.4, 0.6, 1.0), (0.4, 0.4, 1.0, 1.0)))
+    zoom_roi: float = 1.5
+    zoom_follow_s: float = 1.0
     # Scanning (nobody known) tries one crop at most every ``zoom_scan_every_s`` seconds; following a body just
     # lost stays every frame. 0: every frame (files: the analysis is not real-time, every frame may find
-    # someone). Live sets 0.3 (``live_pose_config``): with nobody in view a scan every frame costs one
+    # someone). Live sets 0.3 (``cli.options.pose_config(args, live=True)``): with nobody in view a scan every frame costs one
     # IMAGE-mode inference (~33 ms here) on top of the tracker's ~18 ms, every frame; one every 0.3 s is one
     # frame in 6-9 at 20-30 frames/s, and someone too small for the tracker is found within about 2 s (six
     # crops; the tracker itself still looks at every frame).
-    zoom_scan_every_s: float = field(default=0.0, repr=False)
+    zoom_scan_every_s: float = 0.0
     # A skeleton spanning less than this share of the crop's longer side is dropped: the detector finds a body
     # that fills its input; the tiny skeletons a crop produced were wrong (a prone extension from a floor-level
     # camera: 0.07-0.2 of the frame inside 0.5-0.6 crops, 1.0-1.2 torso lengths off; the body found right
     # fills ~0.7 of its crop). Without it, the crop that followed such a skeleton shrank with it.
-    zoom_min_fill: float = field(default=0.25, repr=False)
+    zoom_min_fill: float = 0.25
 
 
 def mask_contour(mask: np.ndarray, n_points: int, threshold: float = 0.5) -> np.ndarray | None:

@@ -181,12 +181,6 @@ def prone_measures(pf: PoseFrame, side: str, face_clear: float) -> dict:
             "upper_arm_elev": g.elevation(sh, el)}
 
 
-def _angle3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
-    u, v = a - b, c - b
-    n = float(np.linalg.norm(u) * np.linalg.norm(v))
-    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / n, -1.0, 1.0)))) if n > 0 else float("nan")
-
-
 def _world_arms(recs) -> dict | None:
     """Median over ``recs`` of the world-landmark arms: both elbows' 3-D angles, the shoulder->wrist distances
     (m) and the shoulders' / wrists' mid-points (hip-centred, m). None without world landmarks."""
@@ -199,7 +193,7 @@ def _world_arms(recs) -> dict | None:
         sh = [W[S("shoulder", s)] for s in ("left", "right")]
         el = [W[S("elbow", s)] for s in ("left", "right")]
         wr = [W[S("wrist", s)] for s in ("left", "right")]
-        rows.append(([_angle3(sh[i], el[i], wr[i]) for i in (0, 1)],
+        rows.append(([g.joint_angle(sh[i], el[i], wr[i]) for i in (0, 1)],
                      [float(np.linalg.norm(sh[i] - wr[i])) for i in (0, 1)],
                      (sh[0] + sh[1]) / 2.0, (wr[0] + wr[1]) / 2.0,
                      (W[S("hip", "left")] + W[S("hip", "right")]) / 2.0))

@@ -23,7 +23,8 @@ Checks:
   (``floor_clearance``), after taking off a looking-down camera's parallax (``floor_parallax``: the wrist lies
   outside the knee, nearer the camera). Side view only, arms by the sides only (hands by the shoulders or arms
   forward: the wrist is no longer level with the knee; not checked).
-- ``short_hold``, confirmed on the rep's plateau (a brief spike of the signal must not set the top).
+- ``short_hold``: the hold under the target minus ``short_hold_under_s`` (5 s: 4.0 s, the middle of the clinic
+  truth's grey zone between clean, 0.3 s short, and a fault, 40% short), confirmed on the rep's plateau (a brief spike of the signal must not set the top).
   The rep's top and lower are re-timed on that plateau when a spike set them (``refine_window``). Not checked
   when the body's size on screen jumps over the rep (``size_jump``: the pose model lost the person).
 
@@ -57,6 +58,11 @@ class ProneExtensionParams:
     reps: int = 5                   # programme: 5 reps
     hold_s: float = 5.0             # programme: hold 5-10 s
     hold_tolerance_s: float = 0.15  # labels: >0.3 s under target is short, within 0.3 s either is right
+    short_hold_under_s: float = 1.0  # short_hold: the hold this far under the target (5 s: below 4.0 s), as the
+    #                                  prone arm lift's. The target minus hold_tolerance_s (4.85 s) sat inside the
+    #                                  clinic truth's clean zone (clean from 0.3 s short = 4.7 s, a fault from 40%
+    #                                  short = 3.0 s): clean holds read 4.37 and 4.82 s were flagged (c5632,
+    #                                  c5617). Midway between the bounds; clinic short holds read <= 2.97 s
     start_delta_deg: float = 3.0    # rest jitter of the lift angle ~0.5 deg on the real clips
     rest_delta_deg: float = 1.5
     min_range_deg: float = 8.0      # real head lifts: 10.5-19 deg (be23_super, merged_superman both views); clinic

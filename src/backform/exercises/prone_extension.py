@@ -33,7 +33,9 @@ straight arms pointing down to the floor, or planted hands with the elbows openi
 vertical) is not a prone extension; arms by the sides (no hand to push with), forward or hands by the
 shoulders (hovering: they rise with the chest) are. Read first in world landmarks (:func:`world_cobra`: the
 wrists' rise along the shoulders' rise, the 3-D elbow opening and the shoulder-wrist distance; the same from
-every camera), the screen-plane arm rules only where world landmarks are absent or their reading is in between.
+every camera), the screen-plane arm rules only where world landmarks are absent or their reading is in between;
+those are skipped with the arms by the sides, on screen or in world landmarks (``world_sides_ahead``: from behind
+the screen foreshortens the wrist's offset behind the shoulder).
 
 Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (chin excess 3 deg, wrist over knee
 0.05 body sizes, hold 0.1 s) x landmark visibility x view stability.
@@ -101,6 +103,12 @@ class ProneExtensionParams:
     #                                 behind the near shoulder (body sizes; clinic cobras -0.38..+0.25). Arms by the
     #                                 sides (-0.84..-1.2) rotate with the thorax and may sink while the elbow reads
     #                                 straighter: not a cobra (clinic c5117, c5122 were rejected so)
+    world_sides_ahead: float = -0.6  # the same in world landmarks (view-independent): the wrists' mid-point along
+    #                                 the hip->shoulder axis from the shoulders, over the axis's length, at rest
+    #                                 (0 = level with the shoulders, -1 = with the hips). Midway between hands by
+    #                                 the chest (clinic cobras, every view: -0.12..-0.42) and arms by the sides
+    #                                 (~-1). From behind the screen's wrist offset is foreshortened (arms by the
+    #                                 sides -0.45..-0.49 on screen, -0.63..-0.92 in world: c5487, c5742, c5587)
     body_steep_deg: float = 20.0    # the hip->ankle line this steep on screen: seen from the feet or the head (clinic
     #                                 side and diagonal views -5..-9; from behind -31..-54). Arms by the sides then
     #                                 point down the screen like a cobra's (clinic c5207, c5222: -58..-85 deg, the
@@ -382,7 +390,9 @@ class ProneExtension(Exercise):
             return w
         e, a = ctx.stat("elbow_2d_near"), ctx.stat("upper_arm_elev")
         ahead = ctx.stat("wrist_ahead")
-        sides = ahead < p.hands_by_sides   # arms by the sides: no hand to push with
+        wp = world_push(ctx.rest or ctx.frames[:2], ctx.top)
+        # arms by the sides: no hand to push with (on screen, or in world landmarks where the screen foreshortens)
+        sides = ahead < p.hands_by_sides or (wp is not None and wp["ahead"] < p.world_sides_ahead)
         # the body running up the screen (seen from the feet or the head) and the near wrist out of sight: an arm
         # along the body points down the screen too, so its direction cannot tell a push from arms by the sides
         along = not np.isfinite(ahead) and abs(ctx.stat("body_deg")) > p.body_steep_deg

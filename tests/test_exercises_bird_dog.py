@@ -247,7 +247,8 @@ def test_limb_heights_from_a_diagonal_only_near_the_side():
     from backform.exercises.bird_dog import BirdDogParams, limb_verdicts
 
     def verdicts(view, turn):
-        m = {"head_nearer": turn, "left_hand_in_frame": 1.0, "left_arm_deg": -30.0}
+        m = {"head_nearer": turn, "left_hand_in_frame": 1.0, "left_arm_deg": -30.0,
+             "left_arm_raise_deg": 60.0}  # a straight arm: upper arm and whole arm agree (limb_verdicts)
         ctx = SimpleNamespace(view=view, rest=[1], stat=lambda k, frames=None: m[k],
                               values=lambda k, frames=None: np.array([m[k]]))
         return {v.code: v.status for v in limb_verdicts(ctx, BirdDogParams(), "arm", "left", -15.0, 20.0)}

@@ -12,7 +12,10 @@ Checks (and from where they can be judged):
   the top, from the side or a view classed diagonal but turned little from the side (:func:`head_nearer`
   between ``near_side_rear`` and ``near_side_front``, ~20 deg); further round the screen angle is
   foreshortened (the labeller did not judge merged_bird_dog reps 1-4; clinic front diagonals: clean arms read
-  12-24 deg off, in 3D too) and they are not checked; nor when the hand or foot is outside the image.
+  12-24 deg off, in 3D too) and they are not checked; nor when the hand or foot is outside the image; nor when
+  the whole limb and its upper segment (shoulder->elbow, hip->knee) disagree on its height by more than
+  ``arm_bend_max_deg``/``leg_bend_max_deg``: the arm is straight in a bird dog, so the pose stage misplaced the
+  elbow or the wrist (a far arm behind the head: clinic c5631 read a level arm 47 deg low).
 - ``back_sag``/``back_arch``: the lumbar back dropping below or rising above the line across the back's two
   high points (shoulder blades, sacrum) at the top, against the person's own clean top (``trunk_bow``:
   :func:`geometry.contour_back_depth` of the outline above the shoulder->hip chord, torso lengths, + = up;
@@ -129,6 +132,14 @@ class BirdDogParams:
     min_contour_points: int = 200   # a 96-point outline leaves 5-6 points along the back: on merged_bird_dog
     #                                 its bow swung by 0.3 torso between frames at rest. Below this many points
     #                                 back_sag/back_arch are not checked
+    arm_bend_max_deg: float = 10.0  # arm_low/arm_high need the whole arm (shoulder->wrist) and the upper arm
+    #                                 (shoulder->elbow) within this of each other at the top: a bird dog's arm is
+    #                                 straight, so a larger gap is a misplaced elbow or wrist (a far arm behind the
+    #                                 head). Clinic side views: clean near arms -3..+5, arm faults -7.1..+5.6; clean
+    #                                 far arms up to +32 (c5631 read -47 deg for a level arm, c5541 -16, c5681 -15)
+    leg_bend_max_deg: float = 20.0  # the same for the leg (hip->ankle against hip->knee): a raised leg's knee may
+    #                                 bend (clinic leg faults up to +11, grey reps up to +20); a clean leg seen from
+    #                                 a near-side diagonal read +24..+26 (c5506, c5691: -15.5 for a level leg)
     min_limb_in_frame: float = 0.8  # hand/foot inside the image on this share of the top frames to judge height
     min_limb_raise_deg: float = 20.0  # a rep needs an arm and a leg risen this far (elbow/knee, label-free, top
     #                                   against rest, the larger of screen and 3D). Clinic tuning,test1: working
@@ -461,6 +472,14 @@ def limb_verdicts(ctx: RepContext, p: BirdDogParams, part: str, s: str, low: flo
             yield not_checked(c, f"the {key} is out of the picture at the top")
         return
     v = ctx.stat(f"{s}_{part}_deg")
+    bend = v - (ctx.stat(f"{s}_{part}_raise_deg") - 90.0)   # whole limb against its upper segment, to the horizontal
+    limit = p.arm_bend_max_deg if part == "arm" else p.leg_bend_max_deg
+    if np.isfinite(bend) and abs(bend) > limit:
+        joint = "elbow" if part == "arm" else "knee"
+        for c in (f"{part}_low", f"{part}_high"):
+            yield not_checked(c, f"the {key} and the {joint} disagree by {abs(bend):.0f} deg on the limb's height "
+                                 f"(a landmark misplaced: a far or hidden limb)")
+        return
     yield judge(f"{part}_low", v, v < low, low)
     yield judge(f"{part}_high", v, v > high, high)
 

@@ -37,7 +37,8 @@ Checks:
   ``straight_min_drop`` body sizes down the screen (a camera looking down), else not checked (arms seen
   edge-on).
 - ``arms_not_lifted``: the arms rose less than ``arms_lift_min`` body sizes above the shoulders (``arm_rise``:
-  a rep that moved, but little).
+  a rep that moved, but little); not checked when the arms rose ``arms_floor_min`` above the hips all the same
+  (the shoulders came up with them: clean lifts read low over the shoulders in some views).
 - ``chin_not_tucked``: as in the prone extension (side view only; not checked when the camera looks down on
   the arms, ``arm_drop`` >= ``min_arm_drop``, nor when MediaPipe's world yaw over the top is under
   ``min_chin_yaw``: a camera well off the side that the view tracker still calls side).
@@ -90,6 +91,12 @@ class ProneArmLiftParams:
     #                                 ~0.005 per degree of lift, so the truth's fault (lift <= 7 deg) reads <=
     #                                 0.035 and its clean bound (>= 13 deg) ~0.065, but clean reps at 14-17 deg
     #                                 read down to 0.047-0.057 in some views (0.06 flagged one)
+    arms_floor_min: float = 0.08    # arms_not_lifted is not flagged (not checked) when the arms rose at least this
+    #                                 far above the hips (body sizes: their height off the floor, the chest's rise
+    #                                 with them included) though under arms_lift_min above the shoulders: the two
+    #                                 disagree. Clinic clean lifts (14-18 deg) read 0.034-0.046 over the shoulders
+    #                                 but 0.085-0.136 over the hips (c5123, c5388 side, c5633 side: false faults);
+    #                                 faults of 3-5 deg read 0.066 (c5093) and 0.072-0.074 (sample s123) there
     max_elbow_2d_deg: float = 157.0  # on-screen shoulder-elbow-wrist angle at the top, the arm with the better-seen
     #                                 hand (median over the top). Rendered (MediaPipe), side view, camera 1.5 m
     #                                 high: clean W 139 (s120), near-straight (15 deg flexion) 172 (s122); camera
@@ -191,6 +198,12 @@ class ProneArmLiftParams:
     #                                 5-sample median's own noise (holds then read 0.1-1.4 s on clean 7-8 s
     #                                 holds: c5423 front 4-6 sds; real short holds 13-100 sds, wanshape's
     #                                 head-on T 9.6-21)
+    hold_snr_lm: float = 12.0      # ... and on the landmarks (refit_hold), not the outline, at least this many: clinic
+    #                                 false short_holds at 8.3-10.2 sds (c5398 back-diagonal, c5618 and c5593's
+    #                                 aborted lift side: holds of 0.2-1.4 s read on noise), true short holds from
+    #                                 14.8 (c5118; most 19-700). 8% of the range over the 5-sample median's noise
+    #                                 (~0.56 sd): 1.7 of them at 12. The outline's real short holds go down to 9.6
+    #                                 (wanshape head-on T), kept at hold_snr
     t_reach_w: float = 3.0          # front view, when the outline at rest already reaches over max_reach_w (its
     #                                 widest points at rest are not a W's hands: arms out straight on the floor,
     #                                 or not the hands at all - clinic c5408/c5423, 68-74 deg off the side, rest
@@ -379,15 +392,25 @@ class ProneArmLift(Exercise):
         else:
             yield chin_verdict(self, ctx, p.chin_neutral_deg, p.chin_poke_deg, p.chin_lift_comp, p.forearm_clear)
         yield elbows_verdict(ctx, p)
-        rise = arm_rise(ctx)
-        yield judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
+        yield arms_verdict(arm_rise(ctx), arm_rise(ctx, key="arm_over_hip"), p)
         why = (self._doubts or {}).get(round(ctx.window.start_s, 3))
         snr = self._snr(ctx)
-        if not why and snr < p.hold_snr:
+        outline = np.isfinite(ctx.stat("arm_reach", "p90"))
+        if not why and snr < (p.hold_snr if outline else p.hold_snr_lm):
             why = f"the lift is {snr:.1f} noise units over the rest: too little to time its hold"
-        if np.isfinite(ctx.stat("arm_reach", "p90")) and not ctx.stat("hip_offset_w") <= p.headon_offset_w:
+        if outline and not ctx.stat("hip_offset_w") <= p.headon_offset_w:
             why = "the arms were read from the outline with the camera not looking along the body"
         yield not_checked("short_hold", why) if why else self.hold_verdict(ctx)
+
+
+def arms_verdict(rise: float, floor_rise: float, p: ProneArmLiftParams):
+    """``arms_not_lifted`` on the arms' rise above the shoulders (``rise``, body sizes, :func:`arm_rise`); a low
+    rise is not flagged when the arms rose ``arms_floor_min`` or more above the hips (``floor_rise``): then the
+    shoulders came up with the arms and the arms are off the floor (see the parameter)."""
+    if rise < p.arms_lift_min and floor_rise >= p.arms_floor_min:
+        return not_checked("arms_not_lifted", f"the arms rose {rise:.3f} body sizes above the shoulders but "
+                                              f"{floor_rise:.3f} above the hips: the lift's height is not clear")
+    return judge("arms_not_lifted", rise, rise < p.arms_lift_min, p.arms_lift_min)
 
 
 def elbows_verdict(ctx: RepContext, p: ProneArmLiftParams):
@@ -658,14 +681,15 @@ def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams, snr: float = float("i
     return None
 
 
-def arm_rise(ctx: RepContext, n: int = 5) -> float:
+def arm_rise(ctx: RepContext, n: int = 5, key: str = "arm_height_lm") -> float:
     """How far the arms rose above the shoulders (body sizes): the highest ``n``-sample centred median of
     ``arm_height_lm`` in the rep over the median of the last ``n`` samples before it (the re-timed rep may
-    start before the counter's). Outline (front view): the counted range."""
+    start before the counter's). ``key="arm_over_hip"``: above the hips instead (their height off the floor).
+    Outline (front view): the counted range."""
     if np.isfinite(ctx.stat("arm_reach", "p90")):
         return ctx.window.range
     recs = ctx.rest[-n:] + ctx.frames
-    v = centred_median(np.array([r.m["arm_height_lm"] for r in recs], dtype=np.float64), n)
+    v = centred_median(np.array([r.m[key] for r in recs], dtype=np.float64), n)
     rest, rep = v[:min(n, len(ctx.rest))], v[min(n, len(ctx.rest)):]
     rest, rep = rest[np.isfinite(rest)], rep[np.isfinite(rep)]
     if not rest.size or not rep.size:

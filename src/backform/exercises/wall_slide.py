@@ -437,10 +437,15 @@ def return_verdict(ctx: RepContext, p: WallSlideParams, nose_z: float):
     """fast_return: the return (92% -> 8%) quicker than ``min_return_s``. Not checked from nearly behind (nose
     behind the ears by over ``arch_far_behind_z``): the arm near the top moves along the line of sight there, the
     top reads widened (clinic back views, 6 holds: lower time +0.3..+0.9 s late, 1 within 0.3 s) and the return
-    short (clean 0.72 s)."""
+    short (clean 0.72 s). Nor from a front diagonal (:func:`front_diagonal`): the top reads flattened there too
+    and the lower time late (clinic tuning..test4, 56 front-diagonal holds: up to +0.85 s, 16 over +0.3 s), so a
+    clean return reads short (clean 0.65-0.79 s: three false faults on one clip; the one fast return caught read
+    0.35 s: a miss costs less than false faults)."""
     w = ctx.window
     if nose_z > p.arch_far_behind_z:
         return not_checked("fast_return", "from nearly behind, the top of the slide reads widened")
+    if front_diagonal(ctx, p, nose_z):
+        return not_checked("fast_return", "from a front diagonal, the top of the slide reads flattened")
     if not w.complete:
         return not_checked("fast_return", "the source ended during the return")
     return judge("fast_return", w.lowering_s, w.lowering_s < p.min_return_s, p.min_return_s)

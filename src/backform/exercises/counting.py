@@ -243,6 +243,47 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
                      complete=complete, start_seen=bool(before.size))
 
 
+LEAD_IN_MAX_RISE_S = 2.5  # a rise seen part-way into the top lasts at most this long (whole rises in the
+#                           clinic renders 0.5-2.7 s; a longer "rise" from the first sample is a person still
+#                           settling or noise on a pose not yet locked: c5021, c1036 merged two reps)
+
+
+def lead_in_rep(t, s, rest: float, p: CounterParams) -> RepWindow | None:
+    """A rep already under way when the source began (the pose model found the person only 1-2 s into it,
+    or the recording starts mid-rep), from the samples ``t``, ``s`` of the source's start up to the frames
+    that proved the start position (at ``rest``). Issue 12: the first rep counts either way, when its top
+    and its lowering were seen: it rose ``min_range`` above rest, its first sample is below the top (the
+    rise into the top was seen, so the top and the hold are timed) and reaches the top within
+    ``LEAD_IN_MAX_RISE_S`` (it was rising already), it came back down to ``return_frac``
+    of its range, and nothing rose ``start_delta`` above its lowest since (one movement, never merged with
+    the next). None otherwise. The window has ``start_seen`` False: its start is the first sample."""
+    t = np.asarray(t, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    if not np.isfinite(rest):
+        return None
+    win = rep_times(t, s, rest, p)
+    if win is None or win.start_seen or win.range < p.min_range:
+        return None
+    sm = median3(s)
+    ok = np.isfinite(sm)
+    t, sm = t[ok], sm[ok]
+    top_lvl = rest + p.top_frac * win.range
+    if sm[0] >= top_lvl or not win.top_s - t[0] >= p.min_phase_s - 1e-9:
+        return None  # already at the top when the source began: neither its top nor its hold was seen
+    if win.top_s - t[0] > LEAD_IN_MAX_RISE_S:
+        return None  # not the end of a rise under way when the source began
+    i_top = int(np.argmax(sm >= top_lvl))
+    down = np.nonzero(sm[i_top:] <= rest + p.return_frac * win.range)[0]
+    if down.size == 0:
+        return None  # never came back down
+    after = sm[i_top + int(down[0]):]
+    if np.any(after - np.minimum.accumulate(after) > p.start_delta):
+        return None  # another movement after it: not this simple case
+    if not p.min_rep_s <= win.end_s - win.start_s <= p.max_rep_s:
+        return None
+    return win
+
+
 def big_or_held(samples, rest: float, peak: float, p: CounterParams) -> bool:
     """A rep's (t, s) ``samples`` rose ``min_range`` above ``rest`` (``peak``: the counter's), or
     (``held_delta``) stayed above rest + held_delta for ``held_s`` (tracking gaps up to ``max_gap_s`` bridged)."""

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..pose.cuts import CutDetector, CutParams
-from ..types import Fault, FrameResult, Phase, PoseFrame, RepEvent
+from ..types import CheckVerdict, Fault, FrameResult, Phase, PoseFrame, RepEvent
 from .checks import FrameRecord
-from .counting import RepCounter, RepWindow, SideTracker, ViewTracker, frame_view
+from .counting import RepCounter, RepWindow, SideTracker, ViewTracker, frame_view, lead_in_rep
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ class Recounts:
         self._history.clear()
         self._ready, self._in_pos_since, self._out_since, self._rest_view = False, None, None, None
         self._closed_t = self._recounted_t = None
+        self._lead_looked = False
 
     def _stale_rest(self, win: RepWindow, t: float) -> RepEvent | None | bool:
         """A movement whose start at rest was not seen although a rep ended before it in this count: the
@@ -193,7 +194,54 @@ class Recounts:
             self.driver = saved
 
 
-class RepDriver(Recounts):
+class LeadIn:
+    """The first rep of a recording that was under way when the recording began (mixed into :class:`RepDriver`)."""
+
+    UNSEEN_START = "the start of this rep was not seen"
+
+    def _lead_in(self) -> RepEvent | None:
+        """When the start position is first reached in a count (a recording's or a scene's start): a rep that
+        was under way when the recording began, whose rise into the top, hold and lowering were seen before
+        the person settled into the start position (the pose model found the person only 1-2 s into the first
+        rep: issue 12, the first rep counts either way). See :func:`~.counting.lead_in_rep`. It counts, with
+        every check not checked (its rest before the start was not seen: nothing to compare with), and is
+        judged as a movement of the exercise like any rep (look-alikes are rejected by ``movement``)."""
+        if self._lead_looked or self.reps or self._closed_t is not None or self._in_pos_since is None:
+            return None
+        self._lead_looked = True
+        recs = list(self._history)
+        if not recs or recs[0].t >= self._in_pos_since:
+            return None
+        s = np.array([self._signal_of(r) for r in recs], dtype=np.float64)
+        t = np.array([r.t for r in recs], dtype=np.float64)
+        p = self.counter.p
+        pos = s[(t >= self._in_pos_since - 1e-9) & np.isfinite(s)]
+        if pos.size == 0:
+            return None
+        win = lead_in_rep(t, s, float(np.percentile(pos, p.rest_quantile)), p)
+        if win is None:
+            return None
+        log.info("%s: a rep under way when the recording began, %.2f-%.2f s (its start was not seen)", self.name,
+                 win.start_s, win.end_s)
+        n_faults = len(self.faults)
+        rep = self._complete(dataclasses.replace(win, start_seen=True))
+        if rep is None:
+            return None
+        del self.faults[n_faults:]
+        self._shown = ()
+        for v in rep.verdicts:
+            if v.status != "not_checked":
+                self._not_checked.setdefault(v.code, []).append(rep.n)
+            self._reasons[v.code] = self.UNSEEN_START
+        rep = dataclasses.replace(
+            rep, faults=(), not_checked=tuple(v.code for v in rep.verdicts),
+            verdicts=tuple(CheckVerdict(v.code, "not_checked", None, v.threshold, 0.0, self.UNSEEN_START)
+                           for v in rep.verdicts))
+        self.reps[-1] = rep
+        return rep
+
+
+class RepDriver(Recounts, LeadIn):
     """Feeds each frame to the rep counter and says where the person is (mixed into ``Exercise``)."""
 
     driver = DriverParams()
@@ -223,6 +271,7 @@ class RepDriver(Recounts):
         self._closed_t: float | None = None     # when the counter last closed a rep (since it was fresh)
         self._recounted_t: float | None = None  # ... and the last such time recounted from
         self._replaying = False
+        self._lead_looked = False  # the frames before the first start position were looked at for a rep
 
     # -- driver -------------------------------------------------------------------------------------------------
     def update(self, pf: PoseFrame) -> FrameResult:
@@ -257,8 +306,11 @@ class RepDriver(Recounts):
         if not self._ready:
             if not self._setup_step(t, msg):
                 return self._result(pf, m, tuple(messages), None, phase=Phase.SETUP)
-            # the frames that proved the start position also give the rest level
-            return self._result(pf, m, tuple(messages), self._replay(self._in_pos_since))
+            # a rep under way when the recording began ended in the start position; then the frames that proved
+            # the start position also give the rest level
+            lead = self._lead_in()
+            done = self._replay(self._in_pos_since)
+            return self._result(pf, m, tuple(messages), done or lead)
         if not self.counter.in_rep and self._left_position(t, msg):
             return self._result(pf, m, tuple(messages), None, phase=Phase.SETUP)
         was_in_rep = self.counter.in_rep

@@ -86,3 +86,16 @@ def test_bird_dog_recording_that_starts_mid_rise():
     assert all(v.status == "not_checked" and v.reason == "the start of this rep was not seen" for v in first.verdicts)
     assert 2.0 < first.hold_s < 3.0
     assert not any(f.rep == 1 for f in ex.faults)
+
+
+def test_wall_slide_recording_that_starts_mid_slide_counts_that_rep():
+    """A wall slide found mid-slide (clinic c5324, c5519): its arms are up and nearly straight on its first
+    frames, so the "forearms on the wall at the start" test reads the start position it ended in instead;
+    the rep counts with its checks not checked."""
+    reps = [Rep(**KW["wall_slide"]) for _ in range(3)]
+    plan = Plan("wall_slide", reps, lead_in=-1.2)
+    ex = run("wall_slide", frames(plan, cam=Camera(noise_px=0.5, seed=3)))
+    assert len(ex.reps) == 3 and ex.faults == []
+    assert all(v.status == "not_checked" for v in ex.reps[0].verdicts)
+    assert abs(ex.reps[0].hold_s - plan.truth()[0]["hold_s"]) <= 0.3
+    assert all(v.status == "ok" for r in ex.reps[1:] for v in r.verdicts)

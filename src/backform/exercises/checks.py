@@ -155,6 +155,10 @@ class RepJudge:
     """Rep completion, shared by every exercise (mixed into :class:`~backform.exercises.base.Exercise`): the
     exercise's ``movement``, ``checks``, ``metrics`` and ``rep_side`` hooks run on the finished rep's frames."""
 
+    # True while the driver judges a rep that was under way when the recording began (its lead-in rep): it has
+    # no frames at rest before it, so its ``rest`` is the start position held right after it
+    _rest_after_rep = False
+
     # -- shared checks ------------------------------------------------------------------------------------------
     def hold_verdict(self, ctx: RepContext, code: str = "short_hold") -> Verdict:
         """Hold shorter than the target by more than ``short_hold_under_s`` when the exercise's parameters have
@@ -201,6 +205,8 @@ class RepJudge:
     def _context(self, win: RepWindow) -> RepContext:
         frames = [r for r in self._history if win.start_s - 1e-9 <= r.t <= win.end_s + 1e-9]
         rest = [r for r in self._history if win.start_s - 1.5 <= r.t < win.start_s - 1e-9]
+        if not rest and self._rest_after_rep:
+            rest = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
         views = Counter(r.view for r in (rest or frames) if r.view)
         sides = Counter(r.side for r in (rest or frames) if r.side)
         return RepContext(n=len(self.reps) + 1, window=win, frames=frames, rest=rest,

@@ -243,6 +243,10 @@ def rep_times(t, s, rest: float, p: CounterParams, complete: bool = True,
                      complete=complete, start_seen=bool(before.size))
 
 
+# the rise into the top must be seen from at most this share of the rep's range: a source that began at the
+# top (a hold's noise dipping under the 92% level) would otherwise time a "top" that is only noise (a wall
+# slide begun 2 s in, in its hold: a 1.16-s hold counted for a 2.23-s one)
+LEAD_IN_MAX_START_FRAC = 0.75
 LEAD_IN_MAX_RISE_S = 2.5  # a rise seen part-way into the top lasts at most this long (whole rises in the
 #                           clinic renders 0.5-2.7 s; a longer "rise" from the first sample is a person still
 #                           settling or noise on a pose not yet locked: c5021, c1036 merged two reps)
@@ -252,10 +256,10 @@ def lead_in_rep(t, s, rest: float, p: CounterParams) -> RepWindow | None:
     """A rep already under way when the source began (the pose model found the person only 1-2 s into it,
     or the recording starts mid-rep), from the samples ``t``, ``s`` of the source's start up to the frames
     that proved the start position (at ``rest``). Issue 12: the first rep counts either way, when its top
-    and its lowering were seen: it rose ``min_range`` above rest, its first sample is below the top (the
-    rise into the top was seen, so the top and the hold are timed) and reaches the top within
-    ``LEAD_IN_MAX_RISE_S`` (it was rising already), it came back down to ``return_frac``
-    of its range, and nothing rose ``start_delta`` above its lowest since (one movement, never merged with
+    and its lowering were seen: it rose ``min_range`` above rest, its first sample is at most
+    ``LEAD_IN_MAX_START_FRAC`` of the range (the rise into the top was seen, so the top and the hold are
+    timed) and reaches the top within ``LEAD_IN_MAX_RISE_S`` (it was rising already), it came back down to
+    ``return_frac`` of its range, and nothing rose ``start_delta`` above its lowest since (one movement, never merged with
     the next). None otherwise. The window has ``start_seen`` False: its start is the first sample."""
     t = np.asarray(t, dtype=np.float64)
     s = np.asarray(s, dtype=np.float64)
@@ -268,7 +272,7 @@ def lead_in_rep(t, s, rest: float, p: CounterParams) -> RepWindow | None:
     ok = np.isfinite(sm)
     t, sm = t[ok], sm[ok]
     top_lvl = rest + p.top_frac * win.range
-    if sm[0] >= top_lvl or not win.top_s - t[0] >= p.min_phase_s - 1e-9:
+    if sm[0] > rest + LEAD_IN_MAX_START_FRAC * win.range or not win.top_s - t[0] >= p.min_phase_s - 1e-9:
         return None  # already at the top when the source began: neither its top nor its hold was seen
     if win.top_s - t[0] > LEAD_IN_MAX_RISE_S:
         return None  # not the end of a rise under way when the source began

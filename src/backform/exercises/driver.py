@@ -224,7 +224,11 @@ class LeadIn:
         log.info("%s: a rep under way when the recording began, %.2f-%.2f s (its start was not seen)", self.name,
                  win.start_s, win.end_s)
         n_faults = len(self.faults)
-        rep = self._complete(dataclasses.replace(win, start_seen=True))
+        self._rest_after_rep = True      # its rest: the start position it ended in (none was seen before it)
+        try:
+            rep = self._complete(dataclasses.replace(win, start_seen=True))
+        finally:
+            self._rest_after_rep = False
         if rep is None:
             return None
         del self.faults[n_faults:]

@@ -1,7 +1,10 @@
 """Shared helpers of the per-exercise tests: run a kinematic plan through a checker, compare with truth."""
 from __future__ import annotations
 
+import numpy as np
 from kinematics import Camera, Plan, Rep, frames, run
+
+from backform.pose.landmarks import side as _side
 
 
 def check(exercise: str, reps: list[Rep], *, yaw: float = 0.0, noise_px: float = 0.5, params=None,
@@ -22,3 +25,13 @@ def assert_matches(ex, truth, hold_tol: float = 0.3, ignore: tuple[str, ...] = (
         assert abs(r.start_s - t["start_s"]) <= 0.3 and abs(r.end_s - t["end_s"]) <= 0.3, (r.to_json(), t)
         if t["side"] is not None:
             assert r.side == t["side"]
+
+
+def prone_world(shoulder, elbow, wrist) -> np.ndarray:
+    """Hip-centred world landmarks of a prone body (y down, head toward +x), both arms mirrored across z."""
+    W = np.zeros((33, 3), dtype=np.float32)
+    for s, k in (("left", 1.0), ("right", -1.0)):
+        for name, p in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist)):
+            W[_side(name, s)] = (p[0], p[1], k * p[2])
+        W[_side("hip", s)] = (0.0, 0.0, k * 0.1)
+    return W

@@ -2,23 +2,15 @@
 (metric, hip-centred: the same from every camera), the screen rules only without them (clinic c5502, a 57-deg
 diagonal cobra the screen missed; c5497, a clean hands-by-the-shoulders rep the screen rejected)."""
 import numpy as np
+from _exercise_helpers import prone_world
 
 from backform.exercises import get
 from backform.exercises.checks import FrameRecord, RepContext
 from backform.exercises.counting import RepWindow
 from backform.exercises.prone_extension import world_push
-from backform.pose.landmarks import side as S
 from backform.types import PoseFrame
 
 
-def _world(shoulder, elbow, wrist) -> np.ndarray:
-    """Hip-centred world landmarks, y down, head toward +x; both arms mirrored across z."""
-    W = np.zeros((33, 3), dtype=np.float32)
-    for s, k in (("left", 1.0), ("right", -1.0)):
-        for name, p in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist)):
-            W[S(name, s)] = (p[0], p[1], k * p[2])
-        W[S("hip", s)] = (0.0, 0.0, k * 0.1)
-    return W
 
 
 def _frames(t0, t1, world, m, view="side"):
@@ -29,7 +21,7 @@ def _frames(t0, t1, world, m, view="side"):
     return out
 
 
-REST = _world((0.5, 0.0, 0.18), (0.35, 0.05, 0.3), (0.5, 0.05, 0.3))   # hands by the chest, elbows bent ~80 deg
+REST = prone_world((0.5, 0.0, 0.18), (0.35, 0.05, 0.3), (0.5, 0.05, 0.3))   # hands by the chest, elbows bent ~80 deg
 
 
 def _ctx(top_world, screen: dict | None = None, body_deg: float = -5.0, world: bool = True):
@@ -42,9 +34,9 @@ def _ctx(top_world, screen: dict | None = None, body_deg: float = -5.0, world: b
 
 
 # the cobra: the wrists stay on the floor, the shoulders rise 0.18 m, the elbows open
-COBRA = _world((0.48, -0.18, 0.18), (0.42, -0.02, 0.32), (0.5, 0.05, 0.3))
+COBRA = prone_world((0.48, -0.18, 0.18), (0.42, -0.02, 0.32), (0.5, 0.05, 0.3))
 # hands by the shoulders hovering: the whole arm rises with the chest, the elbow keeps its angle
-HOVER = _world((0.48, -0.18, 0.18), (0.33, -0.13, 0.3), (0.48, -0.13, 0.3))
+HOVER = prone_world((0.48, -0.18, 0.18), (0.33, -0.13, 0.3), (0.48, -0.13, 0.3))
 
 
 def test_world_push_reads_planted_and_hovering_hands():

@@ -4,23 +4,15 @@ a cobra's; in world landmarks the wrists sit level with the hips (clinic c5487, 
 hip->shoulder axis; cobras' hands by the chest -0.12..-0.42): no hand to push with, the screen's cobra rules are
 off. A cobra with the same screen reading, hands by the chest, stays rejected."""
 import numpy as np
+from _exercise_helpers import prone_world
 
 from backform.exercises import get
 from backform.exercises.checks import FrameRecord, RepContext
 from backform.exercises.counting import RepWindow
 from backform.exercises.prone_extension import world_push
-from backform.pose.landmarks import side as S
 from backform.types import PoseFrame
 
 
-def _world(shoulder, elbow, wrist) -> np.ndarray:
-    """Hip-centred world landmarks, y down, head toward +x; both arms mirrored across z."""
-    W = np.zeros((33, 3), dtype=np.float32)
-    for s, k in (("left", 1.0), ("right", -1.0)):
-        for name, p in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist)):
-            W[S(name, s)] = (p[0], p[1], k * p[2])
-        W[S("hip", s)] = (0.0, 0.0, k * 0.1)
-    return W
 
 
 def _frames(t0, t1, world, m):
@@ -29,10 +21,10 @@ def _frames(t0, t1, world, m):
 
 
 # straight arms (elbow ~180 deg in 3-D: the world cobra test stays out), wrists level with the hips / the chest
-SIDES_REST = _world((0.5, 0.0, 0.18), (0.25, 0.0, 0.2), (0.0, 0.0, 0.22))
-SIDES_TOP = _world((0.48, -0.12, 0.18), (0.24, -0.07, 0.2), (0.0, -0.02, 0.22))
-CHEST_REST = _world((0.5, 0.0, 0.18), (0.45, 0.12, 0.2), (0.4, 0.25, 0.22))
-CHEST_TOP = _world((0.48, -0.12, 0.18), (0.44, 0.06, 0.2), (0.4, 0.25, 0.22))
+SIDES_REST = prone_world((0.5, 0.0, 0.18), (0.25, 0.0, 0.2), (0.0, 0.0, 0.22))
+SIDES_TOP = prone_world((0.48, -0.12, 0.18), (0.24, -0.07, 0.2), (0.0, -0.02, 0.22))
+CHEST_REST = prone_world((0.5, 0.0, 0.18), (0.45, 0.12, 0.2), (0.4, 0.25, 0.22))
+CHEST_TOP = prone_world((0.48, -0.12, 0.18), (0.44, 0.06, 0.2), (0.4, 0.25, 0.22))
 # the screen from behind: straight near arm pointing steeply down, wrist 0.47 body sizes behind the shoulder
 SCREEN = {"head_lift_deg": 15.0, "elbow_2d_near": 158.0, "upper_arm_elev": -68.0, "wrist_ahead": -0.47,
           "wrist_height": 0.0, "body_deg": -34.0}

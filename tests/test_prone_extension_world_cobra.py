@@ -11,8 +11,6 @@ from backform.exercises.prone_extension import world_push
 from backform.types import PoseFrame
 
 
-
-
 def _frames(t0, t1, world, m, view="side"):
     out = []
     for i, t in enumerate(np.arange(t0, t1, 0.1)):

@@ -13,8 +13,6 @@ from backform.exercises.prone_extension import world_push
 from backform.types import PoseFrame
 
 
-
-
 def _frames(t0, t1, world, m):
     return [FrameRecord(float(t), dict(m), PoseFrame(i, t * 1000.0, 640, 360, None, world), "left", "diagonal")
             for i, t in enumerate(np.arange(t0, t1, 0.1))]

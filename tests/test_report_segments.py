@@ -15,7 +15,9 @@ from backform import report as R
 from backform import session as S
 from backform.report import fmt
 
-BRIDGE = [Rep(hold=2.5), Rep(hold=1.0, faults={"hips_low": 30.0}), Rep(hold=2.5)]
+# rep 2 is held, short of straight: a lift both 30 deg short and held only 1 s is the bridge's aborted-lift
+# shape (bridge.unstraightened_lift), not counted
+BRIDGE = [Rep(hold=2.5), Rep(hold=2.5, faults={"hips_low": 30.0}), Rep(hold=2.5)]
 BIRD = [Rep(hold=2.5, side="left"), Rep(hold=2.5, side="right"), Rep(hold=2.5, side="left"),
         Rep(hold=1.0, side="right")]
 

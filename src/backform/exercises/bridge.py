@@ -253,8 +253,7 @@ class Bridge(Exercise):
         line finds no rep of its own: landmarks that put the resting hips above it (a steep back diagonal)
         or a rise under ``min_hip_rise``."""
         w = ctx.window
-        after = [r for r in self._history if r.t > w.end_s + 1e-9][:3]
-        recs = ctx.rest + ctx.frames + after
+        recs = ctx.rest + ctx.frames + ctx.after[:3]
         t = np.array([r.t for r in recs], dtype=np.float64)
         v = np.array([r.m.get("hip_over_sk", np.nan) for r in recs], dtype=np.float64)
         pre = v[(t < w.start_s) & np.isfinite(v)]

@@ -113,6 +113,7 @@ class RepContext:
     side: str | None                # near side (facing the camera)
     previous: list[RepEvent] = field(default_factory=list)
     rep_side: str | None = None     # bird dog: working arm
+    after: list[FrameRecord] = field(default_factory=list)   # up to ~1.5 s after end_s (as far as seen yet)
 
     def between(self, t0: float, t1: float) -> list[FrameRecord]:
         return [r for r in self.frames if t0 - 1e-9 <= r.t <= t1 + 1e-9]
@@ -205,13 +206,15 @@ class RepJudge:
     def _context(self, win: RepWindow) -> RepContext:
         frames = [r for r in self._history if win.start_s - 1e-9 <= r.t <= win.end_s + 1e-9]
         rest = [r for r in self._history if win.start_s - 1.5 <= r.t < win.start_s - 1e-9]
+        after = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
         if not rest and self._rest_after_rep:
-            rest = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
+            rest = list(after)
         views = Counter(r.view for r in (rest or frames) if r.view)
         sides = Counter(r.side for r in (rest or frames) if r.side)
         return RepContext(n=len(self.reps) + 1, window=win, frames=frames, rest=rest,
                           view=views.most_common(1)[0][0] if views else None,
-                          side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps))
+                          side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps),
+                          after=after)
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Hook: an exercise may re-time its rep (e.g. when part of the top is a movement of its own)."""

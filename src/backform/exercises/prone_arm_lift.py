@@ -336,8 +336,7 @@ class ProneArmLift(Exercise):
         w = ctx.window
         if np.isfinite(ctx.stat("arm_reach", "p90")):
             return w
-        after = [r for r in self._history if r.t > w.end_s + 1e-9][:self.signal_median_n + 10]
-        recs = ctx.rest + ctx.frames + after
+        recs = ctx.rest + ctx.frames + ctx.after[:self.signal_median_n + 10]
         if len(recs) < 2 * self.signal_median_n:
             return w
         t = np.array([r.t for r in recs], dtype=np.float64)

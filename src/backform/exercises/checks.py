@@ -123,6 +123,12 @@ class RepContext:
         """Frames at the top (top_s .. lower_s)."""
         return self.between(self.window.top_s, self.window.lower_s) or self.frames
 
+    def view_share(self, view: str, frames: list[FrameRecord] | None = None) -> float:
+        """Share of ``frames`` (default: the top) whose own view (per frame, not the clip's tracker) is ``view``;
+        a frame without a view counts as not ``view``. NaN without frames."""
+        fr = self.top if frames is None else frames
+        return sum(r.view == view for r in fr) / len(fr) if fr else float("nan")
+
     def values(self, key: str, frames: list[FrameRecord] | None = None) -> np.ndarray:
         fr = self.top if frames is None else frames
         return np.array([r.m.get(key, np.nan) for r in fr], dtype=np.float64)

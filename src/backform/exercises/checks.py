@@ -30,7 +30,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 import numpy as np
 
@@ -114,6 +114,15 @@ class RepContext:
     previous: list[RepEvent] = field(default_factory=list)
     rep_side: str | None = None     # bird dog: working arm
     after: list[FrameRecord] = field(default_factory=list)   # up to ~1.5 s after end_s (as far as seen yet)
+    _once: dict = field(default_factory=dict, init=False, repr=False, compare=False)   # see once()
+
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed on the first call for ``key`` and remembered: a figure that both ``movement``
+        and ``checks`` read. Only for what the re-timing (``refine_window``, which runs before both) leaves alone:
+        ``rest`` and ``frames``, not the window or ``top``."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def between(self, t0: float, t1: float) -> list[FrameRecord]:
         return [r for r in self.frames if t0 - 1e-9 <= r.t <= t1 + 1e-9]

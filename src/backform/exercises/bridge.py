@@ -253,8 +253,7 @@ class Bridge(Exercise):
         line finds no rep of its own: landmarks that put the resting hips above it (a steep back diagonal)
         or a rise under ``min_hip_rise``."""
         w = ctx.window
-        after = [r for r in self._history if r.t > w.end_s + 1e-9][:3]
-        recs = ctx.rest + ctx.frames + after
+        recs = ctx.rest + ctx.frames + ctx.after[:3]
         t = np.array([r.t for r in recs], dtype=np.float64)
         v = np.array([r.m.get("hip_over_sk", np.nan) for r in recs], dtype=np.float64)
         pre = v[(t < w.start_s) & np.isfinite(v)]
@@ -288,7 +287,7 @@ class Bridge(Exercise):
         knee = ctx.stat("knee_deg")
         if np.isfinite(knee) and knee > p.max_knee_deg:
             return "the knees are not bent: not a bridge", 0.0
-        if aborted_lift(p, ctx):
+        if aborted_lift(p, ctx, self._misread(ctx)):
             return "a small lift let straight back down (no hold): an aborted rep", 0.0
         if lone_small_lift(p, ctx):
             return ("a small held lift with no full bridge before it: a pelvic tilt lifts the hips as little; "
@@ -369,9 +368,13 @@ class Bridge(Exercise):
         return judge("lumbar_arch", rise, False, p.arch_rise_change) if rise is not None else \
             not_checked("lumbar_arch", "needs a baseline at the same lift height")
 
+    def _misread(self, ctx: RepContext) -> str | None:
+        """:func:`misread_view`, read once per rep (``movement`` and ``checks`` both ask; it reads the rest only)."""
+        return ctx.once("bridge.misread_view", lambda: misread_view(self.params, ctx))
+
     def checks(self, ctx: RepContext):
         p = self.params
-        misread = misread_view(p, ctx)
+        misread = self._misread(ctx)
         yield hips_verdict(p, ctx, misread)
         yield self._arch(ctx)
         yield not_checked("short_hold", misread) if misread is not None else self.hold_verdict(ctx)
@@ -380,14 +383,18 @@ class Bridge(Exercise):
             else not_checked("fast_lowering", "the source ended during the lowering")
 
 
-def aborted_lift(p: BridgeParams, ctx: RepContext) -> bool:
+_UNREAD = object()   # aborted_lift's ``misread`` when the caller has not read it
+
+
+def aborted_lift(p: BridgeParams, ctx: RepContext, misread: object = _UNREAD) -> bool:
     """An aborted lift: one whose hips never neared straight and not held (:func:`unstraightened_lift`), or
     small (under ``aborted_range_deg``, or under ``aborted_range_share`` of the clip's earlier held reps) and
     not held (under ``aborted_hold_s``). A weak full rep (hips low) is held; a
     full rep with a short hold rises clearly more. Not judged when the rest angle is implausible (the
-    lift is not read from such a view, see :func:`misread_view`)."""
+    lift is not read from such a view, see :func:`misread_view`; ``misread``: its answer when the caller has
+    it, else read here)."""
     w = ctx.window
-    if misread_view(p, ctx) is not None:
+    if (misread_view(p, ctx) if misread is _UNREAD else misread) is not None:
         return False
     if unstraightened_lift(p, ctx):
         return True

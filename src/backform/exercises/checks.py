@@ -30,7 +30,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 import numpy as np
 
@@ -113,6 +113,16 @@ class RepContext:
     side: str | None                # near side (facing the camera)
     previous: list[RepEvent] = field(default_factory=list)
     rep_side: str | None = None     # bird dog: working arm
+    after: list[FrameRecord] = field(default_factory=list)   # up to ~1.5 s after end_s (as far as seen yet)
+    _once: dict = field(default_factory=dict, init=False, repr=False, compare=False)   # see once()
+
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed on the first call for ``key`` and remembered: a figure that both ``movement``
+        and ``checks`` read. Only for what the re-timing (``refine_window``, which runs before both) leaves alone:
+        ``rest`` and ``frames``, not the window or ``top``."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def between(self, t0: float, t1: float) -> list[FrameRecord]:
         return [r for r in self.frames if t0 - 1e-9 <= r.t <= t1 + 1e-9]
@@ -121,6 +131,12 @@ class RepContext:
     def top(self) -> list[FrameRecord]:
         """Frames at the top (top_s .. lower_s)."""
         return self.between(self.window.top_s, self.window.lower_s) or self.frames
+
+    def view_share(self, view: str, frames: list[FrameRecord] | None = None) -> float:
+        """Share of ``frames`` (default: the top) whose own view (per frame, not the clip's tracker) is ``view``;
+        a frame without a view counts as not ``view``. NaN without frames."""
+        fr = self.top if frames is None else frames
+        return sum(r.view == view for r in fr) / len(fr) if fr else float("nan")
 
     def values(self, key: str, frames: list[FrameRecord] | None = None) -> np.ndarray:
         fr = self.top if frames is None else frames
@@ -205,13 +221,15 @@ class RepJudge:
     def _context(self, win: RepWindow) -> RepContext:
         frames = [r for r in self._history if win.start_s - 1e-9 <= r.t <= win.end_s + 1e-9]
         rest = [r for r in self._history if win.start_s - 1.5 <= r.t < win.start_s - 1e-9]
+        after = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
         if not rest and self._rest_after_rep:
-            rest = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
+            rest = list(after)
         views = Counter(r.view for r in (rest or frames) if r.view)
         sides = Counter(r.side for r in (rest or frames) if r.side)
         return RepContext(n=len(self.reps) + 1, window=win, frames=frames, rest=rest,
                           view=views.most_common(1)[0][0] if views else None,
-                          side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps))
+                          side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps),
+                          after=after)
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Hook: an exercise may re-time its rep (e.g. when part of the top is a movement of its own)."""

@@ -336,8 +336,7 @@ class ProneArmLift(Exercise):
         w = ctx.window
         if np.isfinite(ctx.stat("arm_reach", "p90")):
             return w
-        after = [r for r in self._history if r.t > w.end_s + 1e-9][:self.signal_median_n + 10]
-        recs = ctx.rest + ctx.frames + after
+        recs = ctx.rest + ctx.frames + ctx.after[:self.signal_median_n + 10]
         if len(recs) < 2 * self.signal_median_n:
             return w
         t = np.array([r.t for r in recs], dtype=np.float64)
@@ -354,9 +353,11 @@ class ProneArmLift(Exercise):
         return abandoned_lift(ctx, self.params, self._snr(ctx)), 1.0
 
     def _snr(self, ctx: RepContext) -> float:
-        """The rep's range over the signal's noise (:func:`rep_snr`), on the counter's signal."""
-        return rep_snr(np.array([self.signal(r.m) for r in ctx.rest], dtype=np.float64),
-                       np.array([self.signal(r.m) for r in ctx.frames], dtype=np.float64), self.signal_median_n)
+        """The rep's range over the signal's noise (:func:`rep_snr`), on the counter's signal; once per rep
+        (``movement`` and ``checks`` both ask; the signal's source never changes during a rep)."""
+        return ctx.once("prone_arm_lift.snr", lambda: rep_snr(
+            np.array([self.signal(r.m) for r in ctx.rest], dtype=np.float64),
+            np.array([self.signal(r.m) for r in ctx.frames], dtype=np.float64), self.signal_median_n))
 
     def start_position(self, m: dict) -> str | None:
         return prone_start(m)

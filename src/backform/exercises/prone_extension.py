@@ -426,12 +426,6 @@ class ProneExtension(Exercise):
         return judge("chin_not_tucked", d, d > p.chin_poke_deg, p.chin_poke_deg)
 
     @staticmethod
-    def _side_share(ctx: RepContext) -> float:
-        """Share of the top's frames seen from the side (their own view, not the clip's tracker)."""
-        top = ctx.top
-        return sum(r.view == "side" for r in top) / len(top) if top else 1.0
-
-    @staticmethod
     def _size_jump(ctx: RepContext) -> float:
         """The body's size on screen over the rep and its rest: 90th over 10th percentile (1 = steady)."""
         v = ctx.values("body_size", ctx.rest + ctx.frames)
@@ -461,7 +455,7 @@ class ProneExtension(Exercise):
 
     def checks(self, ctx: RepContext):
         p = self.params
-        if ctx.view == "side" and self._side_share(ctx) < 0.5:
+        if ctx.view == "side" and ctx.view_share("side") < 0.5:   # (NaN without a top: judged)
             # the view tracker still said "side" (early in a clip) while this rep's top was seen obliquely: the
             # side-only checks' landmarks (face pitch, wrist vs knee height) do not hold there (clinic c5122)
             why = "this rep's top was seen from a diagonal, not the side"

@@ -474,10 +474,10 @@ def arch_verdict(ctx: RepContext, p: WallSlideParams, nose_z: float):
 
 def front_share(ctx: RepContext) -> float:
     """Share of the top's frames whose own view reads "front" (0 when the rep itself is seen from the front)."""
-    seen = [r.view for r in ctx.top if r.view]
-    if not seen or ctx.view == "front":
+    if ctx.view == "front":
         return 0.0
-    return sum(1 for v in seen if v == "front") / len(seen)
+    share = ctx.view_share("front", [r for r in ctx.top if r.view])   # of the frames with a view of their own
+    return share if np.isfinite(share) else 0.0
 
 
 def nose_behind_ears(ctx: RepContext) -> float:

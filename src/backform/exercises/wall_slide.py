@@ -152,6 +152,11 @@ class WallSlideParams:
     #                                 diagonal, close and low: 144-145 deg, slides lost at 130). Clinic look-alikes at
     #                                 rest (arm circles): the wrist at most 0.07 above the elbow, out by the first test;
     #                                 wall slides 0.40-0.56
+    aborted_range_share: float = 0.42  # a slide rising less than this share of the clip's earlier counted slides
+    #                                 (their median range) is an aborted one, not a rep. The clinic truth: aborted
+    #                                 slides rise 12-38% of the range (read: c5159 36.6 deg after a 95-deg slide,
+    #                                 0.385, counted), full slides stopping up to 50 deg short of overhead ~45% (read:
+    #                                 45-47 deg short 0.49-0.53; every counted full slide, 1010 clips: >= 0.62)
     min_return_s: float = 0.8       # 92% -> 8%: a 1.25-s eased return measures 0.8 s; clean 2.5 s -> 1.6 s
 
 
@@ -223,7 +228,8 @@ class WallSlide(Exercise):
         return None
 
     def movement(self, ctx: RepContext):
-        return forearms_on_wall(ctx, self.params)
+        reason, conf = forearms_on_wall(ctx, self.params)
+        return (ABORTED, 0.0) if reason is None and aborted_slide(ctx, self.params) else (reason, conf)
 
     # -- figures of a rep ---------------------------------------------------------------------------------------
     def _wall_x(self, ctx: RepContext) -> float:
@@ -323,7 +329,7 @@ class WallSlide(Exercise):
     def metrics(self, ctx: RepContext) -> dict:
         return {"peak_shoulder_flexion_deg": ctx.stat("shoulder_flex_deg", "p90"), "lift_off": self._lift_off(ctx),
                 "pause_s": self._pause(ctx), "trunk_back_change_deg": arch_change(ctx),
-                "return_s": ctx.window.lowering_s}
+                "return_s": ctx.window.lowering_s, "range_deg": ctx.window.range}
 
     def checks(self, ctx: RepContext):
         p = self.params
@@ -366,6 +372,18 @@ def forearms_on_wall(ctx: RepContext, p: WallSlideParams):
     if np.isfinite(up) and np.isfinite(el) and (up < p.min_forearm_up or el > p.max_rest_elbow_deg):
         return "the forearms were not up on the wall at the start (straight arms): not a wall slide", 0.0
     return None, 1.0 if np.isfinite(up) and np.isfinite(el) else 0.7
+
+
+ABORTED = "a slide rising well short of the clip's earlier slides: an aborted rep, not counted"
+
+
+def aborted_slide(ctx: RepContext, p: WallSlideParams) -> bool:
+    """A slide whose range is under ``aborted_range_share`` of the median range of the clip's earlier counted
+    slides (``range_deg``): given up on the way, not a rep. Judged only after a counted slide (the first one
+    has nothing to compare with: the absolute ``min_range_deg`` holds there)."""
+    prev = [r.metrics.get("range_deg") for r in ctx.previous]
+    prev = [x for x in prev if x is not None and np.isfinite(x)]
+    return bool(prev) and ctx.window.range < p.aborted_range_share * float(np.median(prev))
 
 
 def slide_top(ctx: RepContext, t: np.ndarray, v: np.ndarray, p: WallSlideParams, wall: float) -> float:

@@ -145,6 +145,10 @@ class ProneArmLiftParams:
     #                                 (one arm is missing from the mask on rep 1: hence the farther side)
     reach_noise_w: float = 0.3      # spread of the outline's reach (shoulder widths) for the confidence: wanshape
     #                                 T tops 3.2-4.2 on one clip
+    max_arm_reach_w: float = 6.0    # an outline reaching farther than this (shoulder widths, p90 over the top) is not
+    #                                 the arms (anthropometry: a T's hand ~2.6 widths out; wanshape T tops 3.2-4.2):
+    #                                 elbows_straight not checked. Clinic test5 c5773 (camera at the feet, 73 deg
+    #                                 off the side, tracked as front): 5-13 widths, a false elbows_straight at 7.1
     headon_offset_w: float = 1.0    # the outline's reach is the arms' only head-on: the hips' midpoint within this
     #                                 many shoulder widths of the shoulders' across the screen (median over the top).
     #                                 wanshape_prone_t_raises (straight along the body) 0.34 (p90 0.51); clinic
@@ -428,6 +432,9 @@ def elbows_verdict(ctx: RepContext, p: ProneArmLiftParams):
         if not ctx.stat("hip_offset_w") <= p.headon_offset_w:
             return not_checked("elbows_straight", "the camera does not look straight along the body (the "
                                                   "outline's widest points are not the hands)")
+        if reach > p.max_arm_reach_w:
+            return not_checked("elbows_straight", f"the outline reaches {reach:.1f} shoulder widths out: farther "
+                                                  "than arms reach (its widest points are not the hands)")
         c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
         rest = ctx.stat("ol_arm_reach", frames=ctx.rest, min_frac=0.0)
         if rest > p.max_reach_w and reach > p.max_reach_w:   # as wide at rest: a T's reach or nothing

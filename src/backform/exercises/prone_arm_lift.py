@@ -145,6 +145,10 @@ class ProneArmLiftParams:
     #                                 (one arm is missing from the mask on rep 1: hence the farther side)
     reach_noise_w: float = 0.3      # spread of the outline's reach (shoulder widths) for the confidence: wanshape
     #                                 T tops 3.2-4.2 on one clip
+    max_arm_reach_w: float = 6.0    # an outline reaching farther than this (shoulder widths, p90 over the top) is not
+    #                                 the arms (anthropometry: a T's hand ~2.6 widths out; wanshape T tops 3.2-4.2):
+    #                                 elbows_straight not checked. Clinic test5 c5773 (camera at the feet, 73 deg
+    #                                 off the side, tracked as front): 5-13 widths, a false elbows_straight at 7.1
     headon_offset_w: float = 1.0    # the outline's reach is the arms' only head-on: the hips' midpoint within this
     #                                 many shoulder widths of the shoulders' across the screen (median over the top).
     #                                 wanshape_prone_t_raises (straight along the body) 0.34 (p90 0.51); clinic
@@ -154,6 +158,12 @@ class ProneArmLiftParams:
     #                                 clinic truth: aborted lifts reach 12-38% of the range without a hold, read
     #                                 up to 59% on a noisy diagonal view (test1 c5058); a short hold at full
     #                                 height, or a lower lift held (partial reps: 45-75%, held), still counts)
+    low_hold_s: float = 2.0         # ... and a movement lower than arms_lift_min must be held this long to be a rep:
+    #                                 an aborted lift has no hold (truth: 0-0.3 s at its top, 92%-92% up to ~1.1 s
+    #                                 on its slow ramps) but a low one is read longer on noise (test5 c5888: 1.62 s,
+    #                                 truth 1.11, a first movement with no earlier rep to compare). Real low-lift
+    #                                 reps (arms_not_lifted) read holds of 2.7-8.3 s (clinic 1010), the truth's
+    #                                 short holds are of full lifts
     chest_gate: float = 0.09        # body sizes: the shoulders' rise over the hips (above the lowest tenth of the
     #                                 last ``chest_floor_s``) counts into the lift signal up to this much and
     #                                 fades out above it (to nothing at 1.5x): an arm lift brings the chest up
@@ -422,6 +432,9 @@ def elbows_verdict(ctx: RepContext, p: ProneArmLiftParams):
         if not ctx.stat("hip_offset_w") <= p.headon_offset_w:
             return not_checked("elbows_straight", "the camera does not look straight along the body (the "
                                                   "outline's widest points are not the hands)")
+        if reach > p.max_arm_reach_w:
+            return not_checked("elbows_straight", f"the outline reaches {reach:.1f} shoulder widths out: farther "
+                                                  "than arms reach (its widest points are not the hands)")
         c = margin_confidence(reach, p.max_reach_w, p.reach_noise_w)
         rest = ctx.stat("ol_arm_reach", frames=ctx.rest, min_frac=0.0)
         if rest > p.max_reach_w and reach > p.max_reach_w:   # as wide at rest: a T's reach or nothing
@@ -665,12 +678,14 @@ def abandoned_lift(ctx: RepContext, p: ProneArmLiftParams, snr: float = float("i
     an abandoned first lift - clinic tuning c1033, c1043 - far likelier than a rep with both faults). First of
     all: a movement less than ``min_snr`` noise units over the rest (``snr``, :func:`rep_snr`) is not a rep
     unless held ``sure_hold_s`` (its range and its "hold" are the signal's flicker: clinic c5423, c5138
-    front, c5383 side)."""
+    front, c5383 side). A movement lower than ``arms_lift_min`` needs a hold of ``low_hold_s``, not
+    ``abandoned_hold_s`` (a low aborted lift's hold read 1.6 s on test5 c5888)."""
     prev = [r.metrics.get("arm_rise") for r in ctx.previous]
     prev = [x for x in prev if x is not None and np.isfinite(x)]
     rise, hold = arm_rise(ctx), ctx.window.hold_s
     clear = snr >= p.min_snr
-    if hold >= p.abandoned_hold_s and (clear or hold >= p.sure_hold_s):
+    need = p.low_hold_s if rise < p.arms_lift_min else p.abandoned_hold_s
+    if hold >= need and (clear or hold >= p.sure_hold_s):
         return None
     if not clear:   # a "hold" read on a signal inside its own noise is not a hold (c5383: 2.09 s, truth 0.70)
         return f"a movement within the signal's noise ({snr:.1f} noise units over the rest, held {hold:.1f} s)"

@@ -201,7 +201,9 @@ def test_a_scene_cut_ends_one_recording_and_starts_another(exercise, monkeypatch
     assert len(joined.reps) == 4
     assert all(r.end_s < a[-1].t_s or r.start_s >= b[0].t_s for r in joined.reps)
     monkeypatch.setattr(RepDriver, "cuts", None)
-    assert len(run(exercise, a + b).reps) == 5
+    # without the cut, A's last rep "comes down" in one frame: counted, except by the prone extension, which
+    # takes a lowering faster than a chest can come down (min_lowering_s) for a jump of the signal
+    assert len(run(exercise, a + b).reps) == (4 if exercise == "prone_extension" else 5)
 
 
 def test_the_rep_a_cut_ends_on_its_way_down_counts_and_is_the_frames_result():

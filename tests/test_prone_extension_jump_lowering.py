@@ -23,7 +23,7 @@ def _ctx(lower_s, end_s, complete=True):
     return RepContext(1, w, _frames(1.0, end_s), _frames(0.0, 1.0), "side", "left")
 
 
-ON = {"min_lowering_s": 0.15}   # off by default (see the parameter's note)
+ON: dict = {}   # the default (0.15 s) is on
 
 
 def test_a_lowering_faster_than_a_chest_comes_down_is_not_a_rep():
@@ -43,5 +43,5 @@ def test_a_clip_ending_during_the_lowering_is_not_judged_by_it():
     assert why is None
 
 
-def test_off_by_default():
-    assert get("prone_extension").movement(_ctx(7.96, 8.0))[0] is None
+def test_zero_turns_the_rule_off():
+    assert get("prone_extension", {"min_lowering_s": 0.0}).movement(_ctx(7.96, 8.0))[0] is None

@@ -151,12 +151,12 @@ class ProneExtensionParams:
     #                                 growing: nothing pushes): the hands rise with the chest (not a cobra), whatever
     #                                 the screen's arm angles say (clinic c5497: 0.57 / 0.79, elbows -14..-17 deg)
     hover_fold_frac: float = 0.5    # (cobras whose elbows read closing: wrists -0.23..+0.36 of the shoulders' rise)
-    min_lowering_s: float = 0.0     # a completed rep's lowering (last top sample -> back at rest) under this: the signal
+    min_lowering_s: float = 0.15    # a completed rep's lowering (last top sample -> back at rest) under this: the signal
     #                                 jumped (a view flip read the lift upside down), no chest comes down that fast.
-    #                                 OFF (0) for now: 0.15 also rejects tests/test_cuts.py's control rep (a rep
-    #                                 straddling a scene cut with cut detection off, which that test expects counted).
     #                                 Clinic truth lowerings >= 0.31 s (305 reps); counted reps matching one >= 0.24 s,
-    #                                 except a 0.09-s blip before an upside-down rep (c5247); c5778 (cobra) 0.03 s
+    #                                 except a 0.09-s blip before an upside-down rep (c5247); c5778 (cobra) 0.03 s.
+    #                                 A rep "ended" by a scene cut the driver missed has no lowering either
+    #                                 (tests/test_cuts.py)
     size_jump: float = 1.3          # the body's size on screen (p90 / p10 over the rep and its rest) above this: the
     #                                 pose model lost the person and fitted another outline (a static camera and a
     #                                 prone body: the size changes by a few % at most). The rep's timing then says

@@ -83,3 +83,9 @@ def test_an_arm_seen_rising_is_not_touched():
 def test_both_hands_seen_on_the_floor_still_reject():
     reason, conf = arm_and_leg_raised(ctx(hand_visible=1.0, foot_out=1.0), P)
     assert conf == 0.0 and "seen on the floor" in reason
+
+
+def test_both_hands_seen_but_one_travelled_keeps_the_rep():
+    # clinic c5841 rep 2 (front diagonal): the raised arm's landmarks placed on the floor (arm rise -12 deg on
+    # screen, +6 in 3D) but a wrist travelled 1.6 torso lengths: an arm moved, as in the hidden-hand rule
+    assert arm_and_leg_raised(ctx(hand_visible=1.0, wrist_shift=1.0), P) == (None, 0.6)

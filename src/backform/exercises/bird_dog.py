@@ -65,7 +65,8 @@ decides (the raised arm nearer the camera than the supporting one, landmark z: t
 Reps need the exercise (``movement``): an arm AND a leg seen raised by ``min_limb_raise_deg``; a rep with both
 hands seen on the floor (donkey kick, fire hydrant) or both feet seen down is not counted, nor one where no arm
 was seen rising and the hand outside the picture was outside it at rest too (the framing crops it: it did not
-leave the picture by rising; clinic c5801, :func:`hand_cropped_throughout`). The start position
+leave the picture by rising; clinic c5801, :func:`hand_cropped_throughout`). A wrist that travelled
+``hand_moved_min`` keeps the rep even with both hands seen (c5841 rep 2: the raised arm placed on the floor). The start position
 wants every limb down, so a recording that begins mid-rep starts counting after that rep.
 
 Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (limb angles 5 deg, lumbar depth 0.006,
@@ -715,7 +716,8 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
         # (low visibility) inside it is a supporting hand (clinic c5401/c5452: donkey kicks, far hand behind
         # the body, arm rise <= 5 deg). Legs keep the visibility test (lena_bird_dog: feet out of frame)
         seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
-        if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
+        if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame and \
+                not (part == "arm" and wrist_travel(ctx) >= p.hand_moved_min):
             return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "
                     f"not a bird dog"), 0.0
         if part == "arm" and np.isfinite(up) and up < p.min_limb_raise_deg and hands_in_image(ctx, p):

@@ -28,12 +28,12 @@ class _Pose:
         return self.p
 
 
-def ctx(hand_in_image=1.0, foot_out=0.0, hand_visible=0.0, wrist_shift=0.0, arm_rise=2.0):
+def ctx(hand_in_image=1.0, foot_out=0.0, hand_visible=0.0, wrist_shift=0.0, arm_rise=2.0, rest_hand_in_image=1.0):
     def rec(t, top):
         m = {"arm_up_deg": 10.0 + (arm_rise if top else 0.0), "arm_up_world_deg": float("nan"),
              "leg_up_deg": 10.0 + (80.0 if top else 0.0), "leg_up_world_deg": float("nan"), "leg_back": 0.9,
              "raised_foot_out": foot_out if top else 0.0,
-             "left_hand_in_image": hand_in_image, "right_hand_in_image": 1.0,
+             "left_hand_in_image": hand_in_image if top else rest_hand_in_image, "right_hand_in_image": 1.0,
              "left_hand_in_frame": hand_visible, "right_hand_in_frame": 1.0,
              "left_foot_in_frame": 1.0, "right_foot_in_frame": 1.0}
         return FrameRecord(t=t, m=m, pf=_Pose(wrist_shift if top else 0.0), side="right", view="side")
@@ -49,8 +49,17 @@ def test_a_hidden_hand_inside_the_image_is_a_supporting_hand():
 
 
 def test_a_hand_outside_the_image_cannot_be_ruled_out():
-    reason, conf = arm_and_leg_raised(ctx(hand_in_image=0.0), P)
+    reason, conf = arm_and_leg_raised(ctx(hand_in_image=0.0), P)   # inside it at rest: it left the picture
     assert reason is None and conf == 0.6
+
+
+def test_a_hand_cropped_at_rest_too_did_not_rise_unseen():
+    # clinic c5801: a donkey kick from a front diagonal, the near hand outside the image throughout, counted 3
+    reason, conf = arm_and_leg_raised(ctx(hand_in_image=0.0, rest_hand_in_image=0.0), P)
+    assert conf == 0.0 and "crops" in reason
+    # ... unless the raised foot is cropped too, or a wrist travelled (an arm moved)
+    assert arm_and_leg_raised(ctx(hand_in_image=0.0, rest_hand_in_image=0.0, foot_out=1.0), P) == (None, 0.6)
+    assert arm_and_leg_raised(ctx(hand_in_image=0.0, rest_hand_in_image=0.0, wrist_shift=1.0), P) == (None, 0.6)
 
 
 def test_a_raised_foot_outside_the_image_keeps_the_rep():
@@ -74,3 +83,9 @@ def test_an_arm_seen_rising_is_not_touched():
 def test_both_hands_seen_on_the_floor_still_reject():
     reason, conf = arm_and_leg_raised(ctx(hand_visible=1.0, foot_out=1.0), P)
     assert conf == 0.0 and "seen on the floor" in reason
+
+
+def test_both_hands_seen_but_one_travelled_keeps_the_rep():
+    # clinic c5841 rep 2 (front diagonal): the raised arm's landmarks placed on the floor (arm rise -12 deg on
+    # screen, +6 in 3D) but a wrist travelled 1.6 torso lengths: an arm moved, as in the hidden-hand rule
+    assert arm_and_leg_raised(ctx(hand_visible=1.0, wrist_shift=1.0), P) == (None, 0.6)

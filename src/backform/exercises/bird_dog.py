@@ -63,7 +63,10 @@ raised arm's label when the raised leg is on the other side; when the labels put
 decides (the raised arm nearer the camera than the supporting one, landmark z: the near side).
 
 Reps need the exercise (``movement``): an arm AND a leg seen raised by ``min_limb_raise_deg``; a rep with both
-hands seen on the floor (donkey kick, fire hydrant) or both feet seen down is not counted. The start position
+hands seen on the floor (donkey kick, fire hydrant) or both feet seen down is not counted, nor one where no arm
+was seen rising and the hand outside the picture was outside it at rest too (the framing crops it: it did not
+leave the picture by rising; clinic c5801, :func:`hand_cropped_throughout`). A wrist that travelled
+``hand_moved_min`` keeps the rep even with both hands seen (c5841 rep 2: the raised arm placed on the floor). The start position
 wants every limb down, so a recording that begins mid-rep starts counting after that rep.
 
 Confidence (see :mod:`.checks`): margin to the threshold over ``NOISE`` (limb angles 5 deg, lumbar depth 0.006,
@@ -657,6 +660,24 @@ def hands_in_image(ctx: RepContext, p: BirdDogParams) -> bool:
     return hands >= p.min_limb_in_frame and not foot_out >= 0.5 and wrist_travel(ctx) < p.hand_moved_min
 
 
+def hand_cropped_throughout(ctx: RepContext, p: BirdDogParams) -> bool:
+    """No arm can have risen unseen: every hand outside the image at the top (by position, wrist or elbow) was
+    outside it at rest as well (the framing crops it; a raised hand that leaves the picture was inside it on
+    the floor: polybag_bird_dog), the other hand is inside it, the raised foot is inside it, and no wrist
+    travelled ``hand_moved_min``. Then the arm's rise, screen and 3D, is measured on the placed landmarks
+    (clinic c5801, a donkey kick from a front diagonal with the near hand cropped: arms -1.8..+2.9 deg, legs
+    52-99, counted 3 reps before)."""
+    if not ctx.top or not ctx.rest:
+        return False
+    top = {s: float(np.nanmean(ctx.values(f"{s}_hand_in_image"))) for s in ("left", "right")}
+    rest = {s: float(np.nanmean(ctx.values(f"{s}_hand_in_image", frames=ctx.rest))) for s in ("left", "right")}
+    out = [s for s in top if not top[s] >= p.min_limb_in_frame]
+    if len(out) != 1 or not rest[out[0]] < 1.0 - p.min_limb_in_frame:
+        return False
+    foot_out = float(np.nanmean(ctx.values("raised_foot_out")))
+    return not foot_out >= 0.5 and wrist_travel(ctx) < p.hand_moved_min
+
+
 def wrist_travel(ctx: RepContext) -> float:
     """How far the wrist that moved most travelled on screen from rest to the top (medians), in torso lengths;
     0 without a rest. A supporting hand stays put, a raised one travels about an arm's length even when the
@@ -695,11 +716,15 @@ def arm_and_leg_raised(ctx: RepContext, p: BirdDogParams):
         # (low visibility) inside it is a supporting hand (clinic c5401/c5452: donkey kicks, far hand behind
         # the body, arm rise <= 5 deg). Legs keep the visibility test (lena_bird_dog: feet out of frame)
         seen = min(np.nanmean(ctx.values(f"{s}_{end}_in_frame")) if ctx.top else 0.0 for s in ("left", "right"))
-        if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame:
+        if np.isfinite(up) and up < p.min_limb_raise_deg and seen >= p.min_limb_in_frame and \
+                not (part == "arm" and wrist_travel(ctx) >= p.hand_moved_min):
             return (f"no {part} was raised (both {end}s seen {'on the floor' if part == 'arm' else 'down'}): "
                     f"not a bird dog"), 0.0
         if part == "arm" and np.isfinite(up) and up < p.min_limb_raise_deg and hands_in_image(ctx, p):
             return "no arm was raised (both hands in the picture, one hidden by the body): not a bird dog", 0.0
+        if part == "arm" and np.isfinite(up) and up < p.min_limb_raise_deg and hand_cropped_throughout(ctx, p):
+            return ("no arm was raised (the hand out of the picture was out of it at rest too: the framing crops "
+                    "it, it did not leave the picture by rising): not a bird dog"), 0.0
         if not (np.isfinite(up) and up >= p.min_limb_raise_deg):
             conf = min(conf, 0.6)
             back = ctx.stat("leg_back")

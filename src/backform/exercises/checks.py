@@ -6,7 +6,11 @@ Reps need the exercise: before a rep is counted the exercise's ``movement`` hook
 window (e.g. bird dog: an arm AND the opposite leg raised; bridge: lying on the back with the feet planted);
 a movement that is not the exercise (a look-alike such as a donkey kick or a clamshell) is not counted and
 raises no fault: it is listed in the summary's ``not_counted`` with the reason. A window whose start at
-rest was never seen (the recording began during a rep) is not counted either.
+rest was never seen (the recording began during a rep) is not counted either, except the driver's lead-in rep
+(:class:`~backform.exercises.driver.LeadIn`: under way when the recording began, it ended in the start
+position): it counts, judged with ``RepContext.start_seen`` False and as ``rest`` the start position held
+right after it; every check that depends on the start (all but the exercise's ``START_INDEPENDENT``) is then
+not checked, with the reason :data:`UNSEEN_START`.
 
 Confidence. Every verdict carries one, 0-1 (0 when not checked)::
 
@@ -86,6 +90,10 @@ def margin_confidence(value: float | None, threshold: float | None, noise: float
     return phi(abs(float(value) - float(threshold)) / float(noise))
 
 
+# why a check that depends on the rep's start is not checked on a rep whose start was not seen (a lead-in rep)
+UNSEEN_START = "the start of this rep was not seen"
+
+
 def not_checked(code: str, reason: str) -> Verdict:
     return Verdict(code, Status.NOT_CHECKED, None, reason)
 
@@ -114,6 +122,8 @@ class RepContext:
     previous: list[RepEvent] = field(default_factory=list)
     rep_side: str | None = None     # bird dog: working arm
     after: list[FrameRecord] = field(default_factory=list)   # up to ~1.5 s after end_s (as far as seen yet)
+    start_seen: bool = True         # False: a rep under way when the recording began (the driver's lead-in
+    #                                 rep): no rest was seen before it; ``rest`` is the start position after it
     _once: dict = field(default_factory=dict, init=False, repr=False, compare=False)   # see once()
 
     def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -171,9 +181,9 @@ class RepJudge:
     """Rep completion, shared by every exercise (mixed into :class:`~backform.exercises.base.Exercise`): the
     exercise's ``movement``, ``checks``, ``metrics`` and ``rep_side`` hooks run on the finished rep's frames."""
 
-    # True while the driver judges a rep that was under way when the recording began (its lead-in rep): it has
-    # no frames at rest before it, so its ``rest`` is the start position held right after it
-    _rest_after_rep = False
+    # the checks that do not depend on the rep's start (e.g. an absolute angle at the top): judged on a rep whose
+    # start was not seen (``RepContext.start_seen`` False) too; every other check is not checked on such a rep
+    START_INDEPENDENT: frozenset[str] = frozenset()
 
     # -- shared checks ------------------------------------------------------------------------------------------
     def hold_verdict(self, ctx: RepContext, code: str = "short_hold") -> Verdict:
@@ -218,18 +228,20 @@ class RepJudge:
         return float(min(rng, movement_conf))
 
     # -- rep completion -------------------------------------------------------------------------------------------
-    def _context(self, win: RepWindow) -> RepContext:
+    def _context(self, win: RepWindow, start_seen: bool = True) -> RepContext:
+        """The rep's frames. ``start_seen`` False (a lead-in rep): without frames at rest before the rep, its
+        ``rest`` is the start position held right after it (the frames ``after`` it)."""
         frames = [r for r in self._history if win.start_s - 1e-9 <= r.t <= win.end_s + 1e-9]
         rest = [r for r in self._history if win.start_s - 1.5 <= r.t < win.start_s - 1e-9]
         after = [r for r in self._history if win.end_s + 1e-9 < r.t <= win.end_s + 1.5]
-        if not rest and self._rest_after_rep:
+        if not rest and not start_seen:
             rest = list(after)
         views = Counter(r.view for r in (rest or frames) if r.view)
         sides = Counter(r.side for r in (rest or frames) if r.side)
         return RepContext(n=len(self.reps) + 1, window=win, frames=frames, rest=rest,
                           view=views.most_common(1)[0][0] if views else None,
                           side=sides.most_common(1)[0][0] if sides else None, previous=list(self.reps),
-                          after=after)
+                          after=after, start_seen=start_seen)
 
     def refine_window(self, ctx: RepContext) -> RepWindow:
         """Hook: an exercise may re-time its rep (e.g. when part of the top is a movement of its own)."""
@@ -244,9 +256,12 @@ class RepJudge:
         self._not_counted.append({"start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3), "reason": reason})
         log.info("%s: movement %.2f-%.2f s not counted: %s", self.name, w.start_s, w.end_s, reason)
 
-    def _complete(self, win: RepWindow) -> RepEvent | None:
-        ctx = self._context(win)
-        if not win.start_seen:
+    def _complete(self, win: RepWindow, lead_in: bool = False) -> RepEvent | None:
+        """The rep ``win`` judged, counted and booked, or None (not a rep of the exercise, or its start at rest
+        was not seen). ``lead_in``: a rep under way when the recording began that counts all the same
+        (:class:`~backform.exercises.driver.LeadIn`): judged with its start unseen (see the module docs)."""
+        ctx = self._context(win, start_seen=win.start_seen and not lead_in)
+        if not win.start_seen and not lead_in:
             self._reject(ctx, "its start at rest was not seen (the recording began during a rep)")
             return None
         win = ctx.window = self.refine_window(ctx)
@@ -262,6 +277,8 @@ class RepJudge:
                 v = not_checked(v.code, f"not judged from a {ctx.view} view (needs {' or '.join(allowed)})")
             elif v.status != Status.NOT_CHECKED and self._visibility(v.code, ctx) <= VIS_NONE:
                 v = not_checked(v.code, "its landmarks are hidden at the top (visibility <= 0.1)")
+            if not ctx.start_seen and v.code not in self.START_INDEPENDENT:  # nothing at rest to compare with
+                v = Verdict(v.code, Status.NOT_CHECKED, None, UNSEEN_START, threshold=v.threshold)
             verdicts[v.code] = v
         conf = {c: self._confidence(v, ctx) for c, v in verdicts.items()}
         metrics = {k: (float(x) if x is not None and np.isfinite(x) else None)

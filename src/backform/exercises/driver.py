@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..pose.cuts import CutDetector, CutParams
-from ..types import CheckVerdict, Fault, FrameResult, Phase, PoseFrame, RepEvent
+from ..types import Fault, FrameResult, Phase, PoseFrame, RepEvent
 from .checks import FrameRecord
 from .counting import RepCounter, RepWindow, SideTracker, ViewTracker, frame_view, lead_in_rep
 
@@ -197,8 +197,6 @@ class Recounts:
 class LeadIn:
     """The first rep of a recording that was under way when the recording began (mixed into :class:`RepDriver`)."""
 
-    UNSEEN_START = "the start of this rep was not seen"
-
     def _lead_in(self) -> RepEvent | None:
         """When the start position is first reached in a count (a recording's or a scene's start): a rep that
         was under way when the recording began, whose rise into the top, hold and lowering were seen before
@@ -223,26 +221,7 @@ class LeadIn:
             return None
         log.info("%s: a rep under way when the recording began, %.2f-%.2f s (its start was not seen)", self.name,
                  win.start_s, win.end_s)
-        n_faults = len(self.faults)
-        self._rest_after_rep = True      # its rest: the start position it ended in (none was seen before it)
-        try:
-            rep = self._complete(dataclasses.replace(win, start_seen=True))
-        finally:
-            self._rest_after_rep = False
-        if rep is None:
-            return None
-        del self.faults[n_faults:]
-        self._shown = ()
-        for v in rep.verdicts:
-            if v.status != "not_checked":
-                self._not_checked.setdefault(v.code, []).append(rep.n)
-            self._reasons[v.code] = self.UNSEEN_START
-        rep = dataclasses.replace(
-            rep, faults=(), not_checked=tuple(v.code for v in rep.verdicts),
-            verdicts=tuple(CheckVerdict(v.code, "not_checked", None, v.threshold, 0.0, self.UNSEEN_START)
-                           for v in rep.verdicts))
-        self.reps[-1] = rep
-        return rep
+        return self._complete(win, lead_in=True)
 
 
 class RepDriver(Recounts, LeadIn):

@@ -28,7 +28,7 @@ def _bird_dog_mid_rise(**attrs):
 
 
 def test_lead_in_rep_checks_are_told_the_start_was_not_seen():
-    ex, seen = _bird_dog_mid_rise()
+    ex, seen = _bird_dog_mid_rise(START_INDEPENDENT=frozenset())
     assert len(ex.reps) == 3
     n, start_seen, win, rest_t = seen[0]
     assert n == 1 and start_seen is False
@@ -51,3 +51,15 @@ def test_a_start_independent_check_is_judged_on_the_lead_in_rep():
         assert first[code].status in ("ok", "fault") and first[code].reason != UNSEEN_START
     others = [v for c, v in first.items() if c not in ("arm_high", "leg_high")]
     assert others and all(v.status == "not_checked" and v.reason == UNSEEN_START for v in others)
+
+
+def test_the_bird_dog_judges_its_limb_heights_on_a_lead_in_rep():
+    """Its limb heights are absolute angles at the top: judged (a clean rep: ok) without the start; the trunk
+    checks, compared with the rest, are not."""
+    ex, _ = _bird_dog_mid_rise()
+    first = {v.code: v for v in ex.reps[0].verdicts}
+    limbs = {"arm_low", "arm_high", "leg_low", "leg_high"}
+    assert ex.START_INDEPENDENT == limbs
+    assert all(first[c].status == "ok" for c in limbs)
+    assert all(v.status == "not_checked" and v.reason == UNSEEN_START for c, v in first.items() if c not in limbs)
+    assert ex.reps[0].faults == ()

@@ -168,6 +168,8 @@ class BirdDog(Exercise):
     per_side = True
     posture = "quadruped"
     baseline_keys = ("trunk_bow",)
+    # a lead-in rep (its start not seen) is still judged on the limbs' heights: absolute angles at the top
+    START_INDEPENDENT = frozenset({"arm_low", "arm_high", "leg_low", "leg_high"})
     panels = (Panel("Arm + opposite leg raise", "deg", ("pair_left_deg", "pair_right_deg")),
               Panel("Working arm and lifted leg to horizontal (during reps)", "deg",
                     ("working_arm_deg", "lifted_leg_deg"), (("arm low below", "arm_low_deg"),

@@ -1,5 +1,6 @@
-"""Prone arm lift: movements inside the signal's own noise (clinic test3 c5423, c5138 front; c5383 side) and
-the front view's outline reach when the outline is already wide at rest (c5408, c5423)."""
+"""Prone arm lift: movements inside the signal's own noise (clinic test3 c5423, c5138 front; c5383 side), low
+movements not held ``low_hold_s`` (test5 c5888) and the front view's outline reach when the outline is already
+wide at rest (c5408, c5423)."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -34,6 +35,16 @@ def test_a_movement_inside_the_noise_is_not_a_rep_unless_held_long():
     assert abandoned_lift(_ctx(0.6, 6.4), p, snr=4.8) is None          # c1013: noisy, but held 6.4 s
     assert abandoned_lift(_ctx(0.15, 0.35), p, snr=7.6) is None        # clear of the noise: as before
     assert abandoned_lift(_ctx(0.12, 0.2, [0.12]), p) is None          # no figure: as before
+
+
+def test_a_low_first_movement_held_under_low_hold_s_is_not_a_rep():
+    """A movement lower than ``arms_lift_min`` must be held ``low_hold_s`` to count (an aborted first lift, with
+    no earlier rep to compare it with, read a 1.6-s hold on noise: clinic test5 c5888)."""
+    p = ProneArmLiftParams()
+    assert p.abandoned_hold_s < 1.6 < p.low_hold_s
+    assert "not held" in abandoned_lift(_ctx(0.03, 1.6), p)
+    assert abandoned_lift(_ctx(0.03, p.low_hold_s + 0.5), p) is None   # held: a rep with arms_not_lifted
+    assert abandoned_lift(_ctx(0.08, 1.6), p) is None                  # a real lift held 1.6 s: a rep
 
 
 def _front(reach, rest_reach, offset=0.3):

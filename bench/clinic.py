@@ -726,7 +726,7 @@ def main(argv=None) -> int:
     r.add_argument("--n", type=int, default=0, help="stop after this many new clips (0: the whole range)")
     r.add_argument("--jobs", type=int, default=1, help="only 1 (the machine is shared: run shards by hand with "
                                                        "--shard k/N if cores are free)")
-    r.add_argument("--shard", help="k/N: only seeds with seed %% N == k")
+    r.add_argument("--shard", help="k/N: only seeds with seed %% N == k (0 <= k < N: 0/2 and 1/2 cover all)")
     r.add_argument("--seeds", help="a-b: only these seeds of the range")
     r.add_argument("--only", help="only these motions (comma-separated, e.g. bird_dog,donkey_kick)")
     r.add_argument("--lock", help="hold a shared flock on this file while each clip renders (benchmarks take it "
@@ -759,6 +759,12 @@ def main(argv=None) -> int:
     if a.cmd == "render" and a.jobs != 1:
         print("--jobs: only 1 is supported (use --shard k/N in separate processes)", file=sys.stderr)
         return 2
+    if a.cmd == "render" and a.shard:
+        k, _, n = a.shard.partition("/")
+        if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
+            print(f"--shard {a.shard}: give k/N with 0 <= k < N (seeds with seed % N == k; 0/2 and 1/2 cover "
+                  "all)", file=sys.stderr)
+            return 2
     return {"render": cmd_render, "retruth": cmd_retruth, "score": cmd_score, "stats": cmd_stats}[a.cmd](a)
 
 

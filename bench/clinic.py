@@ -60,8 +60,9 @@ RANGES = {"tuning": range(1000, 2000),
           "test3": range(5343, 5543),   # session 7's test slice (rendered after commit 73739a2: all 200 seeds)
           "test4": range(5543, 5745),   # session 8's test slice (rendered after commit 5581b7a: all 202 seeds)
           "test5": range(5745, 5947),   # session 9's test slice (rendered after commit 791be09: all 202 seeds)
-          "test6": range(5947, 6200)}   # the next round's
-TEST = ("test1", "test2", "test3", "test4", "test5", "test6")
+          "test6": range(5947, 6149),   # session 10's test slice (rendered after commit a430409: all 202 seeds)
+          "test7": range(6149, 6400)}   # the next round's
+TEST = ("test1", "test2", "test3", "test4", "test5", "test6", "test7")
 DATA = ROOT / "bench" / "clinic"
 log = logging.getLogger("bench.clinic")
 
